@@ -1,0 +1,49 @@
+# Louzu: `make run` serves the demo committee, `make test` runs every test on SQLite and PostgreSQL.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+export PORT HOST
+
+.PHONY: run test test-sqlite test-postgres install install-test chromium bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test chromium
+
+# Debian's Chromium drives the browser tests; Playwright's own browser download is never used.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing Debian's chromium"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
+	fi
+
+run: install
+	$(VENV)/bin/louzu serve --demo --host $(HOST) --port $(PORT)
+
+test-sqlite: install-test
+	LOUZU_TEST_DB=sqlite $(PY) -m pytest -q
+
+test-postgres: install-test
+	LOUZU_TEST_DB=postgres $(PY) -m pytest -q
+
+test: install-test
+	LOUZU_TEST_DB=sqlite $(PY) -m pytest -q -p no:cacheprovider
+	LOUZU_TEST_DB=postgres $(PY) -m pytest -q -p no:cacheprovider
+
+bench: install-test
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) data/*.sqlite3*

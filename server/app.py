@@ -1,0 +1,62 @@
+"""Builds the Litestar app: wiring only, every feature lives in its own module."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.datastructures import State
+from litestar.openapi.config import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+
+from server import db, i18n
+from server.auth.guards import csrf_guard
+from server.auth.middleware import SessionMiddleware
+from server.auth.routes import AuthApi, AuthPages
+from server.errors import EXCEPTION_HANDLERS
+from server.home import HomePages
+from server.leader.routes import LeaderPages
+from server.security_headers import SecurityHeadersMiddleware
+from server.settings import APP_VERSION, WEB_DIR, Settings, get_settings
+from server.sync_api.routes import SyncApi
+
+# Bodies over this are refused before they are read (sync-protocol.md: 1 MiB per push).
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def create_app(settings: Settings | None = None, manage_db: bool = True) -> Litestar:
+    """`manage_db=False` when the caller (a test) has already opened the database."""
+    settings = settings or get_settings()
+    i18n.compile_catalogs()
+
+    @asynccontextmanager
+    async def database(_: Litestar) -> AsyncIterator[None]:
+        if manage_db:
+            await db.init_db(settings)
+        try:
+            yield
+        finally:
+            if manage_db:
+                await db.close_db()
+
+    static = create_static_files_router(
+        path="/static", directories=[WEB_DIR / "static"], name="static", include_in_schema=False,
+        cache_control=None,
+    )
+    return Litestar(
+        route_handlers=[AuthPages, AuthApi, HomePages, LeaderPages, SyncApi, static],
+        state=State({"settings": settings}),
+        middleware=[SecurityHeadersMiddleware(), SessionMiddleware(settings)],
+        guards=[csrf_guard],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[database],
+        compression_config=CompressionConfig(backend="gzip", minimum_size=500, gzip_compress_level=6),
+        request_max_body_size=MAX_BODY_BYTES,
+        openapi_config=OpenAPIConfig(
+            title="楼组通 Louzu API", version=APP_VERSION, path="/api/schema",
+            description="Sync protocol version 1 (see shared/design/sync-protocol.md) and auth.",
+        ),
+        debug=False,
+    )

@@ -1,0 +1,166 @@
+"""Login and logout: the HTML pages and the JSON API of sync-protocol.md."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.params import FromQuery
+from litestar.response import Redirect
+
+from server import audit
+from server.auth import throttle
+from server.auth.guards import login_required
+from server.auth.passwords import verify_password
+from server.auth.sessions import COOKIE_NAME, end_session, open_session
+from server.i18n import normalise_locale
+from server.models import User
+from server.settings import Settings, app_settings
+from server.web import LOCALE_COOKIE, render
+
+BAD_LOGIN = "用户名或密码不正确。"
+
+
+def session_cookie(token: str, settings: Settings) -> Cookie:
+    return Cookie(
+        key=COOKIE_NAME,
+        value=token,
+        max_age=settings.session_days * 86400,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="lax",
+        path="/",
+    )
+
+
+def clear_session_cookie() -> Cookie:
+    return Cookie(key=COOKIE_NAME, value="", max_age=0, httponly=True, samesite="lax", path="/")
+
+
+def safe_next(target: str | None) -> str:
+    # Only same-site paths: "next" must never send a leader to another site.
+    if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+        return "/"
+    return target
+
+
+def user_json(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role.value if hasattr(user.role, "value") else user.role,
+        "locale": user.locale,
+    }
+
+
+async def authenticate(request: Request, username: str, password: str, settings: Settings) -> User | None:
+    """Checks throttling, then the password; records failures and successful logins."""
+    ip = audit.client_ip(request)
+    await throttle.check(username, ip, settings)
+    user = await User.get_or_none(username=username)
+    if user is None or not user.active or not verify_password(user.password_hash, password):
+        await throttle.record_failure(username, ip)
+        await audit.record(request, "login_failed", actor=user, target_type="user", target_id=username[:50])
+        return None
+    await throttle.clear(username)
+    await audit.record(request, "login", actor=user, target_type="user", target_id=user.id)
+    return user
+
+
+class AuthPages(Controller):
+    path = ""
+    tags = ["auth (pages)"]
+
+    @get("/login", name="login_page", sync_to_thread=False)
+    def login_page(
+        self, request: Request, next: FromQuery[str | None] = None, revoked: FromQuery[int] = 0
+    ) -> Response:
+        notice = "这台设备已被管理员注销登录，请重新登录。" if revoked else ""
+        return render(request, "login.html", username="", error="", notice=notice, next=safe_next(next))
+
+    @post("/login", name="login_submit", opt={"csrf": "exempt"})
+    async def login_submit(self, request: Request) -> Response:
+        settings = app_settings(request)
+        form = await request.form()
+        username = str(form.get("username", "")).strip()
+        password = str(form.get("password", ""))
+        next_url = safe_next(form.get("next"))
+        if not username or not password:
+            return render(request, "login.html", status_code=400, username=username, next=next_url,
+                          error="请填写用户名和密码。")
+        user = await authenticate(request, username, password, settings)
+        if user is None:
+            return render(request, "login.html", status_code=401, username=username, next=next_url,
+                          error=BAD_LOGIN)
+        token, _ = await open_session(user, settings, request.headers.get("user-agent", ""))
+        response = Redirect(next_url, status_code=303)
+        response.cookies.append(session_cookie(token, settings))
+        return response
+
+    @post("/logout", name="logout", guards=[login_required])
+    async def logout(self, request: Request) -> Response:
+        await end_session(request.scope["auth"])
+        await audit.record(request, "logout", target_type="session", target_id=request.scope["auth"].id)
+        response = Redirect("/login", status_code=303)
+        response.cookies.append(clear_session_cookie())
+        return response
+
+    @post("/locale", name="set_locale", opt={"csrf": "if_session"})
+    async def set_locale(self, request: Request) -> Response:
+        form = await request.form()
+        locale = normalise_locale(form.get("locale"))
+        user = request.scope.get("user")
+        if user is not None:
+            user.locale = locale
+            await user.save(update_fields=["locale", "updated_at"])
+        response = Redirect(safe_next(form.get("next")), status_code=303)
+        response.cookies.append(
+            Cookie(key=LOCALE_COOKIE, value=locale, max_age=365 * 86400, samesite="lax", path="/")
+        )
+        return response
+
+
+class AuthApi(Controller):
+    path = "/api/auth"
+    tags = ["auth (API)"]
+
+    @post("/login", name="api_login", opt={"csrf": "exempt"}, status_code=200)
+    async def login(self, request: Request) -> Response:
+        """Open a session for a script or phone; answers the CSRF token to send as X-CSRFToken."""
+        settings = app_settings(request)
+        try:
+            body = await request.json()
+        except Exception:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("username"), str) or not isinstance(
+            body.get("password"), str
+        ):
+            return Response(
+                {"error": "invalid_request", "message": "需要 JSON：{\"username\": ..., \"password\": ...}"},
+                status_code=400,
+            )
+        user = await authenticate(request, body["username"].strip(), body["password"], settings)
+        if user is None:
+            return Response({"error": "bad_credentials", "message": BAD_LOGIN}, status_code=401)
+        device_id = body.get("device_id") if isinstance(body.get("device_id"), str) else None
+        token, session = await open_session(user, settings, request.headers.get("user-agent", ""), device_id)
+        response = Response({"user": user_json(user), "csrf_token": session.csrf_token})
+        response.cookies.append(session_cookie(token, settings))
+        return response
+
+    @post("/logout", name="api_logout", guards=[login_required], status_code=200)
+    async def logout(self, request: Request) -> Response:
+        await end_session(request.scope["auth"])
+        await audit.record(request, "logout", target_type="session", target_id=request.scope["auth"].id)
+        response = Response({"ok": True})
+        response.cookies.append(clear_session_cookie())
+        return response
+
+    @get("/me", name="api_me", guards=[login_required], sync_to_thread=False)
+    def me(self, request: Request) -> dict[str, Any]:
+        """Who this session belongs to, and the CSRF token the phone keeps beside its outbox."""
+        return {"user": user_json(request.scope["user"]), "csrf_token": request.scope["auth"].csrf_token}
+

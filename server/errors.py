@@ -1,0 +1,108 @@
+"""Refusals the app raises, and how each is answered: JSON on /api, a page or redirect else."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+
+class LoginRequired(Exception):
+    def __init__(self, reason: str = "session_expired") -> None:
+        super().__init__(reason)
+        self.reason = reason  # session_expired / session_revoked (sync-protocol.md)
+
+
+class RoleRefused(Exception):
+    pass
+
+
+class CsrfRefused(Exception):
+    pass
+
+
+class Throttled(Exception):
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__("throttled")
+        self.retry_after_seconds = retry_after_seconds
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _page(request: Request, status: int, title: str, message: str) -> Response:
+    from server.web import render  # late import: the templating module imports this one
+
+    return render(request, "error.html", status_code=status, title=title, message=message)
+
+
+def on_login_required(request: Request, exc: LoginRequired) -> Response:
+    if wants_json(request):
+        return Response({"error": exc.reason}, status_code=401)
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    reason = "&revoked=1" if exc.reason == "session_revoked" else ""
+    if request.method != "GET":
+        target = "/"
+    return Redirect(f"/login?next={quote(target)}{reason}", status_code=303)
+
+
+def on_role_refused(request: Request, _: RoleRefused) -> Response:
+    if wants_json(request):
+        return Response({"error": "forbidden", "message": "您的账号没有权限做这件事。"}, status_code=403)
+    return _page(request, 403, "没有权限", "您的账号没有权限查看这个页面。")
+
+
+def on_csrf_refused(request: Request, _: CsrfRefused) -> Response:
+    if wants_json(request):
+        return Response(
+            {"error": "csrf_failed", "message": "请求缺少有效的安全令牌（X-CSRFToken）。"}, status_code=403
+        )
+    return _page(request, 403, "页面已过期", "这个页面已经过期，请返回后刷新页面再试一次。您填写的内容没有保存。")
+
+
+def on_throttled(request: Request, exc: Throttled) -> Response:
+    minutes = max(1, exc.retry_after_seconds // 60)
+    headers = {"Retry-After": str(exc.retry_after_seconds)}
+    message = f"登录失败次数太多，请 {minutes} 分钟后再试。"
+    if wants_json(request):
+        return Response({"error": "too_many_attempts", "message": message}, status_code=429, headers=headers)
+    from server.web import render
+
+    response = render(request, "login.html", status_code=429, error=message, username="")
+    response.headers.update(headers)
+    return response
+
+
+def on_http_exception(request: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    if wants_json(request):
+        body: dict = {"error": "invalid_request" if status < 500 else "server_error", "message": exc.detail}
+        if isinstance(exc, ValidationException) and exc.extra:
+            body["detail"] = exc.extra
+        return Response(body, status_code=status, headers=exc.headers)
+    if isinstance(exc, NotFoundException) or status == 404:
+        return _page(request, 404, "找不到页面", "没有这个页面，或者您没有权限查看它。")
+    return _page(request, status, "请求有误", "请求无法处理，请返回重试。")
+
+
+def on_server_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, HTTPException):
+        return on_http_exception(request, exc)
+    request.logger.exception("unhandled error", exc_info=exc)
+    if wants_json(request):
+        return Response({"error": "server_error", "message": "服务器出错，请稍后再试。"}, status_code=500)
+    return _page(request, HTTP_500_INTERNAL_SERVER_ERROR, "服务器出错", "服务器出错了，请稍后再试。您在手机上保存的记录不会丢失。")
+
+
+EXCEPTION_HANDLERS = {
+    LoginRequired: on_login_required,
+    RoleRefused: on_role_refused,
+    CsrfRefused: on_csrf_refused,
+    Throttled: on_throttled,
+    HTTPException: on_http_exception,
+    Exception: on_server_error,
+}

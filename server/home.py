@@ -1,0 +1,22 @@
+"""`/`: the leader's home for leaders; for office and admin, what their role can do."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get
+
+from server.auth.guards import login_required
+from server.leader.home import leader_home
+from server.models import Role
+from server.web import render
+
+
+class HomePages(Controller):
+    path = ""
+    tags = ["pages"]
+
+    @get("/", name="home", guards=[login_required])
+    async def home(self, request: Request) -> Response:
+        user = request.scope["user"]
+        if user.role == Role.LEADER:
+            return await leader_home(request)
+        return render(request, "staff_home.html")

@@ -1,0 +1,287 @@
+"""Tortoise models for the entities of domain.md; every row belongs to exactly one community."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Role(str, Enum):
+    LEADER = "leader"
+    OFFICE = "office"
+    ADMIN = "admin"
+
+
+class CareFlag(str, Enum):
+    AGE_80_PLUS = "age_80_plus"
+    LIVES_ALONE = "lives_alone"
+    DISABLED = "disabled"
+    HARDSHIP = "hardship"
+    CHRONIC_ILLNESS = "chronic_illness"
+    WATCH = "watch"
+
+
+class ResidentStatus(str, Enum):
+    ACTIVE = "active"
+    MOVED = "moved"
+    DECEASED = "deceased"
+
+
+class VisitKind(str, Enum):
+    ROUTINE = "routine"
+    ELDERLY_CHECK = "elderly_check"
+    MEDIATION = "mediation"
+    SAFETY = "safety"
+    ASSISTANCE = "assistance"
+    OTHER = "other"
+
+
+class VisitStatus(str, Enum):
+    OK = "ok"
+    CONCERN = "concern"
+    URGENT = "urgent"
+
+
+class ReviewState(str, Enum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+
+
+# Days between elderly checks per care flag; "lives_alone+age_80_plus" applies when a
+# resident carries both. The shortest applicable interval wins (domain.md).
+DEFAULT_CHECK_RULES: dict[str, int] = {
+    "lives_alone+age_80_plus": 7,
+    "age_80_plus": 14,
+    "lives_alone": 30,
+    "disabled": 30,
+    "hardship": 30,
+    "chronic_illness": 30,
+    "watch": 30,
+}
+
+
+class Community(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100)
+    subdistrict = fields.CharField(max_length=100)
+    check_rules: dict = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "community"
+
+    def rules(self) -> dict[str, int]:
+        return {**DEFAULT_CHECK_RULES, **(self.check_rules or {})}
+
+
+class BuildingGroup(Model):
+    id = fields.IntField(primary_key=True)
+    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
+        "models.Community", related_name="building_groups", on_delete=fields.RESTRICT
+    )
+    number = fields.IntField()
+    name = fields.CharField(max_length=100)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "building_group"
+        unique_together = (("community", "number"),)
+        ordering = ["number"]
+
+
+class Household(Model):
+    id = fields.IntField(primary_key=True)
+    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
+        "models.Community", related_name="households", on_delete=fields.RESTRICT
+    )
+    building_group: fields.ForeignKeyRelation[BuildingGroup] = fields.ForeignKeyField(
+        "models.BuildingGroup", related_name="households", on_delete=fields.RESTRICT
+    )
+    address = fields.CharField(max_length=200)  # 天山路680弄16号503室
+    room = fields.CharField(max_length=20)  # 503
+    visitor_notes = fields.TextField(default="")  # 按门铃两次
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "household"
+        ordering = ["building_group_id", "room"]
+
+
+class Resident(Model):
+    id = fields.IntField(primary_key=True)
+    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
+        "models.Community", related_name="residents", on_delete=fields.RESTRICT
+    )
+    household: fields.ForeignKeyRelation[Household] = fields.ForeignKeyField(
+        "models.Household", related_name="residents", on_delete=fields.RESTRICT
+    )
+    name = fields.CharField(max_length=50)
+    gender = fields.CharField(max_length=1)  # "M" / "F"
+    birth_year = fields.IntField()
+    phone = fields.CharField(max_length=30, null=True)
+    care_flags: list = fields.JSONField(default=list)
+    status = fields.CharEnumField(ResidentStatus, max_length=10, default=ResidentStatus.ACTIVE)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "resident"
+        ordering = ["household_id", "birth_year"]
+
+
+class User(Model):
+    id = fields.IntField(primary_key=True)
+    community: fields.ForeignKeyNullableRelation[Community] = fields.ForeignKeyField(
+        "models.Community", related_name="users", null=True, on_delete=fields.RESTRICT
+    )
+    username = fields.CharField(max_length=50, unique=True)
+    display_name = fields.CharField(max_length=50)
+    role = fields.CharEnumField(Role, max_length=10)
+    password_hash = fields.CharField(max_length=200)
+    active = fields.BooleanField(default=True)
+    locale = fields.CharField(max_length=10, default="zh_Hans")
+    building_groups: fields.ManyToManyRelation[BuildingGroup] = fields.ManyToManyField(
+        "models.BuildingGroup", related_name="leaders", through="user_building_group"
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "app_user"
+
+
+class DeviceSession(Model):
+    # A server-side login on one device, revocable by an admin (a lost phone).
+    # (Comments, not docstrings: Tortoise turns model docstrings into SQL comments.)
+
+    id = fields.IntField(primary_key=True)
+    # sha256 of the cookie value: a leaked table does not hand out live sessions.
+    token_hash = fields.CharField(max_length=64, unique=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="sessions", on_delete=fields.CASCADE
+    )
+    csrf_token = fields.CharField(max_length=64)
+    device_label = fields.CharField(max_length=200, default="")
+    device_id = fields.CharField(max_length=64, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_seen_at = fields.DatetimeField()
+    last_sync_at = fields.DatetimeField(null=True)
+    expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+    ended_at = fields.DatetimeField(null=True)  # logged out by the user
+
+    class Meta:
+        table = "device_session"
+
+
+class LoginFailure(Model):
+    # Failed logins, kept in the store so throttling holds across app processes.
+
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=50, db_index=True)
+    ip = fields.CharField(max_length=64, db_index=True)
+    at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "login_failure"
+
+
+class Visit(Model):
+    id = fields.UUIDField(primary_key=True)  # made on the phone when the entry is saved
+    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
+        "models.Community", related_name="visits", on_delete=fields.RESTRICT
+    )
+    household: fields.ForeignKeyRelation[Household] = fields.ForeignKeyField(
+        "models.Household", related_name="visits", on_delete=fields.RESTRICT
+    )
+    author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="visits", on_delete=fields.RESTRICT
+    )
+    device_id = fields.CharField(max_length=64, default="")
+    kind = fields.CharEnumField(VisitKind, max_length=20)
+    status = fields.CharEnumField(VisitStatus, max_length=10)
+    occurred_at = fields.DatetimeField(db_index=True)  # the phone's clock: for order, not trust
+    client_time = fields.DatetimeField(null=True)
+    received_at = fields.DatetimeField()  # the server's clock
+    notes = fields.TextField(default="")
+    follow_up_needed = fields.BooleanField(default=False)
+    follow_up_due = fields.DateField(null=True)
+    resident_ids: list = fields.JSONField(default=list)
+    withdrawn = fields.BooleanField(default=False)
+    version = fields.IntField(default=1)
+    content_hash = fields.CharField(max_length=64)
+    has_conflict = fields.BooleanField(default=False)
+    review_state = fields.CharEnumField(ReviewState, max_length=20, default=ReviewState.NEW)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "visit"
+        ordering = ["-occurred_at"]
+
+
+class VisitResident(Model):
+    # Which residents a visit saw: a table (not only JSON) so due checks are one query.
+
+    id = fields.IntField(primary_key=True)
+    visit: fields.ForeignKeyRelation[Visit] = fields.ForeignKeyField(
+        "models.Visit", related_name="seen", on_delete=fields.CASCADE
+    )
+    resident: fields.ForeignKeyRelation[Resident] = fields.ForeignKeyField(
+        "models.Resident", related_name="seen_in", on_delete=fields.RESTRICT
+    )
+    occurred_at = fields.DatetimeField()  # copied from the visit for the due-check query
+    kind = fields.CharEnumField(VisitKind, max_length=20)
+
+    class Meta:
+        table = "visit_resident"
+        unique_together = (("visit", "resident"),)
+
+
+class VisitRevision(Model):
+    # Every accepted push of a visit (create, update, or a conflicting update kept aside).
+    # Lets a replayed record be recognised as a duplicate, and lets the office see both
+    # sides of a conflict: nothing a phone sent is ever thrown away.
+
+    id = fields.IntField(primary_key=True)
+    visit: fields.ForeignKeyRelation[Visit] = fields.ForeignKeyField(
+        "models.Visit", related_name="revisions", on_delete=fields.CASCADE
+    )
+    op = fields.CharField(max_length=10)  # create / update
+    base_version = fields.IntField(null=True)
+    version = fields.IntField()  # the visit's version this push produced (or met, on conflict)
+    outcome = fields.CharField(max_length=10)  # applied / conflict
+    content_hash = fields.CharField(max_length=64, db_index=True)
+    data: dict = fields.JSONField()
+    author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="visit_revisions", on_delete=fields.RESTRICT
+    )
+    device_id = fields.CharField(max_length=64, default="")
+    client_time = fields.DatetimeField(null=True)
+    received_at = fields.DatetimeField()
+
+    class Meta:
+        table = "visit_revision"
+        ordering = ["id"]
+
+
+class AuditEvent(Model):
+    id = fields.IntField(primary_key=True)
+    community: fields.ForeignKeyNullableRelation[Community] = fields.ForeignKeyField(
+        "models.Community", related_name="audit_events", null=True, on_delete=fields.RESTRICT
+    )
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="audit_events", null=True, on_delete=fields.SET_NULL
+    )
+    action = fields.CharField(max_length=50, db_index=True)  # login, login_failed, logout, ...
+    target_type = fields.CharField(max_length=30, default="")
+    target_id = fields.CharField(max_length=64, default="")
+    detail: dict = fields.JSONField(default=dict)
+    ip = fields.CharField(max_length=64, default="")
+    at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "audit_event"
+        ordering = ["-at"]

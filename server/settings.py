@@ -1,0 +1,103 @@
+"""Settings read once from the environment; the only place that looks at os.environ."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
+# Bumped with every release; the service worker names its caches after it.
+APP_VERSION = "0.1.0"
+
+ROOT = Path(__file__).resolve().parent.parent
+WEB_DIR = ROOT / "web"
+
+# Anything shorter, or this known placeholder, is refused outside demo mode.
+DEFAULT_SECRET = "louzu-insecure-default-secret-change-me"
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(RuntimeError):
+    """A setting makes a safe start impossible; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    demo: bool = False
+    # Long on purpose: a leader must never be logged out in a stairwell with entries waiting.
+    session_days: int = 180
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    # Lower argon2 costs are for tests only; production keeps argon2-cffi's defaults.
+    fast_password_hashing: bool = False
+    # Test-only fault hooks (e.g. "lose the response after commit"); never on in production.
+    enable_test_hooks: bool = False
+    default_locale: str = "zh_Hans"
+    timezone: str = "Asia/Shanghai"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def cookie_secure(self) -> bool:
+        # Browsers treat 127.0.0.1/localhost as secure contexts even over http; a
+        # Secure cookie would not be sent back there, so only set it behind HTTPS.
+        return os.environ.get("LOUZU_HTTPS", "") == "1"
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    def check_secret(self) -> None:
+        """Refuse a real (non-demo) start with a missing, default or weak secret."""
+        if self.demo:
+            return
+        if self.secret_key in ("", DEFAULT_SECRET) or len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise SettingsError(
+                "SECRET_KEY 未设置或太弱：正式运行前请设置至少 32 个字符的随机密钥，"
+                "例如 SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')。"
+                " / SECRET_KEY is missing, the default, or shorter than 32 characters;"
+                " set a random one before a non-demo start (or use --demo)."
+            )
+
+
+def _normalise_database_url(url: str) -> str:
+    # Tortoise speaks "postgres://"; the usual DATABASE_URL spellings are accepted too.
+    for prefix in ("postgresql+asyncpg://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgres://" + url[len(prefix):]
+    return url
+
+
+def from_environment(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    data_dir = Path(env.get("DATA_DIR", ROOT / "data")).resolve()
+    database_url = env.get("DATABASE_URL") or f"sqlite://{data_dir / 'louzu.sqlite3'}"
+    return Settings(
+        data_dir=data_dir,
+        database_url=_normalise_database_url(database_url),
+        secret_key=env.get("SECRET_KEY", DEFAULT_SECRET),
+        host=env.get("HOST", "127.0.0.1"),
+        port=int(env.get("PORT", "8000")),
+        demo=env.get("LOUZU_DEMO", "") == "1",
+        session_days=int(env.get("SESSION_DAYS", "180")),
+        fast_password_hashing=env.get("LOUZU_FAST_HASHING", "") == "1",
+        enable_test_hooks=env.get("LOUZU_TEST_HOOKS", "") == "1",
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return from_environment()
+
+
+def app_settings(request) -> Settings:
+    """The settings the running app was built with (tests build apps with their own)."""
+    return request.app.state.settings
