@@ -158,7 +158,7 @@ class DeviceSession(Model):
     # (Comments, not docstrings: Tortoise turns model docstrings into SQL comments.)
 
     id = fields.IntField(primary_key=True)
-    # sha256 of the cookie value: a leaked table does not hand out live sessions.
+    # HMAC-SHA256 (keyed with SECRET_KEY) of the cookie value: a leaked table hands out no sessions.
     token_hash = fields.CharField(max_length=64, unique=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="sessions", on_delete=fields.CASCADE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -19,8 +20,9 @@ def now_utc() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def hash_token(token: str, settings: Settings) -> str:
+    # Keyed with SECRET_KEY: a copy of the sessions table alone cannot be matched to cookies.
+    return hmac.new(settings.secret_key.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass
@@ -37,7 +39,7 @@ async def open_session(
     token = secrets.token_urlsafe(32)
     now = now_utc()
     session = await DeviceSession.create(
-        token_hash=hash_token(token),
+        token_hash=hash_token(token, settings),
         user=user,
         csrf_token=secrets.token_urlsafe(32),
         device_label=device_label[:200],
@@ -51,7 +53,7 @@ async def open_session(
 async def lookup(token: str | None, settings: Settings) -> SessionLookup:
     if not token:
         return SessionLookup(None, None)
-    session = await DeviceSession.get_or_none(token_hash=hash_token(token)).select_related("user")
+    session = await DeviceSession.get_or_none(token_hash=hash_token(token, settings)).select_related("user")
     if session is None:
         return SessionLookup(None, None, "session_expired")
     if session.revoked_at is not None or not session.user.active:
