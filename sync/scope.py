@@ -1,0 +1,57 @@
+"""What a leader may write about: households of their own building groups, in their community."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from server.models import BuildingGroup, Household, Resident, ResidentStatus, User
+from sync.records import INVALID_RESIDENT, OUT_OF_SCOPE, Rejected
+
+# One message whether the household does not exist or belongs to someone else, so a push
+# can never be used to find out which household ids exist elsewhere.
+OUT_OF_SCOPE_MESSAGE = "这户不在您负责的楼组里，不能为它记录走访。如果楼组刚调整过，请刷新后再试。"
+
+
+class WriteScope:
+    """A leader's building groups, read once per push (assignments change rarely, not mid-batch)."""
+
+    def __init__(self, user: User, group_ids: Iterable[int]) -> None:
+        self.user = user
+        self.group_ids = frozenset(group_ids)
+
+    @classmethod
+    async def load(cls, user: User) -> WriteScope:
+        if user.community_id is None:
+            return cls(user, ())
+        ids = await BuildingGroup.filter(leaders=user.id, community_id=user.community_id).values_list(
+            "id", flat=True
+        )
+        return cls(user, ids)
+
+    async def household(self, household_id: int) -> Household:
+        household = await Household.get_or_none(id=household_id)
+        if (
+            household is None
+            or household.community_id != self.user.community_id
+            or household.building_group_id not in self.group_ids
+        ):
+            raise Rejected(OUT_OF_SCOPE, OUT_OF_SCOPE_MESSAGE, "household_id")
+        return household
+
+
+async def check_residents(household: Household, resident_ids: Iterable[int], already_seen: Iterable[int] = ()) -> None:
+    """Each resident must live in that household now; those a visit already names stay allowed,
+    so a visit to someone who has since moved or died can still be corrected or withdrawn."""
+    wanted = set(resident_ids)
+    if not wanted:
+        return
+    rows = await Resident.filter(household_id=household.id, id__in=wanted).values_list("id", "status")
+    living_here = {rid for rid, status in rows if status == ResidentStatus.ACTIVE}
+    named_before = set(already_seen) & {rid for rid, _ in rows}
+    allowed = living_here | named_before
+    if wanted - allowed:
+        raise Rejected(
+            INVALID_RESIDENT,
+            "选中的居民中有人不是这一户的在册居民（可能已搬走或信息已更新），请刷新后重新选择。",
+            "resident_ids",
+        )

@@ -1,0 +1,563 @@
+"""The ingest: every pushed record is applied once, checked strictly, and answered on its own."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from server.models import ResidentStatus, ReviewState, Visit, VisitResident, VisitRevision
+from sync.apply import apply_records
+from sync.records import MAX_NOTES_CHARS
+
+NOW = datetime(2026, 11, 26, 1, 31, 2, tzinfo=timezone.utc)
+SHANGHAI_MORNING = "2026-11-26T09:25:00+08:00"  # 01:25 UTC, six minutes before NOW
+
+
+def visit_record(household, *, id=None, **data_changes):
+    """A record as the phone sends it: a visit to `household` this morning, all well."""
+    data = {
+        "household_id": household.id,
+        "resident_ids": [],
+        "kind": "routine",
+        "occurred_at": SHANGHAI_MORNING,
+        "status": "ok",
+        "notes": "精神很好",
+        "follow_up_needed": False,
+        "follow_up_due": None,
+    }
+    data.update(data_changes)
+    return {
+        "id": id or str(uuid.uuid4()),
+        "type": "visit",
+        "op": "create",
+        "base_version": None,
+        "client_time": "2026-11-26T09:30:00+08:00",
+        "data": data,
+    }
+
+
+def update_of(record, base_version, **data_changes):
+    return {**record, "op": "update", "base_version": base_version, "data": {**record["data"], **data_changes}}
+
+
+async def push(user, *records, now=NOW, device_id="phone-1"):
+    return await apply_records(list(records), user=user, device_id=device_id, now=now)
+
+
+async def push_one(user, record, **kw):
+    (result,) = await push(user, record, **kw)
+    return result
+
+
+def statuses(results):
+    return [(r.status, r.version, r.error.code if r.error else None) for r in results]
+
+
+async def store_dump():
+    """Every stored row of the ingest's tables, in a fixed order, as text."""
+    visits = await Visit.all().order_by("id").values()
+    revisions = await VisitRevision.all().order_by("id").values()
+    seen = await VisitResident.all().order_by("id").values()
+    return repr((visits, revisions, seen))
+
+
+# --- applied -------------------------------------------------------------------------------
+
+
+async def test_a_new_visit_is_stored_with_version_1_its_residents_and_its_revision(world):
+    leader = world.users["leader01"]
+    household = world.households[0]
+    li, wang = world.residents["li"], world.residents["wang"]
+    record = visit_record(household, resident_ids=[wang.id, li.id], kind="elderly_check")
+
+    result = await push_one(leader, record)
+
+    assert (result.id, result.status, result.version, result.error) == (record["id"], "applied", 1, None)
+    visit = await Visit.get(id=record["id"])
+    assert visit.household_id == household.id and visit.community_id == world.community.id
+    assert visit.author_id == leader.id and visit.device_id == "phone-1"
+    assert visit.occurred_at == datetime(2026, 11, 26, 1, 25, tzinfo=timezone.utc)
+    assert visit.received_at == NOW
+    assert visit.client_time == datetime(2026, 11, 26, 1, 30, tzinfo=timezone.utc)
+    assert visit.resident_ids == sorted([li.id, wang.id])
+    assert (visit.version, visit.withdrawn, visit.has_conflict) == (1, False, False)
+    seen = await VisitResident.filter(visit_id=visit.id).order_by("resident_id")
+    assert [(s.resident_id, s.occurred_at, s.kind.value) for s in seen] == [
+        (rid, visit.occurred_at, "elderly_check") for rid in sorted([li.id, wang.id])
+    ]
+    (revision,) = await VisitRevision.filter(visit_id=visit.id)
+    assert (revision.op, revision.version, revision.outcome, revision.base_version) == ("create", 1, "applied", None)
+    assert revision.content_hash == visit.content_hash
+    assert revision.data["occurred_at"] == "2026-11-26T01:25:00Z"
+    assert revision.data["resident_ids"] == sorted([li.id, wang.id])
+
+
+async def test_result_json_has_id_status_version_and_an_error_only_when_rejected(world):
+    household = world.households[0]
+    applied, rejected = await push(
+        world.users["leader01"], visit_record(household), visit_record(household, kind="gossip")
+    )
+    assert set(applied.to_json()) == {"id", "status", "version"}
+    assert rejected.to_json()["error"] == {
+        "code": "invalid_field", "message": rejected.error.message, "field": "kind"
+    }
+    assert rejected.to_json()["version"] is None
+
+
+async def test_times_are_stored_in_utc_whatever_offset_the_phone_used(world):
+    leader = world.users["leader01"]
+    record = visit_record(world.households[0], occurred_at="2026-11-26T09:25:00+08:00")
+    assert (await push_one(leader, record)).status == "applied"
+
+    # The same instant written in UTC is the same content: a retry, not a new entry.
+    same_instant = {**record, "data": {**record["data"], "occurred_at": "2026-11-26T01:25:00Z"}}
+    assert (await push_one(leader, same_instant)).status == "duplicate"
+    visit = await Visit.get(id=record["id"])
+    assert visit.occurred_at.utcoffset() == timedelta(0)
+    assert visit.occurred_at == datetime(2026, 11, 26, 1, 25, tzinfo=timezone.utc)
+
+
+async def test_a_time_without_time_zone_is_refused(world):
+    no_zone = visit_record(world.households[0], occurred_at="2026-11-26T09:25:00")
+    result = await push_one(world.users["leader01"], no_zone)
+    assert (result.status, result.error.code, result.error.field) == ("rejected", "invalid_field", "occurred_at")
+    assert "时区" in result.error.message
+    assert await Visit.all().count() == 0
+
+
+async def test_create_and_update_of_one_visit_in_the_same_batch(world):
+    record = visit_record(world.households[0])
+    results = await push(world.users["leader01"], record, update_of(record, 1, status="concern"))
+    assert statuses(results) == [("applied", 1, None), ("applied", 2, None)]
+    assert (await Visit.get(id=record["id"])).status.value == "concern"
+
+
+async def test_an_update_replaces_what_the_leader_wrote_and_leaves_the_offices_fields_alone(world):
+    leader = world.users["leader01"]
+    record = visit_record(world.households[0], resident_ids=[world.residents["li"].id])
+    await push(leader, record)
+    await Visit.filter(id=record["id"]).update(review_state=ReviewState.ACKNOWLEDGED)
+
+    wrong_flat_corrected = update_of(
+        record, 1, household_id=world.households[1].id, resident_ids=[world.residents["zhao"].id], notes="记错门牌了"
+    )
+    result = await push_one(leader, wrong_flat_corrected, now=NOW + timedelta(hours=2), device_id="phone-2")
+
+    assert (result.status, result.version) == ("applied", 2)
+    visit = await Visit.get(id=record["id"])
+    assert (visit.household_id, visit.notes, visit.device_id) == (world.households[1].id, "记错门牌了", "phone-2")
+    assert visit.review_state == ReviewState.ACKNOWLEDGED  # the office's, not the phone's
+    assert visit.received_at == NOW  # when the visit first reached the server
+    seen = await VisitResident.filter(visit_id=visit.id).values_list("resident_id", flat=True)
+    assert list(seen) == [world.residents["zhao"].id]
+
+
+# --- duplicate -----------------------------------------------------------------------------
+
+
+async def test_a_retried_create_is_a_duplicate_and_changes_nothing(world):
+    leader = world.users["leader01"]
+    record = visit_record(world.households[0], resident_ids=[world.residents["li"].id])
+    await push_one(leader, record)
+    before = await store_dump()
+
+    retry = await push_one(leader, record, now=NOW + timedelta(hours=3), device_id="phone-1")
+
+    assert (retry.id, retry.status, retry.version, retry.error) == (record["id"], "duplicate", 1, None)
+    assert await store_dump() == before
+
+
+async def test_a_create_retried_after_later_updates_is_still_a_duplicate_of_version_1(world):
+    leader = world.users["leader01"]
+    record = visit_record(world.households[0])
+    await push(leader, record, update_of(record, 1, notes="改过了"))
+    assert statuses([await push_one(leader, record)]) == [("duplicate", 1, None)]
+
+
+async def test_a_retried_update_is_a_duplicate_with_the_version_it_made(world):
+    leader = world.users["leader01"]
+    record = visit_record(world.households[0])
+    update = update_of(record, 1, status="urgent", notes="需要上门看看")
+    await push(leader, record, update)
+    await push(leader, update_of(record, 2, notes="第三版"))
+    before = await store_dump()
+
+    assert statuses([await push_one(leader, update)]) == [("duplicate", 2, None)]
+    assert await store_dump() == before
+    assert (await Visit.get(id=record["id"])).notes == "第三版"
+
+
+# --- conflict ------------------------------------------------------------------------------
+
+
+async def test_an_update_made_from_an_older_version_is_kept_aside_as_a_conflict(world):
+    leader = world.users["leader01"]
+    record = visit_record(world.households[0])
+    from_first_phone = update_of(record, 1, notes="第一台手机改的")
+    from_second_phone = update_of(record, 1, notes="第二台手机改的", status="concern")
+    await push(leader, record, from_first_phone)
+
+    result = await push_one(leader, from_second_phone, device_id="phone-2")
+
+    assert (result.status, result.version, result.error) == ("conflict", 2, None)
+    visit = await Visit.get(id=record["id"])
+    assert (visit.notes, visit.status.value, visit.version, visit.has_conflict) == ("第一台手机改的", "ok", 2, True)
+    conflict = await VisitRevision.filter(visit_id=visit.id, outcome="conflict").get()
+    assert (conflict.base_version, conflict.version, conflict.device_id) == (1, 2, "phone-2")
+    assert conflict.data["notes"] == "第二台手机改的"
+
+
+async def test_a_replayed_conflict_answers_conflict_again_and_stores_nothing_more(world):
+    leader = world.users["leader01"]
+    record = visit_record(world.households[0])
+    stale = update_of(record, 1, notes="旧版本上改的")
+    await push(leader, record, update_of(record, 1, notes="新的"), stale)
+    await push(leader, update_of(record, 2, notes="又改了"))  # version 3 now
+    before = await store_dump()
+
+    assert statuses([await push_one(leader, stale)]) == [("conflict", 2, None)]
+    assert await store_dump() == before
+
+
+async def test_phones_updating_the_same_version_at_once_give_one_applied_and_the_rest_conflicts(world):
+    leader = world.users["leader01"]
+    record = visit_record(world.households[0])
+    await push(leader, record)
+
+    results = await asyncio.gather(*(push_one(leader, update_of(record, 1, notes=f"手机{n}")) for n in range(4)))
+
+    assert sorted(r.status for r in results) == ["applied", "conflict", "conflict", "conflict"]
+    assert {r.version for r in results} == {2}
+    visit = await Visit.get(id=record["id"])
+    assert visit.version == 2 and visit.has_conflict
+    assert await VisitRevision.filter(visit_id=visit.id, outcome="conflict").count() == 3
+
+
+# --- withdrawal ----------------------------------------------------------------------------
+
+
+async def test_the_author_withdraws_a_mistaken_visit_which_is_kept(world):
+    leader = world.users["leader01"]
+    record = visit_record(world.households[0], resident_ids=[world.residents["li"].id])
+    await push(leader, record)
+
+    result = await push_one(leader, update_of(record, 1, withdrawn=True))
+
+    assert (result.status, result.version) == ("applied", 2)
+    visit = await Visit.get(id=record["id"])
+    assert visit.withdrawn and visit.notes == "精神很好"
+    assert await VisitRevision.filter(visit_id=visit.id).count() == 2
+
+
+async def test_a_new_visit_cannot_start_out_withdrawn(world):
+    result = await push_one(world.users["leader01"], visit_record(world.households[0], withdrawn=True))
+    assert (result.error.code, result.error.field) == ("invalid_field", "withdrawn")
+    explicit_false = await push_one(world.users["leader01"], visit_record(world.households[0], withdrawn=False))
+    assert explicit_false.status == "applied"
+
+
+async def test_an_old_visit_can_still_be_withdrawn_even_after_a_year(world):
+    leader = world.users["leader01"]
+    record = visit_record(world.households[0])
+    await push(leader, record)
+    much_later = NOW + timedelta(days=400)
+    assert (await push_one(leader, update_of(record, 1, withdrawn=True), now=much_later)).status == "applied"
+
+
+async def test_a_visit_to_someone_who_has_since_moved_can_still_be_corrected(world):
+    leader = world.users["leader01"]
+    li = world.residents["li"]
+    record = visit_record(world.households[0], resident_ids=[li.id])
+    await push(leader, record)
+    li.status = ResidentStatus.MOVED
+    await li.save()
+
+    assert (await push_one(leader, update_of(record, 1, notes="补充"))).status == "applied"
+    assert (await push_one(leader, visit_record(world.households[0], resident_ids=[li.id]))).error.code == (
+        "invalid_resident"
+    )
+
+
+# --- rejected: identity, scope, authorship -------------------------------------------------
+
+
+async def test_a_create_reusing_an_id_with_other_content_is_rejected_and_never_overwrites(world):
+    leader = world.users["leader01"]
+    record = visit_record(world.households[0], notes="原来的")
+    await push(leader, record)
+    before = await store_dump()
+
+    reused = {**record, "data": {**record["data"], "notes": "别的内容"}}
+    result = await push_one(leader, reused)
+
+    assert (result.status, result.error.code, result.error.field) == ("rejected", "id_reused", "id")
+    assert await store_dump() == before
+
+
+async def test_the_same_id_and_content_from_another_leader_is_id_reused_not_a_duplicate(world):
+    record = visit_record(world.households[0])
+    await push(world.users["leader01"], record)
+    result = await push_one(world.users["leader02"], record)
+    assert result.error.code == "id_reused"
+
+
+@pytest.mark.parametrize("username", ["office", "admin"])
+async def test_only_leaders_write_visits(world, username):
+    result = await push_one(world.users[username], visit_record(world.households[0]))
+    assert (result.status, result.error.code) == ("rejected", "forbidden_role")
+    assert await Visit.all().count() == 0
+
+
+async def test_a_household_outside_the_leaders_groups_or_community_or_nowhere_is_out_of_scope(world):
+    leader = world.users["leader01"]
+    other_group = world.households[3]
+    results = await push(
+        leader,
+        visit_record(other_group),
+        visit_record(world.other_household),
+        visit_record(world.households[0], household_id=999999),
+    )
+    assert [r.error.code for r in results] == ["out_of_scope"] * 3
+    assert {r.error.field for r in results} == {"household_id"}
+    # The same words whether the household is someone else's or does not exist at all.
+    assert len({r.error.message for r in results}) == 1
+    assert await Visit.all().count() == 0
+
+
+async def test_a_leader_of_another_community_cannot_reach_this_one(world):
+    result = await push_one(world.users["leader_other"], visit_record(world.households[0]))
+    assert result.error.code == "out_of_scope"
+
+
+async def test_residents_must_be_current_residents_of_that_household(world):
+    leader = world.users["leader01"]
+    household = world.households[0]
+    zhang_lives_elsewhere = world.residents["zhang"]  # households[2]
+    result = await push_one(leader, visit_record(household, resident_ids=[zhang_lives_elsewhere.id]))
+    assert (result.error.code, result.error.field) == ("invalid_resident", "resident_ids")
+    nobody = await push_one(leader, visit_record(household, resident_ids=[999999]))
+    assert nobody.error.code == "invalid_resident"
+
+
+async def test_an_update_of_an_unknown_visit_is_not_found(world):
+    result = await push_one(world.users["leader01"], update_of(visit_record(world.households[0]), 1))
+    assert (result.error.code, result.error.field) == ("not_found", "id")
+
+
+async def test_only_the_author_updates_a_visit(world):
+    record = visit_record(world.households[0])
+    await push(world.users["leader01"], record)
+    result = await push_one(world.users["leader02"], update_of(record, 1, notes="别人改的"))
+    assert result.error.code == "not_author"
+    assert (await Visit.get(id=record["id"])).version == 1
+
+
+async def test_a_visit_of_another_community_is_not_found_rather_than_someone_elses(world):
+    record = visit_record(world.households[0])
+    await push(world.users["leader01"], record)
+    result = await push_one(world.users["leader_other"], update_of(record, 1))
+    assert result.error.code == "not_found"
+
+
+async def test_an_update_may_not_move_a_visit_out_of_the_leaders_groups(world):
+    record = visit_record(world.households[0])
+    await push(world.users["leader01"], record)
+    result = await push_one(world.users["leader01"], update_of(record, 1, household_id=world.households[3].id))
+    assert (result.error.code, result.error.field) == ("out_of_scope", "household_id")
+
+
+# --- rejected: the record's own fields -----------------------------------------------------
+
+
+def _without(mapping, key):
+    return {k: v for k, v in mapping.items() if k != key}
+
+
+def _bad_record(household, *, drop=None, data_drop=None, top=None, **data):
+    record = visit_record(household, **data)
+    if drop:
+        record = _without(record, drop)
+    if data_drop:
+        record["data"] = _without(record["data"], data_drop)
+    record.update(top or {})
+    return record
+
+
+FIELD_CASES = [
+    # (description, how to spoil the record, code, field)
+    ("no id", dict(drop="id"), "invalid_id", "id"),
+    ("id not a UUID", dict(top={"id": "visit-1"}), "invalid_id", "id"),
+    ("id a number", dict(top={"id": 12345}), "invalid_id", "id"),
+    ("no type", dict(drop="type"), "missing_field", "type"),
+    ("a type of a later protocol", dict(top={"type": "roster_change"}), "unknown_type", "type"),
+    ("op delete", dict(top={"op": "delete"}), "invalid_op", "op"),
+    ("no op", dict(drop="op"), "invalid_op", "op"),
+    ("an extra key on the record", dict(top={"attachments": []}), "unknown_field", "attachments"),
+    ("base_version on a create", dict(top={"base_version": 3}), "invalid_field", "base_version"),
+    ("client_time without zone", dict(top={"client_time": "2026-11-26T09:30:00"}), "invalid_field", "client_time"),
+    ("client_time not a time", dict(top={"client_time": "yesterday"}), "invalid_field", "client_time"),
+    ("no data", dict(drop="data"), "missing_field", "data"),
+    ("data a list", dict(top={"data": []}), "invalid_field", "data"),
+    ("an extra key in data", dict(photo="x.jpg"), "unknown_field", "photo"),
+    ("no household", dict(data_drop="household_id"), "missing_field", "household_id"),
+    ("household as text", dict(household_id="1"), "invalid_field", "household_id"),
+    ("household as true", dict(household_id=True), "invalid_field", "household_id"),
+    ("household beyond 32 bits", dict(household_id=2**40), "invalid_field", "household_id"),
+    ("no kind", dict(data_drop="kind"), "missing_field", "kind"),
+    ("kind not in the list", dict(kind="chat"), "invalid_field", "kind"),
+    ("no status", dict(data_drop="status"), "missing_field", "status"),
+    ("status not in the list", dict(status="fine"), "invalid_field", "status"),
+    ("no occurred_at", dict(data_drop="occurred_at"), "missing_field", "occurred_at"),
+    ("occurred_at a number", dict(occurred_at=1764120300), "invalid_field", "occurred_at"),
+    ("occurred_at a date only", dict(occurred_at="2026-11-26"), "invalid_field", "occurred_at"),
+    ("residents not a list", dict(resident_ids=5), "invalid_field", "resident_ids"),
+    ("residents as text", dict(resident_ids=["5"]), "invalid_field", "resident_ids"),
+    ("residents negative", dict(resident_ids=[-1]), "invalid_field", "resident_ids"),
+    ("notes null", dict(notes=None), "invalid_field", "notes"),
+    ("notes with NUL", dict(notes="a\x00b"), "invalid_field", "notes"),
+    ("notes with a lone surrogate", dict(notes="\ud800"), "invalid_field", "notes"),
+    ("follow_up_needed as 1", dict(follow_up_needed=1), "invalid_field", "follow_up_needed"),
+    ("follow-up without a due date", dict(follow_up_needed=True), "missing_field", "follow_up_due"),
+    ("due date without follow-up", dict(follow_up_due="2026-12-01"), "invalid_field", "follow_up_due"),
+    ("due date not a date", dict(follow_up_needed=True, follow_up_due="2026-02-30"), "invalid_field", "follow_up_due"),
+    ("due date in another format", dict(follow_up_needed=True, follow_up_due="20261201"), "invalid_field",
+     "follow_up_due"),
+    ("withdrawn as text", dict(withdrawn="yes"), "invalid_field", "withdrawn"),
+]
+
+
+@pytest.mark.parametrize(
+    ("spoil", "code", "field"), [case[1:] for case in FIELD_CASES], ids=[case[0] for case in FIELD_CASES]
+)
+async def test_a_malformed_record_is_rejected_with_its_code_and_field(world, spoil, code, field):
+    result = await push_one(world.users["leader01"], _bad_record(world.households[0], **spoil))
+    assert (result.status, result.version, result.error.code, result.error.field) == ("rejected", None, code, field)
+    assert result.error.message and not result.error.message.isascii()  # Chinese, for the leader
+    assert await Visit.all().count() == 0
+
+
+async def test_an_update_needs_a_whole_number_base_version(world):
+    leader = world.users["leader01"]
+    record = visit_record(world.households[0])
+    await push(leader, record)
+    missing = await push_one(leader, update_of(record, None))
+    assert (missing.error.code, missing.error.field) == ("missing_field", "base_version")
+    for bad in ("1", 1.0, 0, True):
+        result = await push_one(leader, update_of(record, bad))
+        assert (result.error.code, result.error.field) == ("invalid_field", "base_version"), bad
+
+
+async def test_a_record_that_is_not_an_object_is_rejected_without_an_id(world):
+    results = await push(world.users["leader01"], "hello", None, [1, 2])
+    assert [(r.id, r.error.code) for r in results] == [("", "invalid_record")] * 3
+
+
+async def test_the_id_is_echoed_as_sent_so_the_phone_can_match_its_outbox(world):
+    record = visit_record(world.households[0], id=str(uuid.uuid4()).upper())
+    result = await push_one(world.users["leader01"], record)
+    assert (result.id, result.status) == (record["id"], "applied")
+    assert await Visit.filter(id=record["id"].lower()).exists()
+
+
+async def test_notes_may_have_2000_characters_but_not_2001(world):
+    leader = world.users["leader01"]
+    at_limit = await push_one(leader, visit_record(world.households[0], notes="好" * MAX_NOTES_CHARS))
+    over = await push_one(leader, visit_record(world.households[0], notes="好" * (MAX_NOTES_CHARS + 1)))
+    assert at_limit.status == "applied"  # 6,000 bytes of UTF-8: characters count, not bytes
+    assert (over.error.code, over.error.field) == ("notes_too_long", "notes")
+    assert "2001" in over.error.message
+
+
+async def test_a_line_break_counts_once_however_the_form_sent_it(world):
+    leader = world.users["leader01"]
+    from_html_form = "好" * 1000 + "\r\n" + "好" * 999  # 2,000 characters once "\r\n" is one break
+    result = await push_one(leader, visit_record(world.households[0], notes=from_html_form))
+    assert result.status == "applied"
+    assert (await Visit.get(id=result.id)).notes == "好" * 1000 + "\n" + "好" * 999
+
+
+async def test_a_follow_up_with_its_due_date_is_stored(world):
+    record = visit_record(world.households[0], follow_up_needed=True, follow_up_due="2026-12-01", status="concern")
+    assert (await push_one(world.users["leader01"], record)).status == "applied"
+    visit = await Visit.get(id=record["id"])
+    assert (visit.follow_up_needed, visit.follow_up_due) == (True, date(2026, 12, 1))
+
+
+@pytest.mark.parametrize(
+    ("occurred_at", "code"),
+    [
+        (NOW + timedelta(hours=23), None),
+        (NOW + timedelta(hours=25), "occurred_in_future"),
+        (NOW - timedelta(days=364), None),
+        (NOW - timedelta(days=366), "occurred_too_old"),
+    ],
+    ids=["23h ahead", "25h ahead", "364 days ago", "366 days ago"],
+)
+async def test_the_visit_time_may_be_a_little_ahead_but_not_a_day_nor_over_a_year_old(world, occurred_at, code):
+    record = visit_record(world.households[0], occurred_at=occurred_at.isoformat())
+    result = await push_one(world.users["leader01"], record)
+    assert (result.error.code if result.error else None) == code
+    if code:
+        assert result.error.field == "occurred_at" and "走访时间" in result.error.message
+
+
+# --- a batch -------------------------------------------------------------------------------
+
+
+async def test_one_bad_record_does_not_stop_the_others_and_results_keep_their_order(world):
+    household = world.households[0]
+    good_1, bad, good_2 = visit_record(household), visit_record(household, kind="chat"), visit_record(household)
+    results = await push(world.users["leader01"], good_1, bad, good_2)
+    assert [(r.id, r.status) for r in results] == [
+        (good_1["id"], "applied"), (bad["id"], "rejected"), (good_2["id"], "applied")
+    ]
+    assert set(await Visit.all().values_list("id", flat=True)) == {uuid.UUID(good_1["id"]), uuid.UUID(good_2["id"])}
+
+
+async def test_replaying_a_whole_batch_answers_the_same_and_leaves_the_store_byte_identical(world):
+    leader = world.users["leader01"]
+    first = visit_record(world.households[0], resident_ids=[world.residents["li"].id])
+    second = visit_record(world.households[1], resident_ids=[world.residents["zhao"].id], follow_up_needed=True,
+                          follow_up_due="2026-12-01")
+    batch = [
+        first,
+        second,
+        update_of(first, 1, status="concern"),
+        update_of(first, 1, notes="另一台手机"),  # conflict: first is at version 2 by now
+        update_of(second, 1, withdrawn=True),
+        visit_record(world.households[3]),  # out of scope
+        "not a record",
+    ]
+
+    original = await push(leader, *batch)
+    stored = await store_dump()
+    replay = await push(leader, *batch, now=NOW + timedelta(minutes=5))
+    replay_again = await push(leader, *batch, now=NOW + timedelta(hours=1))
+
+    assert statuses(original) == [
+        ("applied", 1, None), ("applied", 1, None), ("applied", 2, None), ("conflict", 2, None),
+        ("applied", 2, None), ("rejected", None, "out_of_scope"), ("rejected", None, "invalid_record"),
+    ]
+    assert statuses(replay) == [
+        ("duplicate", 1, None), ("duplicate", 1, None), ("duplicate", 2, None), ("conflict", 2, None),
+        ("duplicate", 2, None), ("rejected", None, "out_of_scope"), ("rejected", None, "invalid_record"),
+    ]
+    assert statuses(replay_again) == statuses(replay)
+    assert await store_dump() == stored
+
+
+async def test_the_same_new_record_pushed_twice_at_once_is_stored_once(world):
+    leader = world.users["leader01"]
+    record = visit_record(world.households[0], resident_ids=[world.residents["li"].id])
+
+    results = await asyncio.gather(*(push_one(leader, record) for _ in range(3)))
+
+    assert sorted(r.status for r in results) == ["applied", "duplicate", "duplicate"]
+    assert {r.version for r in results} == {1}
+    assert await Visit.all().count() == 1
+    assert await VisitRevision.all().count() == 1
+    assert await VisitResident.all().count() == 1
+
