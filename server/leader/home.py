@@ -1,9 +1,33 @@
-"""The leader's home screen (placeholder until the leader screens land)."""
+"""The leader's home screen: who to see today, then every household of their building groups."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
 
 from litestar import Request, Response
 
+from server.checks import age_in, resident_checks
+from server.leader.queries import clean_search, group_households, households_in_scope, leader_scope
+from server.leader.words import CARE_FLAG_WORDS
 from server.web import render
 
 
 async def leader_home(request: Request) -> Response:
-    return render(request, "staff_home.html")
+    """`/` for a leader (server/home.py routes here); `?q=` filters the households without JS."""
+    now = datetime.now(timezone.utc)
+    scope = await leader_scope(request.scope["user"])
+    query = clean_search(request.query_params.get("q"))
+    checks = await resident_checks(scope.user, group_ids=scope.group_ids, community=scope.community, now=now)
+    due = [check for check in checks if check.needs_visit]
+    households = await households_in_scope(scope, query)
+    return render(
+        request,
+        "leader/home.html",
+        due=due,
+        ages={check.resident.id: age_in(check.resident, now) for check in due},
+        flag_words=CARE_FLAG_WORDS,
+        grouped=group_households(scope, households),
+        q=query,
+        found=len(households),
+        has_groups=bool(scope.groups),
+    )

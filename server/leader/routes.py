@@ -1,7 +1,153 @@
-"""Leader pages (placeholder until the leader screens land)."""
+"""Leader pages: households, the household page with its visit form, and the leader's records.
 
-from litestar import Controller
+Only leaders reach these routes; every query goes through their LeaderScope, so a household
+outside their building groups answers exactly like one that does not exist (404).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect
+
+from server.auth.guards import role_required
+from server.checks import age_in, resident_checks
+from server.leader import visit_form
+from server.leader.queries import (
+    LeaderScope,
+    clean_search,
+    decode_cursor,
+    group_households,
+    household_in_scope,
+    households_in_scope,
+    leader_scope,
+    my_visits,
+    recent_visits,
+    saved_visit,
+)
+from server.leader.words import CARE_FLAG_WORDS, REVIEW_STATE_WORDS, VISIT_KIND_WORDS, VISIT_STATUS_WORDS
+from server.models import Household, Role
+from server.web import render, request_locale
+from sync.apply import apply_records
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _device_id(request: Request) -> str:
+    session = request.scope["auth"]
+    return session.device_id or f"web-session-{session.id}"
+
+
+async def _scope(request: Request) -> LeaderScope:
+    return await leader_scope(request.scope["user"])
+
+
+async def _household_or_404(scope: LeaderScope, household_id: int) -> Household:
+    household = await household_in_scope(scope, household_id)
+    if household is None:
+        raise NotFoundException()
+    return household
+
+
+async def household_page(
+    request: Request,
+    scope: LeaderScope,
+    household: Household,
+    *,
+    values: visit_form.VisitFormValues | None = None,
+    errors: list[visit_form.FieldError] | None = None,
+    saved: Any = None,
+    status_code: int = 200,
+) -> Response:
+    now = now_utc()
+    checks = await resident_checks(
+        scope.user, group_ids=scope.group_ids, community=scope.community, household_id=household.id, now=now
+    )
+    residents = list(household.residents)
+    visits = await recent_visits(household)
+    names = {r.id: r.name for r in residents}
+    if values is None:
+        values = visit_form.new_visit_values(any(r.care_flags for r in residents), now)
+    return render(
+        request,
+        "leader/household.html",
+        status_code=status_code,
+        household=household,
+        residents=residents,
+        checks={c.resident.id: c.status for c in checks},
+        ages={r.id: age_in(r, now) for r in residents},
+        visits=visits,
+        seen_names={v.id: [names[i] for i in v.resident_ids if i in names] for v in visits},
+        saved=saved,
+        form=values,
+        errors=visit_form.errors_by_field(errors or [], request_locale(request)),
+        kinds=VISIT_KIND_WORDS,
+        statuses=VISIT_STATUS_WORDS,
+        flag_words=CARE_FLAG_WORDS,
+        notes_max=visit_form.NOTES_MAX_CHARS,
+        not_saved=visit_form.NOT_SAVED,
+    )
 
 
 class LeaderPages(Controller):
     path = ""
+    tags = ["leader (pages)"]
+    guards = [role_required(Role.LEADER)]
+
+    @get("/households/search", name="household_search")
+    async def household_search(self, request: Request, q: FromQuery[str | None] = None) -> Response:
+        """The household list alone, for the search box's htmx request (the page is `/?q=`)."""
+        query = clean_search(q)
+        if request.headers.get("hx-request") != "true":
+            # Opened as a page (a bookmark, a shared link): a bare fragment would look broken.
+            target = "/?" + urlencode({"q": query}) if query else "/"
+            return Redirect(target, status_code=303, headers={"Vary": "HX-Request"})
+        scope = await _scope(request)
+        households = await households_in_scope(scope, query)
+        response = render(
+            request, "leader/_household_list.html", grouped=group_households(scope, households), q=query,
+            found=len(households), oob=True,
+        )
+        response.headers["Vary"] = "HX-Request"
+        return response
+
+    @get("/households/{household_id:int}", name="household")
+    async def household(
+        self, request: Request, household_id: FromPath[int], saved: FromQuery[str | None] = None
+    ) -> Response:
+        scope = await _scope(request)
+        household = await _household_or_404(scope, household_id)
+        return await household_page(request, scope, household, saved=await saved_visit(household, saved))
+
+    @post("/households/{household_id:int}/visits", name="visit_submit")
+    async def visit_submit(self, request: Request, household_id: FromPath[int]) -> Response:
+        scope = await _scope(request)
+        household = await _household_or_404(scope, household_id)
+        values, record_id = visit_form.read_form(await request.form())
+        now = now_utc()
+        record, errors = visit_form.build_record(household.id, values, record_id, now)
+        if record is not None:
+            # The one write path, shared with the phone's outbox: same checks, same idempotency.
+            result = (await apply_records([record], user=scope.user, device_id=_device_id(request), now=now))[0]
+            if result.status != "rejected":
+                return Redirect(f"/households/{household.id}?saved={result.id}", status_code=303)
+            errors = [visit_form.FieldError.from_apply(result.error)]
+        status = 400 if any(e.unparseable for e in errors) else 422
+        return await household_page(request, scope, household, values=values, errors=errors, status_code=status)
+
+    @get("/visits/mine", name="my_visits")
+    async def my_visits_page(self, request: Request, before: FromQuery[str | None] = None) -> Response:
+        scope = await _scope(request)
+        visits, next_cursor = await my_visits(scope, before)
+        return render(
+            request, "leader/my_visits.html", visits=visits, next_cursor=next_cursor,
+            paged=decode_cursor(before) is not None,
+            kinds=VISIT_KIND_WORDS, statuses=VISIT_STATUS_WORDS, review_states=REVIEW_STATE_WORDS,
+        )

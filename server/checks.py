@@ -1,0 +1,208 @@
+"""Elderly checks: which residents are due or overdue for a visit, computed in Shanghai dates.
+
+The rule (domain.md, made exact here):
+
+* A resident is listed only while ACTIVE and carrying at least one care flag with a rule.
+* The interval is the shortest applicable rule of the community (`Community.rules()`); a
+  combined rule such as "lives_alone+age_80_plus" applies only when the resident has every
+  flag it names.
+* The last check is the latest `occurred_at` of any visit that saw the resident (any kind),
+  not counting withdrawn visits.
+* `days_since` counts Asia/Shanghai calendar days: a visit at 23:30 on Monday, Shanghai time,
+  is one day old on Tuesday morning, whatever the UTC date of either moment.
+* State, with I = interval and d = days_since:
+    - never checked        -> overdue
+    - d > I                -> overdue (days_overdue = d - I)
+    - I - 2 <= d <= I      -> due (the check falls due within the next DUE_SOON_DAYS days,
+                              the last day of the interval included)
+    - otherwise            -> ok
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from enum import Enum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tortoise.functions import Max
+
+from server.models import Community, Household, Resident, ResidentStatus, User, VisitResident
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# How many days before the end of its interval a check shows up as due.
+DUE_SOON_DAYS = 2
+
+
+class CheckState(str, Enum):
+    OVERDUE = "overdue"
+    DUE = "due"
+    OK = "ok"
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def shanghai_date(moment: datetime) -> date:
+    if moment.tzinfo is None:  # stored times are UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(SHANGHAI).date()
+
+
+def check_interval(flags: Iterable[str], rules: Mapping[str, Any]) -> int | None:
+    """Days between checks for these care flags: the shortest rule whose flags all apply."""
+    have = set(flags)
+    intervals = []
+    for key, days in rules.items():
+        needed = {part.strip() for part in key.split("+") if part.strip()}
+        if not needed or not needed <= have:
+            continue
+        try:
+            days = int(days)
+        except (TypeError, ValueError):
+            continue  # a malformed community rule must not break the leader's home screen
+        if days > 0:
+            intervals.append(days)
+    return min(intervals) if intervals else None
+
+
+@dataclass(frozen=True)
+class CheckStatus:
+    interval_days: int
+    last_checked_at: datetime | None
+    days_since: int | None  # None: never checked
+    state: CheckState
+
+    @property
+    def never_checked(self) -> bool:
+        return self.last_checked_at is None
+
+    @property
+    def days_overdue(self) -> int | None:
+        if self.days_since is None:
+            return None
+        return max(0, self.days_since - self.interval_days)
+
+    @property
+    def days_left(self) -> int | None:
+        if self.days_since is None:
+            return None
+        return max(0, self.interval_days - self.days_since)
+
+    def sort_key(self) -> tuple:
+        """Overdue first (never checked, then the most overdue), then due (soonest), then ok."""
+        if self.state is CheckState.OVERDUE:
+            # Never checked counts as the most overdue; among those, the shortest interval first.
+            over = 10**6 if self.days_since is None else self.days_since - self.interval_days
+            return (0, -over, self.interval_days)
+        if self.state is CheckState.DUE:
+            return (1, self.interval_days - (self.days_since or 0), self.interval_days)
+        return (2, self.interval_days - (self.days_since or 0), self.interval_days)
+
+
+def check_status(
+    flags: Iterable[str], rules: Mapping[str, Any], last_checked_at: datetime | None, now: datetime
+) -> CheckStatus | None:
+    """The check state of one resident at `now`, or None when no rule applies to them."""
+    interval = check_interval(flags, rules)
+    if interval is None:
+        return None
+    if last_checked_at is None:
+        return CheckStatus(interval, None, None, CheckState.OVERDUE)
+    # A phone with a clock ahead can report a visit "tomorrow": count it as today.
+    days_since = max(0, (shanghai_date(now) - shanghai_date(last_checked_at)).days)
+    if days_since > interval:
+        state = CheckState.OVERDUE
+    elif days_since >= interval - DUE_SOON_DAYS:
+        state = CheckState.DUE
+    else:
+        state = CheckState.OK
+    return CheckStatus(interval, last_checked_at, days_since, state)
+
+
+@dataclass(frozen=True)
+class ResidentCheck:
+    resident: Resident
+    household: Household
+    status: CheckStatus
+
+    @property
+    def state(self) -> CheckState:
+        return self.status.state
+
+    @property
+    def needs_visit(self) -> bool:
+        return self.status.state in (CheckState.OVERDUE, CheckState.DUE)
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    # An aggregate comes back as a string on SQLite and as a datetime on PostgreSQL.
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+async def leader_group_ids(user: User) -> list[int]:
+    """The building groups this leader looks after, inside their own community."""
+    return list(
+        await user.building_groups.filter(community_id=user.community_id).values_list("id", flat=True)
+    )
+
+
+async def resident_checks(
+    user: User,
+    *,
+    group_ids: Sequence[int] | None = None,
+    household_id: int | None = None,
+    now: datetime | None = None,
+    community: Community | None = None,
+) -> list[ResidentCheck]:
+    """Check state of every flagged, active resident in the leader's groups (or one household).
+
+    Sorted overdue-first (see CheckStatus.sort_key). Two queries whatever the number of
+    residents: the residents with their households, and one aggregate of last checks.
+    """
+    now = now or now_utc()
+    if group_ids is None:
+        group_ids = await leader_group_ids(user)
+    if not group_ids:
+        return []
+    if community is None:
+        community = await Community.get(id=user.community_id)
+    rules = community.rules()
+
+    scope: dict[str, Any] = {
+        "community_id": community.id,
+        "household__building_group_id__in": list(group_ids),
+        "status": ResidentStatus.ACTIVE,
+    }
+    if household_id is not None:
+        scope["household_id"] = household_id
+    residents = [r for r in await Resident.filter(**scope).select_related("household") if r.care_flags]
+    if not residents:
+        return []
+
+    seen_scope = {f"resident__{key}": value for key, value in scope.items()}
+    last_rows = (
+        await VisitResident.filter(**seen_scope, visit__withdrawn=False)
+        .annotate(last_checked=Max("occurred_at"))
+        .group_by("resident_id")
+        .values("resident_id", "last_checked")
+    )
+    last_by_resident = {row["resident_id"]: _as_datetime(row["last_checked"]) for row in last_rows}
+
+    checks = []
+    for resident in residents:
+        status = check_status(resident.care_flags, rules, last_by_resident.get(resident.id), now)
+        if status is not None:
+            checks.append(ResidentCheck(resident, resident.household, status))
+    checks.sort(key=lambda c: (c.status.sort_key(), c.household.address, c.resident.name))
+    return checks
+
+
+def age_in(resident: Resident, now: datetime) -> int:
+    return shanghai_date(now).year - resident.birth_year

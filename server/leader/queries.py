@@ -1,0 +1,138 @@
+"""What a leader may see: their building groups in their community, and nothing else.
+
+Every query of the leader's screens starts from a `LeaderScope`, so a household of another
+group or another committee is simply not found (the pages answer 404, as for a missing one).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from tortoise.expressions import Q
+from tortoise.query_utils import Prefetch
+
+from server.models import BuildingGroup, Community, Household, Resident, ResidentStatus, User, Visit
+
+SEARCH_MAX_CHARS = 50
+RECENT_VISITS_ON_HOUSEHOLD = 20
+MY_VISITS_PAGE = 50
+
+
+@dataclass(frozen=True)
+class LeaderScope:
+    user: User
+    community: Community | None  # None only for a misconfigured account: then no groups either
+    groups: list[BuildingGroup]
+
+    @property
+    def group_ids(self) -> list[int]:
+        return [group.id for group in self.groups]
+
+
+async def leader_scope(user: User) -> LeaderScope:
+    community = await Community.get_or_none(id=user.community_id) if user.community_id else None
+    if community is None:
+        return LeaderScope(user, None, [])
+    groups = await user.building_groups.filter(community_id=community.id).order_by("number")
+    return LeaderScope(user, community, list(groups))
+
+
+def _active_residents() -> Prefetch:
+    return Prefetch("residents", queryset=Resident.filter(status=ResidentStatus.ACTIVE).order_by("birth_year"))
+
+
+def clean_search(q: str | None) -> str:
+    return (q or "").strip()[:SEARCH_MAX_CHARS]
+
+
+async def households_in_scope(scope: LeaderScope, q: str = "") -> list[Household]:
+    """The leader's households with their active residents; `q` matches room, address or a name."""
+    if not scope.group_ids:
+        return []
+    query = Household.filter(community_id=scope.community.id, building_group_id__in=scope.group_ids)
+    if q:
+        named = Resident.filter(
+            community_id=scope.community.id,
+            household__building_group_id__in=scope.group_ids,
+            status=ResidentStatus.ACTIVE,
+            name__icontains=q,
+        ).values_list("household_id", flat=True)
+        query = query.filter(
+            Q(room__icontains=q) | Q(address__icontains=q) | Q(id__in=list(await named))
+        )
+    return list(await query.order_by("building_group_id", "room").prefetch_related(_active_residents()))
+
+
+def group_households(scope: LeaderScope, households: list[Household]) -> list[tuple[BuildingGroup, list[Household]]]:
+    """Households under their building group, in the groups' order; empty groups kept."""
+    by_group: dict[int, list[Household]] = {group.id: [] for group in scope.groups}
+    for household in households:
+        by_group.setdefault(household.building_group_id, []).append(household)
+    return [(group, by_group[group.id]) for group in scope.groups]
+
+
+async def household_in_scope(scope: LeaderScope, household_id: int) -> Household | None:
+    if not scope.group_ids:
+        return None
+    return (
+        await Household.filter(
+            id=household_id, community_id=scope.community.id, building_group_id__in=scope.group_ids
+        )
+        .prefetch_related(_active_residents())
+        .first()
+    )
+
+
+async def recent_visits(household: Household, limit: int = RECENT_VISITS_ON_HOUSEHOLD) -> list[Visit]:
+    return list(
+        await Visit.filter(household_id=household.id, community_id=household.community_id)
+        .select_related("author")
+        .order_by("-occurred_at", "-received_at")
+        .limit(limit)
+    )
+
+
+async def saved_visit(household: Household, visit_id: str | None) -> Visit | None:
+    """The visit just saved (`?saved=`), only when it belongs to this household."""
+    try:
+        parsed = uuid.UUID(str(visit_id))
+    except (TypeError, ValueError):
+        return None
+    return await Visit.get_or_none(id=parsed, household_id=household.id, community_id=household.community_id)
+
+
+def encode_cursor(visit: Visit) -> str:
+    moment = visit.occurred_at.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+    return f"{moment}~{visit.id}"
+
+
+def decode_cursor(text: str | None) -> tuple[datetime, uuid.UUID] | None:
+    if not text or "~" not in text:
+        return None
+    moment, _, visit_id = text.partition("~")
+    try:
+        at = datetime.strptime(moment, "%Y%m%dT%H%M%S.%fZ").replace(tzinfo=timezone.utc)
+        return at, uuid.UUID(visit_id)
+    except ValueError:
+        return None
+
+
+async def my_visits(scope: LeaderScope, before: str | None = None, limit: int = MY_VISITS_PAGE) -> tuple[list[Visit], str | None]:
+    """The leader's own visits, newest first, a page at a time; returns (page, next cursor)."""
+    if not scope.group_ids:
+        return [], None
+    query = Visit.filter(
+        author_id=scope.user.id,
+        community_id=scope.community.id,
+        household__building_group_id__in=scope.group_ids,
+    )
+    cursor = decode_cursor(before)
+    if cursor is not None:
+        at, visit_id = cursor
+        query = query.filter(Q(occurred_at__lt=at) | Q(occurred_at=at, id__lt=visit_id))
+    rows = list(await query.select_related("household").order_by("-occurred_at", "-id").limit(limit + 1))
+    page = rows[:limit]
+    next_cursor = encode_cursor(page[-1]) if len(rows) > limit else None
+    return page, next_cursor

@@ -1,0 +1,57 @@
+"""The words the leader's screens show for codes (care flags, visit kinds, states).
+
+Chinese is the msgid; templates pass each through `_()`, and `N_` marks them for extraction
+into web/translations. Codes never reach the screen on their own, and a state is never shown
+by colour alone.
+"""
+
+from __future__ import annotations
+
+
+def N_(message: str) -> str:
+    """Marks a msgid for extraction; the translation happens where it is shown."""
+    return message
+
+
+CARE_FLAG_WORDS = {
+    "age_80_plus": N_("高龄"),
+    "lives_alone": N_("独居"),
+    "disabled": N_("残疾"),
+    "hardship": N_("困难"),
+    "chronic_illness": N_("慢病"),
+    "watch": N_("重点关注"),
+}
+
+VISIT_KIND_WORDS = {
+    "routine": N_("日常走访"),
+    "elderly_check": N_("老人看望"),
+    "mediation": N_("矛盾调解"),
+    "safety": N_("安全检查"),
+    "assistance": N_("帮困求助"),
+    "other": N_("其他"),
+}
+
+VISIT_STATUS_WORDS = {
+    "ok": N_("一切安好"),
+    "concern": N_("需要关注"),
+    "urgent": N_("紧急"),
+}
+
+REVIEW_STATE_WORDS = {
+    "new": N_("居委会未处理"),
+    "acknowledged": N_("居委会已确认"),
+    "in_progress": N_("居委会处理中"),
+    "resolved": N_("居委会已办结"),
+}
+
+# Shown by pages other modules render through `_(title)` / `_(message)` / `_(error)`:
+# listed here so that the English catalog has them too.
+SHOWN_ELSEWHERE = [
+    N_("没有权限"), N_("您的账号没有权限查看这个页面。"),
+    N_("页面已过期"), N_("这个页面已经过期，请返回后刷新页面再试一次。您填写的内容没有保存。"),
+    N_("找不到页面"), N_("没有这个页面，或者您没有权限查看它。"),
+    N_("请求有误"), N_("请求无法处理，请返回重试。"),
+    N_("服务器出错"), N_("服务器出错了，请稍后再试。您在手机上保存的记录不会丢失。"),
+    N_("用户名或密码不正确。"), N_("请填写用户名和密码。"),
+    N_("这台设备已被管理员注销登录，请重新登录。"),
+]
