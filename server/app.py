@@ -9,15 +9,18 @@ from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 
 from server import db, i18n
+from server.admin.routes import AdminUsers, AuditLogPages
 from server.auth.guards import csrf_guard
 from server.auth.middleware import SessionMiddleware
 from server.auth.routes import AuthApi, AuthPages
 from server.errors import EXCEPTION_HANDLERS
 from server.home import HomePages
 from server.leader.routes import LeaderPages
+from server.office.routes import OfficePages
 from server.security_headers import SecurityHeadersMiddleware
 from server.settings import APP_VERSION, WEB_DIR, Settings, get_settings
 from server.sync_api.routes import SyncApi
@@ -46,7 +49,8 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Lite
         cache_control=None,
     )
     return Litestar(
-        route_handlers=[AuthPages, AuthApi, HomePages, LeaderPages, SyncApi, static],
+        route_handlers=[AuthPages, AuthApi, HomePages, LeaderPages, SyncApi,
+            OfficePages, AdminUsers, AuditLogPages, static],
         state=State({"settings": settings}),
         middleware=[SecurityHeadersMiddleware(), SessionMiddleware(settings)],
         guards=[csrf_guard],
@@ -56,6 +60,8 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Lite
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="楼组通 Louzu API", version=APP_VERSION, path="/api/schema",
+            # JSON only: the HTML viewers load scripts from CDNs, which the CSP (and China) block.
+            render_plugins=[JsonRenderPlugin()],
             description="Sync protocol version 1 (see shared/design/sync-protocol.md) and auth.",
         ),
         debug=False,

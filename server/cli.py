@@ -1,4 +1,4 @@
-"""`louzu` command: serve, migrate, demo, createuser."""
+"""`louzu` command: serve, migrate, demo, createcommunity, createuser."""
 
 from __future__ import annotations
 
@@ -7,19 +7,18 @@ import asyncio
 import getpass
 import os
 import sys
+from collections.abc import Awaitable, Callable
 
 from server import db
 from server.settings import Settings, SettingsError, from_environment
+
+# Exit code for "refused, and the message says why" (bad input, weak secret, missing store).
+REFUSED = 2
 
 
 def _settings(demo: bool = False) -> Settings:
     settings = from_environment()
     return settings.with_(demo=True) if demo else settings
-
-
-async def _migrate(settings: Settings) -> None:
-    print(f"迁移数据库 / migrating {_describe(settings)}", flush=True)
-    await db.migrate(settings, progress=True)
 
 
 def _describe(settings: Settings) -> str:
@@ -30,33 +29,129 @@ def _describe(settings: Settings) -> str:
     return url
 
 
-async def _load_demo(settings: Settings) -> None:
-    from server.demo import load_demo
+def _refuse(message: object) -> int:
+    print(message, file=sys.stderr, flush=True)
+    return REFUSED
 
-    await db.init_db(settings)
+
+async def _migrate(settings: Settings) -> None:
+    print(f"迁移数据库 / migrating {_describe(settings)}", flush=True)
     try:
-        await load_demo(progress=True)
+        await db.migrate(settings, progress=True)
+    finally:
+        # Tortoise's migrate leaves its connection open; an open aiosqlite thread would keep
+        # the process from exiting.
+        await db.close_db()
+
+
+def _run_migrate(settings: Settings) -> int:
+    from tortoise.exceptions import DBConnectionError, OperationalError
+
+    try:
+        asyncio.run(_migrate(settings))
+    except (DBConnectionError, OperationalError, OSError) as exc:
+        return _refuse(f"无法迁移数据库 / cannot migrate {_describe(settings)}: {exc}")
+    return 0
+
+
+async def _with_db(settings: Settings, action: Callable[[], Awaitable[int]]) -> int:
+    """Run `action` with the store open; a store that is down or unmigrated gets a clear message."""
+    from tortoise.exceptions import DBConnectionError, OperationalError
+
+    from server.models import Community
+
+    try:
+        try:
+            await db.init_db(settings)
+            await Community.exists()  # probe: fails on a store that is down or has no tables
+        except (DBConnectionError, OperationalError, OSError) as exc:
+            return _refuse(
+                f"数据库不可用或尚未迁移（先运行 louzu migrate）/ the database is unreachable or not migrated"
+                f" ({_describe(settings)}): {exc}"
+            )
+        return await action()
     finally:
         await db.close_db()
+
+
+async def _load_demo(settings: Settings) -> int:
+    from server.demo import DemoError, load_demo
+
+    async def load() -> int:
+        try:
+            summary = await load_demo(progress=True)
+        except DemoError as exc:
+            return _refuse(f"无法载入演示数据 / cannot load the demo: {exc}")
+        print(
+            f"演示居委 / demo committee: {summary.groups} 楼组 groups, {summary.households} 户 households,"
+            f" {summary.residents} 居民 residents, {summary.visits} 走访 visits, {summary.users} 账号 accounts"
+            f" ({summary.seconds:.1f} s)",
+            flush=True,
+        )
+        return 0
+
+    return await _with_db(settings, load)
+
+
+async def _createcommunity(settings: Settings, args: argparse.Namespace) -> int:
+    from server.accounts import AccountError, create_community
+
+    async def create() -> int:
+        try:
+            community = await create_community(name=args.name, subdistrict=args.subdistrict)
+        except AccountError as exc:
+            return _refuse(f"无法创建居委会 / cannot create the community: {exc}")
+        print(f"已创建居委会 / created community {community.name}（{community.subdistrict}）")
+        return 0
+
+    return await _with_db(settings, create)
+
+
+def _password(args: argparse.Namespace) -> str | None:
+    if args.password or os.environ.get("LOUZU_PASSWORD"):
+        return args.password or os.environ["LOUZU_PASSWORD"]
+    try:
+        first = getpass.getpass("密码 / password: ")
+        if sys.stdin.isatty() and getpass.getpass("再输一次 / again: ") != first:
+            print("两次输入的密码不一致 / the passwords differ", file=sys.stderr)
+            return None
+        return first
+    except (EOFError, KeyboardInterrupt):
+        return None
 
 
 async def _createuser(settings: Settings, args: argparse.Namespace) -> int:
     from server.accounts import AccountError, create_user
 
-    password = args.password or os.environ.get("LOUZU_PASSWORD") or getpass.getpass("密码 / password: ")
-    await db.init_db(settings)
-    try:
-        user = await create_user(
-            username=args.username, display_name=args.display_name or args.username, role=args.role,
-            password=password, community_name=args.community, building_groups=args.group or [],
-            allow_weak=settings.demo,
+    password = _password(args)
+    if password is None:
+        return _refuse("没有得到密码 / no password given (--password, LOUZU_PASSWORD or the prompt)")
+
+    async def create() -> int:
+        try:
+            user = await create_user(
+                username=args.username, display_name=args.display_name or args.username, role=args.role,
+                password=password, community_name=args.community, building_groups=args.group or [],
+                allow_weak=settings.demo,
+            )
+        except AccountError as exc:
+            return _refuse(f"无法创建账号 / cannot create the account: {exc}")
+        print(f"已创建 / created {user.username} ({user.role.value})")
+        return 0
+
+    return await _with_db(settings, create)
+
+
+async def _refuse_demo_data() -> int:
+    """domain.md: a server started without --demo has no demo accounts (their password is public)."""
+    from server.demo import demo_present
+
+    if await demo_present():
+        return _refuse(
+            "数据库里有演示数据，演示账号的密码是公开的，不能正式运行：请加 --demo 启动，或换用新的数据库。"
+            " / The database holds the demo committee, whose passwords are public: start with --demo,"
+            " or use a fresh database."
         )
-    except AccountError as exc:
-        print(f"无法创建账号 / cannot create the account: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        await db.close_db()
-    print(f"已创建 / created {user.username} ({user.role})")
     return 0
 
 
@@ -66,11 +161,13 @@ def _serve(settings: Settings) -> int:
     try:
         settings.check_secret()
     except SettingsError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    asyncio.run(_migrate(settings))
-    if settings.demo:
-        asyncio.run(_load_demo(settings))
+        return _refuse(exc)
+    if _run_migrate(settings) != 0:
+        return REFUSED
+    if settings.demo and asyncio.run(_load_demo(settings)) != 0:
+        return REFUSED
+    if not settings.demo and asyncio.run(_with_db(settings, _refuse_demo_data)) != 0:
+        return REFUSED
     from server.app import create_app
 
     print(f"楼组通已启动 / serving on http://{settings.host}:{settings.port}", flush=True)
@@ -79,7 +176,7 @@ def _serve(settings: Settings) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="louzu", description="楼组通 Louzu")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="migrate and serve the app")
@@ -88,15 +185,21 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int)
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("demo", help="load the demo committee (running it twice changes nothing)")
+    community = sub.add_parser("createcommunity", help="create a community (居委会), the first step on a new server")
+    community.add_argument("name", help="e.g. 天山路第一居民区")
+    community.add_argument("--subdistrict", required=True, help="the subdistrict (街道), e.g. 天山路街道")
     create = sub.add_parser("createuser", help="create an account")
     create.add_argument("username")
     create.add_argument("--role", choices=["leader", "office", "admin"], required=True)
     create.add_argument("--display-name")
     create.add_argument("--community", required=True, help="the community (居委会) name")
-    create.add_argument("--group", action="append", type=int, help="building group number (leaders)")
+    create.add_argument("--group", action="append", type=int, help="building group number (leaders; repeatable)")
     create.add_argument("--password", help="else LOUZU_PASSWORD or a prompt")
-    args = parser.parse_args(argv)
+    return parser
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     if args.command == "serve":
         settings = _settings(args.demo)
         if args.host:
@@ -106,12 +209,11 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(settings)
     settings = _settings()
     if args.command == "migrate":
-        asyncio.run(_migrate(settings))
-        return 0
+        return _run_migrate(settings)
     if args.command == "demo":
-        asyncio.run(_migrate(settings))
-        asyncio.run(_load_demo(settings.with_(demo=True)))
-        return 0
+        return _run_migrate(settings) or asyncio.run(_load_demo(settings.with_(demo=True)))
+    if args.command == "createcommunity":
+        return asyncio.run(_createcommunity(settings, args))
     if args.command == "createuser":
         return asyncio.run(_createuser(settings, args))
     return 1

@@ -215,6 +215,12 @@ class Visit(Model):
     content_hash = fields.CharField(max_length=64)
     has_conflict = fields.BooleanField(default=False)
     review_state = fields.CharEnumField(ReviewState, max_length=20, default=ReviewState.NEW)
+    # Office-owned follow-up fields (the leader owns follow_up_needed / follow_up_due): who in
+    # the office answers for it, and the office's own deadline when it differs from the leader's.
+    follow_up_assignee: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="assigned_follow_ups", null=True, on_delete=fields.SET_NULL
+    )
+    follow_up_office_due = fields.DateField(null=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
@@ -264,6 +270,36 @@ class VisitRevision(Model):
 
     class Meta:
         table = "visit_revision"
+        ordering = ["id"]
+
+
+class ReviewEventKind(str, Enum):
+    STATE = "state"  # review_state changed (from_state -> to_state)
+    COMMENT = "comment"  # an office comment, state unchanged
+    FOLLOW_UP = "follow_up"  # responsible person or office due date changed (detail says what)
+
+
+class VisitReviewEvent(Model):
+    # What the office did with a visit, append-only: the visit's history page reads these
+    # beside its VisitRevision rows. Never touches what the leader wrote. Later kinds
+    # (send-back question, the leader's answer) are further values of `kind`.
+
+    id = fields.IntField(primary_key=True)
+    visit: fields.ForeignKeyRelation[Visit] = fields.ForeignKeyField(
+        "models.Visit", related_name="review_events", on_delete=fields.CASCADE
+    )
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="review_events", null=True, on_delete=fields.SET_NULL
+    )
+    kind = fields.CharField(max_length=20, default=ReviewEventKind.STATE.value)
+    from_state = fields.CharEnumField(ReviewState, max_length=20, null=True)
+    to_state = fields.CharEnumField(ReviewState, max_length=20, null=True)
+    comment = fields.TextField(default="")
+    detail: dict = fields.JSONField(default=dict)
+    at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "visit_review_event"
         ordering = ["id"]
 
 

@@ -1,0 +1,1 @@
+"""Administration: accounts, their devices (sessions), and the audit log."""

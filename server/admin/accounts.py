@@ -1,0 +1,227 @@
+"""Account management for an admin of one community: create, edit, reset, deactivate, devices.
+
+Creation goes through `server.accounts.create_user` (the same rules as the command line);
+this module checks each field first so the form can show an error next to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from litestar import Request
+from tortoise.transactions import in_transaction
+
+from server import audit
+from server.accounts import USERNAME, AccountError, create_user
+from server.auth.passwords import hash_password, weak_password_reason
+from server.auth.sessions import now_utc, revoke_session
+from server.models import BuildingGroup, Community, DeviceSession, Role, User
+from server.office.labels import N_
+
+# What an admin may create here; admin accounts are made from the command line.
+CREATABLE_ROLES = (Role.LEADER, Role.OFFICE)
+
+
+async def community_users(community_id: int | None) -> list[User]:
+    users = await User.filter(community_id=community_id).prefetch_related("building_groups").order_by(
+        "role", "username"
+    )
+    return users
+
+
+async def community_groups(community_id: int | None) -> list[BuildingGroup]:
+    return await BuildingGroup.filter(community_id=community_id).order_by("number")
+
+
+async def community_user(community_id: int | None, user_id: int) -> User | None:
+    """A user of this community; None (a 404) for anyone else's."""
+    if community_id is None:
+        return None
+    return await User.get_or_none(id=user_id, community_id=community_id).prefetch_related("building_groups")
+
+
+def _chosen_groups(values: list[str], groups: list[BuildingGroup]) -> tuple[list[BuildingGroup], bool]:
+    by_id = {str(g.id): g for g in groups}
+    chosen = [by_id[v] for v in values if v in by_id]
+    return chosen, len(chosen) != len(set(values))
+
+
+def _display_name_problem(display_name: str) -> str | None:
+    if not display_name:
+        return N_("请填写姓名。")
+    if len(display_name) > 50:
+        return N_("姓名最多 50 个字。")
+    return None
+
+
+@dataclass
+class NewAccount:
+    username: str
+    display_name: str
+    role: str
+    groups: list[BuildingGroup]
+
+
+async def check_new_account(form: Any, groups: list[BuildingGroup]) -> tuple[NewAccount, dict[str, str]]:
+    """The form's values and per-field errors (Chinese msgids); nothing is stored here."""
+    username = str(form.get("username", "")).strip()
+    display_name = str(form.get("display_name", "")).strip()
+    role = str(form.get("role", ""))
+    password = str(form.get("password", ""))
+    chosen, unknown = _chosen_groups([str(v) for v in form.getall("groups", [])], groups)
+    errors: dict[str, str] = {}
+    if not USERNAME.fullmatch(username):
+        errors["username"] = N_("用户名只能用字母、数字、下划线和连字符，3 到 50 个字符。")
+    elif await User.filter(username__iexact=username).exists():
+        errors["username"] = N_("这个用户名已经有人用了。")
+    if problem := _display_name_problem(display_name):
+        errors["display_name"] = problem
+    if role not in {r.value for r in CREATABLE_ROLES}:
+        errors["role"] = N_("请选择楼组长或办公室。")
+    if unknown:
+        errors["groups"] = N_("只能选择本居委会的楼组。")
+    elif role == Role.LEADER.value and not chosen:
+        errors["groups"] = N_("楼组长至少要负责一个楼组。")
+    elif role == Role.OFFICE.value and chosen:
+        errors["groups"] = N_("办公室账号不分配楼组。")
+    if reason := weak_password_reason(password, username):
+        errors["password"] = reason
+    return NewAccount(username, display_name, role, chosen), errors
+
+
+async def create_account(admin: User, form: Any, groups: list[BuildingGroup]) -> tuple[User | None, dict, NewAccount]:
+    account, errors = await check_new_account(form, groups)
+    if errors:
+        return None, errors, account
+    community = await Community.get(id=admin.community_id)
+    try:
+        user = await create_user(
+            username=account.username, display_name=account.display_name, role=account.role,
+            password=str(form.get("password", "")), community_name=community.name,
+            building_groups=[g.number for g in account.groups], allow_weak=False, actor=admin,
+        )
+    except AccountError as refused:
+        return None, {"form": str(refused)}, account
+    return user, {}, account
+
+
+async def update_account(
+    request: Request, admin: User, target: User, form: Any, groups: list[BuildingGroup]
+) -> dict[str, str]:
+    """Display name, and building groups for a leader. Returns errors; audited when changed."""
+    display_name = str(form.get("display_name", "")).strip()
+    chosen, unknown = _chosen_groups([str(v) for v in form.getall("groups", [])], groups)
+    errors: dict[str, str] = {}
+    if problem := _display_name_problem(display_name):
+        errors["display_name"] = problem
+    if unknown:
+        errors["groups"] = N_("只能选择本居委会的楼组。")
+    elif target.role == Role.LEADER and not chosen:
+        errors["groups"] = N_("楼组长至少要负责一个楼组。")
+    elif target.role != Role.LEADER and chosen:
+        errors["groups"] = N_("只有楼组长才分配楼组。")
+    if errors:
+        return errors
+    before_groups = sorted(g.number for g in target.building_groups)
+    after_groups = sorted(g.number for g in chosen)
+    changes: dict[str, Any] = {}
+    if display_name != target.display_name:
+        changes["display_name"] = {"from": target.display_name, "to": display_name}
+    if before_groups != after_groups:
+        changes["building_groups"] = {"from": before_groups, "to": after_groups}
+    if not changes:
+        return {}
+    async with in_transaction():
+        target.display_name = display_name
+        await target.save(update_fields=["display_name", "updated_at"])
+        if "building_groups" in changes:
+            await target.building_groups.clear()
+            if chosen:
+                await target.building_groups.add(*chosen)
+        await audit.record(request, "account_updated", actor=admin, target_type="user", target_id=target.id,
+                           username=target.username, **changes)
+    return {}
+
+
+async def _end_sessions(target: User, keep: DeviceSession | None, revoke: bool) -> int:
+    now = now_utc()
+    live = DeviceSession.filter(user_id=target.id, revoked_at__isnull=True, ended_at__isnull=True)
+    if keep is not None:
+        live = live.exclude(id=keep.id)
+    if revoke:
+        return await live.update(revoked_at=now)
+    return await live.update(ended_at=now)
+
+
+async def reset_password(request: Request, admin: User, target: User, password: str) -> str | None:
+    """Sets a new password and logs the user out everywhere (their phones must log in again).
+
+    The sessions are *ended*, not revoked: a phone answers `session_expired` by asking for the
+    new password and keeps its outbox, where `session_revoked` (a lost phone) would wipe it.
+    """
+    if reason := weak_password_reason(password, target.username):
+        return reason
+    async with in_transaction():
+        target.password_hash = hash_password(password)
+        await target.save(update_fields=["password_hash", "updated_at"])
+        keep = request.scope.get("auth") if target.id == admin.id else None
+        ended = await _end_sessions(target, keep, revoke=False)
+        await audit.record(request, "account_password_reset", actor=admin, target_type="user",
+                           target_id=target.id, username=target.username, sessions_ended=ended)
+    return None
+
+
+async def set_active(request: Request, admin: User, target: User, active: bool) -> str | None:
+    """Deactivating also revokes every session, so a later reactivation needs a fresh login."""
+    if target.id == admin.id and not active:
+        return N_("不能停用自己正在使用的账号。")
+    if target.active == active:
+        return None
+    async with in_transaction():
+        target.active = active
+        await target.save(update_fields=["active", "updated_at"])
+        revoked = 0 if active else await _end_sessions(target, None, revoke=True)
+        await audit.record(
+            request, "account_activated" if active else "account_deactivated", actor=admin,
+            target_type="user", target_id=target.id, username=target.username, sessions_revoked=revoked,
+        )
+    return None
+
+
+def device_state(session: DeviceSession, now: datetime) -> str:
+    if session.revoked_at is not None:
+        return "revoked"
+    if session.ended_at is not None:
+        return "ended"
+    if session.expires_at <= now:
+        return "expired"
+    return "active"
+
+
+DEVICE_STATE_WORDS = {
+    "active": N_("使用中"),
+    "revoked": N_("已注销（管理员）"),
+    "ended": N_("已退出登录"),
+    "expired": N_("已过期"),
+}
+
+
+async def user_devices(target: User) -> list[DeviceSession]:
+    return await DeviceSession.filter(user_id=target.id).order_by("-last_seen_at", "-id")
+
+
+async def revoke_device(request: Request, admin: User, target: User, session_id: int) -> DeviceSession | None:
+    """Revokes one device of this user; its next request is told `session_revoked`."""
+    session = await DeviceSession.get_or_none(id=session_id, user_id=target.id)
+    if session is None:
+        return None
+    if session.revoked_at is None:
+        async with in_transaction():
+            await revoke_session(session)
+            await audit.record(
+                request, "session_revoked", actor=admin, target_type="session", target_id=session.id,
+                user_id=target.id, username=target.username, device_label=session.device_label,
+            )
+    return session

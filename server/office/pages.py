@@ -1,0 +1,53 @@
+"""What every office and admin page needs: the user's community, rendering with the words."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import NotFoundException
+
+from server.models import Community, User
+from server.office import labels
+from server.web import render
+
+WORDS = SimpleNamespace(
+    kind=labels.KIND_WORDS,
+    status=labels.STATUS_WORDS,
+    review=labels.REVIEW_WORDS,
+    review_action=labels.REVIEW_ACTION_WORDS,
+    care_flag=labels.CARE_FLAG_WORDS,
+    resident_status=labels.RESIDENT_STATUS_WORDS,
+    role=labels.ROLE_WORDS,
+    audit_action=labels.AUDIT_ACTION_WORDS,
+    history=labels.HISTORY_WORDS,
+)
+
+
+def current_user(request: Request) -> User:
+    return request.scope["user"]
+
+
+def community_id(request: Request) -> int | None:
+    """Every office and admin query is scoped to this; a user without one sees nothing."""
+    return current_user(request).community_id
+
+
+async def current_community(request: Request) -> Community:
+    community = await Community.get_or_none(id=community_id(request)) if community_id(request) else None
+    if community is None:
+        raise NotFoundException()
+    return community
+
+
+def code(value: Any) -> str:
+    """An enum member or its value, as the plain code."""
+    return str(getattr(value, "value", value))
+
+
+def staff_render(request: Request, template: str, section: str, status_code: int = 200, **context: Any) -> Response:
+    response = render(request, template, status_code=status_code, words=WORDS, section=section, code=code, **context)
+    # Residents' names and notes: never kept in a shared office PC's browser cache.
+    response.headers["cache-control"] = "no-store"
+    return response

@@ -1,0 +1,163 @@
+"""Reads for the dashboard and the visit page: ordering, paging, likely duplicates, history."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise.expressions import RawSQL
+from tortoise.queryset import QuerySet
+
+from server.models import (
+    Household,
+    Resident,
+    ReviewState,
+    Role,
+    User,
+    Visit,
+    VisitReviewEvent,
+    VisitRevision,
+)
+from server.office.filters import PAGE_SIZE, VisitFilters, visit_queryset
+
+# Two entries about the same household, of the same kind, this close together are probably
+# one visit logged twice (two phones, or a leader unsure it was saved). Flag, never drop.
+DUPLICATE_WINDOW = timedelta(hours=2)
+EARLIER_VISITS_SHOWN = 20
+
+
+def office_order(query: QuerySet[Visit]) -> QuerySet[Visit]:
+    """New entries first; within that urgent, concern, ok; then the newest visit first."""
+    # Constant SQL, no parameters: Tortoise binds a CASE's numbers with the enum column's type,
+    # which PostgreSQL refuses.
+    return query.annotate(
+        new_rank=RawSQL(f"""CASE WHEN "visit"."review_state" = '{ReviewState.NEW.value}' THEN 0 ELSE 1 END"""),
+        status_rank=RawSQL(
+            """CASE "visit"."status" WHEN 'urgent' THEN 0 WHEN 'concern' THEN 1 ELSE 2 END"""
+        ),
+    ).order_by("new_rank", "status_rank", "-occurred_at", "id")
+
+
+def with_people(query: QuerySet[Visit]) -> QuerySet[Visit]:
+    return query.select_related("household__building_group", "author", "follow_up_assignee")
+
+
+@dataclass
+class VisitPage:
+    visits: list[Visit]
+    total: int
+    page: int
+    pages: int
+    duplicates: dict[uuid.UUID, list[Visit]]
+
+
+async def dashboard_page(community_id: int | None, filters: VisitFilters) -> VisitPage:
+    query = visit_queryset(community_id, filters)
+    total = await query.count()
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(filters.page, pages)
+    visits = await with_people(office_order(query)).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    return VisitPage(visits, total, page, pages, await likely_duplicates(community_id, visits))
+
+
+async def export_rows(community_id: int | None, filters: VisitFilters) -> tuple[list[Visit], dict]:
+    """Every visit matching the filters, in the dashboard's order, with duplicate flags."""
+    visits = await with_people(office_order(visit_queryset(community_id, filters)))
+    return visits, await likely_duplicates(community_id, visits)
+
+
+async def likely_duplicates(community_id: int | None, visits: list[Visit]) -> dict[uuid.UUID, list[Visit]]:
+    """For each visit given: other entries, same household and kind, within DUPLICATE_WINDOW."""
+    live = [v for v in visits if not v.withdrawn]
+    if not live:
+        return {}
+    candidates = await Visit.filter(
+        community_id=community_id,
+        household_id__in={v.household_id for v in live},
+        withdrawn=False,
+        occurred_at__gte=min(v.occurred_at for v in live) - DUPLICATE_WINDOW,
+        occurred_at__lte=max(v.occurred_at for v in live) + DUPLICATE_WINDOW,
+    ).order_by("occurred_at")
+    by_key: dict[tuple, list[Visit]] = defaultdict(list)
+    for candidate in candidates:
+        by_key[(candidate.household_id, candidate.kind)].append(candidate)
+    found: dict[uuid.UUID, list[Visit]] = {}
+    for visit in live:
+        twins = [
+            other for other in by_key[(visit.household_id, visit.kind)]
+            if other.id != visit.id and abs(other.occurred_at - visit.occurred_at) <= DUPLICATE_WINDOW
+        ]
+        if twins:
+            found[visit.id] = twins
+    return found
+
+
+def parse_visit_id(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+async def community_visit(community_id: int | None, visit_id: str) -> Visit | None:
+    """The visit if it belongs to this community; None (a 404) for a foreign or unknown id."""
+    parsed = parse_visit_id(visit_id)
+    if parsed is None or community_id is None:
+        return None
+    return await with_people(Visit.filter(id=parsed, community_id=community_id)).first()
+
+
+@dataclass
+class HistoryItem:
+    at: datetime
+    kind: str  # "revision" or "review"
+    item: Any
+
+
+@dataclass
+class VisitDetail:
+    visit: Visit
+    household: Household
+    residents: list[Resident]
+    seen_ids: set[int]
+    earlier: list[Visit]
+    history: list[HistoryItem]
+    duplicates: list[Visit]
+    assignees: list[User]
+    comments: list[VisitReviewEvent] = field(default_factory=list)
+
+
+async def office_staff(community_id: int | None) -> list[User]:
+    """Who can be responsible for a follow-up: active office and admin users of the community."""
+    return await User.filter(
+        community_id=community_id, role__in=[Role.OFFICE, Role.ADMIN], active=True
+    ).order_by("display_name")
+
+
+async def visit_detail(visit: Visit) -> VisitDetail:
+    household = visit.household
+    residents = await Resident.filter(household_id=household.id).order_by("birth_year")
+    earlier = await Visit.filter(household_id=household.id, occurred_at__lte=visit.occurred_at).exclude(
+        id=visit.id
+    ).select_related("author").order_by("-occurred_at").limit(EARLIER_VISITS_SHOWN)
+    revisions = await VisitRevision.filter(visit_id=visit.id).select_related("author").order_by("id")
+    events = await VisitReviewEvent.filter(visit_id=visit.id).select_related("actor").order_by("id")
+    history = [HistoryItem(r.received_at, "revision", r) for r in revisions] + [
+        HistoryItem(e.at, "review", e) for e in events
+    ]
+    history.sort(key=lambda h: h.at)
+    duplicates = (await likely_duplicates(visit.community_id, [visit])).get(visit.id, [])
+    return VisitDetail(
+        visit=visit,
+        household=household,
+        residents=residents,
+        seen_ids={int(i) for i in (visit.resident_ids or []) if str(i).isdigit()},
+        earlier=earlier,
+        history=history,
+        duplicates=duplicates,
+        assignees=await office_staff(visit.community_id),
+        comments=[e for e in events if e.comment],
+    )

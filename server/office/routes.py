@@ -1,0 +1,262 @@
+"""`/office...`: the committee office's pages. Queries live beside, in their own modules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect
+
+from server import audit
+from server.auth.guards import role_required
+from server.auth.routes import safe_next
+from server.models import Community, Role, Visit
+from server.office import review
+from server.office.charts import bar_chart
+from server.office.coverage import coverage, parse_rules
+from server.office.dates import Month, today_shanghai
+from server.office.exports import visits_csv, visits_xlsx
+from server.office.filters import VisitFilters, filter_choices, parse_filters
+from server.office.follow_ups import effective_due, follow_up_list, is_overdue
+from server.office.labels import N_
+from server.office.monthly import monthly_pack
+from server.office.pages import community_id, current_community, current_user, staff_render
+from server.office.queries import community_visit, dashboard_page, export_rows, office_staff, visit_detail
+
+SAVED_NOTICES = {
+    "state": N_("处理状态已更改。"),
+    "comment": N_("意见已保存。"),
+    "follow_up": N_("跟进安排已保存。"),
+    "none": N_("没有改动。"),
+    "rules": N_("看望周期已保存。"),
+}
+
+
+async def provide_filters(
+    request: Request,
+    group: FromQuery[str | None] = None,
+    leader: FromQuery[str | None] = None,
+    kind: FromQuery[str | None] = None,
+    status: FromQuery[str | None] = None,
+    review: FromQuery[str | None] = None,
+    date_from: FromQuery[str | None] = None,
+    date_to: FromQuery[str | None] = None,
+    page: FromQuery[str | None] = None,
+) -> VisitFilters:
+    """The dashboard's filters (shared by the exports); invalid ones are reported, not applied."""
+    choices = await filter_choices(community_id(request))
+    filters = parse_filters(
+        {"group": group, "leader": leader, "kind": kind, "status": status, "review": review,
+         "date_from": date_from, "date_to": date_to, "page": page},
+        choices,
+    )
+    return filters
+
+
+FILTERS = {"filters": Provide(provide_filters)}
+
+
+async def _visit_or_404(request: Request, visit_id: str) -> Visit:
+    visit = await community_visit(community_id(request), visit_id)
+    if visit is None:
+        raise NotFoundException()
+    return visit
+
+
+async def _visit_page(
+    request: Request, visit: Visit, status_code: int = 200, errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None, notice: str = "",
+) -> Response:
+    detail = await visit_detail(visit)
+    return staff_render(
+        request, "office/visit.html", "dashboard", status_code=status_code, d=detail, v=visit,
+        targets=review.allowed_targets(visit.review_state), errors=errors or {}, form=form or {},
+        notice=notice, today=today_shanghai(), effective_due=effective_due(visit),
+        overdue=is_overdue(visit, today_shanghai()), is_follow_up=review.is_follow_up(visit),
+    )
+
+
+def _export_response(body: bytes, media_type: str, extension: str) -> Response:
+    filename = f"louzu-visits-{today_shanghai().strftime('%Y%m%d')}.{extension}"
+    return Response(
+        body, media_type=media_type,
+        headers={"content-disposition": f'attachment; filename="{filename}"', "cache-control": "no-store"},
+    )
+
+
+class OfficePages(Controller):
+    path = "/office"
+    tags = ["office (pages)"]
+    guards = [role_required(Role.OFFICE, Role.ADMIN)]
+
+    @get("/", name="office_dashboard", dependencies=FILTERS)
+    async def dashboard(self, request: Request, filters: NamedDependency[VisitFilters]) -> Response:
+        """Visits of the user's community: new first, urgent → concern → ok, newest first."""
+        result = await dashboard_page(community_id(request), filters)
+        return staff_render(
+            request, "office/dashboard.html", "dashboard", filters=filters, result=result,
+        )
+
+    @get("/visits.csv", name="office_export_csv", dependencies=FILTERS)
+    async def export_csv(self, request: Request, filters: NamedDependency[VisitFilters]) -> Response:
+        """The dashboard's filtered visits as CSV (UTF-8 with BOM); written to the audit log."""
+        return await self._export(request, filters, "csv")
+
+    @get("/visits.xlsx", name="office_export_xlsx", dependencies=FILTERS)
+    async def export_xlsx(self, request: Request, filters: NamedDependency[VisitFilters]) -> Response:
+        """The dashboard's filtered visits as an Excel workbook; written to the audit log."""
+        return await self._export(request, filters, "xlsx")
+
+    async def _export(self, request: Request, filters: VisitFilters, kind: str) -> Response:
+        if filters.errors:
+            # Never hand out a file that is not what was asked for.
+            result = await dashboard_page(community_id(request), filters)
+            return staff_render(
+                request, "office/dashboard.html", "dashboard", status_code=400, filters=filters, result=result,
+                export_refused=True,
+            )
+        visits, duplicates = await export_rows(community_id(request), filters)
+        await audit.record(
+            request, f"export_{kind}", target_type="visit", target_id="", filters=filters.applied(),
+            rows=len(visits),
+        )
+        if kind == "csv":
+            return _export_response(visits_csv(visits, duplicates), "text/csv; charset=utf-8", "csv")
+        return _export_response(
+            visits_xlsx(visits, duplicates),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx",
+        )
+
+    @get("/visits/{visit_id:str}", name="office_visit")
+    async def visit(self, request: Request, visit_id: FromPath[str], saved: FromQuery[str | None] = None) -> Response:
+        """One visit: household, residents, earlier visits, and everything that happened to it."""
+        visit = await _visit_or_404(request, visit_id)
+        return await _visit_page(request, visit, notice=SAVED_NOTICES.get(saved or "", ""))
+
+    @post("/visits/{visit_id:str}/review", name="office_visit_review")
+    async def change_review(self, request: Request, visit_id: FromPath[str]) -> Response:
+        """Moves the review state (allowed moves only), with an optional or required comment."""
+        visit = await _visit_or_404(request, visit_id)
+        form = await request.form()
+        try:
+            await review.change_state(
+                request, visit, current_user(request), form.get("to_state"), form.get("comment")
+            )
+        except review.ReviewRefused as refused:
+            visit = await _visit_or_404(request, visit_id)
+            return await _visit_page(
+                request, visit, 400, {refused.field: refused.message},
+                {"comment": form.get("comment", ""), "to_state": form.get("to_state", "")},
+            )
+        return Redirect(self._back(form, visit, "state"), status_code=303)
+
+    @post("/visits/{visit_id:str}/comments", name="office_visit_comment")
+    async def comment(self, request: Request, visit_id: FromPath[str]) -> Response:
+        """Adds an office comment without changing the state."""
+        visit = await _visit_or_404(request, visit_id)
+        form = await request.form()
+        try:
+            await review.add_comment(request, visit, current_user(request), form.get("comment"))
+        except review.ReviewRefused as refused:
+            return await _visit_page(
+                request, visit, 400, {"note": refused.message}, {"note": form.get("comment", "")}
+            )
+        return Redirect(self._back(form, visit, "comment"), status_code=303)
+
+    @post("/visits/{visit_id:str}/follow-up", name="office_visit_follow_up")
+    async def follow_up(self, request: Request, visit_id: FromPath[str]) -> Response:
+        """Sets the responsible person and the office's due date of a follow-up."""
+        visit = await _visit_or_404(request, visit_id)
+        form = await request.form()
+        try:
+            staff = await office_staff(visit.community_id)
+            change = review.parse_follow_up(form.get("assignee"), form.get("office_due"), staff)
+            event = await review.set_follow_up(
+                request, visit, current_user(request), change, form.get("follow_up_comment")
+            )
+        except review.ReviewRefused as refused:
+            field = "follow_up_comment" if refused.field == "comment" else refused.field
+            return await _visit_page(request, visit, 400, {field: refused.message}, dict(form))
+        return Redirect(self._back(form, visit, "follow_up" if event else "none"), status_code=303)
+
+    @staticmethod
+    def _back(form: Any, visit: Visit, saved: str) -> str:
+        target = safe_next(form.get("next"))
+        if target.startswith("/office"):
+            return target
+        return f"/office/visits/{visit.id}?saved={saved}"
+
+    @get("/follow-ups", name="office_follow_ups")
+    async def follow_ups(self, request: Request, show: FromQuery[str] = "open") -> Response:
+        """Open, overdue, my and closed follow-ups; closing one is resolving its visit."""
+        today = today_shanghai()
+        listing = await follow_up_list(community_id(request), current_user(request).id, show, today)
+        return staff_render(
+            request, "office/follow_ups.html", "follow_ups", listing=listing, today=today,
+            effective_due=effective_due, is_overdue=is_overdue,
+        )
+
+    @get("/checks", name="office_checks")
+    async def checks(self, request: Request, saved: FromQuery[str | None] = None) -> Response:
+        """Elderly-check coverage per building group this month; the check intervals."""
+        community = await current_community(request)
+        return await self._checks_page(request, community, notice=SAVED_NOTICES.get(saved or "", ""))
+
+    async def _checks_page(
+        self, request: Request, community: Community, status_code: int = 200, errors: dict | None = None,
+        form: dict | None = None, notice: str = "",
+    ) -> Response:
+        today = today_shanghai()
+        month = Month(today.year, today.month)
+        return staff_render(
+            request, "office/checks.html", "checks", status_code=status_code,
+            cov=await coverage(community, month, today), rules=community.rules(), errors=errors or {},
+            form=form or {}, notice=notice,
+        )
+
+    @post("/checks/rules", name="office_check_rules")
+    async def save_rules(self, request: Request) -> Response:
+        """Changes the check interval per care flag (1–365 days); audited."""
+        community = await current_community(request)
+        form = dict(await request.form())
+        before = community.rules()
+        rules, errors = parse_rules(form, before)
+        if errors:
+            return await self._checks_page(request, community, 400, errors, form)
+        if rules != before:
+            community.check_rules = rules
+            await community.save(update_fields=["check_rules"])
+            await audit.record(
+                request, "check_rules_update", target_type="community", target_id=community.id,
+                before=before, after=rules,
+            )
+            return Redirect("/office/checks?saved=rules#rules", status_code=303)
+        return Redirect("/office/checks?saved=none#rules", status_code=303)
+
+    @get("/monthly", name="office_monthly")
+    async def monthly(self, request: Request, month: FromQuery[str | None] = None) -> Response:
+        """The monthly meeting pack for `month=YYYY-MM` (this month when left out); prints on A4."""
+        community = await current_community(request)
+        today = today_shanghai()
+        try:
+            chosen = Month.parse(month, today)
+        except ValueError:
+            chosen = None
+        if chosen is None or chosen.first > today:
+            return staff_render(
+                request, "office/monthly.html", "monthly", status_code=400, pack=None, month_text=month or "",
+                error=N_("月份格式应为 年-月，例如 2026-11，且不能晚于本月。"), this_month=Month(today.year, today.month),
+            )
+        pack = await monthly_pack(community, chosen, today)
+        charts = {
+            "kind": bar_chart(N_("按走访类型"), pack.by_kind, translate=True),
+            "status": bar_chart(N_("按状况"), pack.by_status, translate=True),
+            "group": bar_chart(N_("按楼组"), pack.by_group),
+        }
+        return staff_render(
+            request, "office/monthly.html", "monthly", pack=pack, charts=charts, month_text=chosen.key,
+            community=community, this_month=Month(today.year, today.month),
+        )

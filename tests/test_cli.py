@@ -1,0 +1,165 @@
+"""The `louzu` command run as a real process: migrate, demo, createcommunity, createuser, serve.
+
+Under LOUZU_TEST_DB=postgres the commands run against a fresh PostgreSQL database of their own
+(DATABASE_URL); otherwise against a temporary DATA_DIR with its SQLite file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests import conftest
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_NAME = "天山路第一居民区"
+GOOD_PASSWORD = "Zq8-river-lamp"
+
+
+def louzu(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", *args], env=env, cwd=ROOT, input=stdin,
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def _base_env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(DATA_DIR=str(data_dir), LOUZU_FAST_HASHING="1")
+    return env
+
+
+def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(conftest._PG_ADMIN.replace("postgres://", "postgresql://", 1))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """The command's environment: its own empty store, never the one the other tests use."""
+    env = _base_env(tmp_path_factory.mktemp("cli"))
+    name = None
+    if conftest.TEST_DB == "postgres":
+        name = f"louzu_cli_{secrets.token_hex(4)}"
+        _pg_admin(f'CREATE DATABASE "{name}"')
+        env["DATABASE_URL"] = conftest._PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    yield env
+    if name:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def demo_store(store):
+    """What an operator types on a new demo server; each test checks what one command did."""
+    create = ("createuser", "leader61", "--role", "leader", "--community", DEMO_NAME, "--group", "3")
+    runs = {
+        "migrate": louzu(store, "migrate"),
+        "demo": louzu(store, "demo"),
+        "weak": louzu(store, *create, "--password", "short"),
+        # The password from the prompt (stdin here), as an admin would type it.
+        "created": louzu(store, *create, "--display-name", "钱桂芳", stdin=GOOD_PASSWORD + "\n"),
+    }
+    return store, runs
+
+
+def test_migrate_and_demo(demo_store):
+    _, runs = demo_store
+    migrate, demo = runs["migrate"], runs["demo"]
+    assert migrate.returncode == 0, migrate.stderr
+    assert "已应用迁移 / applied migration models.0001_initial" in migrate.stdout
+    assert demo.returncode == 0, demo.stderr
+    assert "60 楼组 groups, 2076 户 households, 6248 居民 residents" in demo.stdout
+    assert "62 账号 accounts" in demo.stdout
+    print(demo.stdout)  # the load time, for whoever reads the log
+
+
+def test_createuser_refuses_a_weak_password_then_creates(demo_store):
+    _, runs = demo_store
+    weak, made = runs["weak"], runs["created"]
+    assert weak.returncode == 2
+    assert "无法创建账号" in weak.stderr and "至少需要 10 个字符" in weak.stderr
+    assert made.returncode == 0, made.stderr
+    assert "已创建 / created leader61 (leader)" in made.stdout
+
+
+def test_createcommunity_starts_a_new_server(demo_store):
+    env, _ = demo_store
+    made = louzu(env, "createcommunity", "江苏路第二居民区", "--subdistrict", "江苏路街道")
+    assert made.returncode == 0, made.stderr
+    assert "江苏路第二居民区" in made.stdout
+
+
+def test_createuser_on_an_unmigrated_store_says_what_to_do(tmp_path):
+    result = louzu(_base_env(tmp_path), "createuser", "someone", "--role", "office", "--community", "x",
+                   "--password", GOOD_PASSWORD)
+    assert result.returncode == 2
+    assert "尚未迁移" in result.stderr and "louzu migrate" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_to_start_with_the_default_secret(store):
+    env = {k: v for k, v in store.items() if k != "SECRET_KEY"}
+    result = louzu(env, "serve", "--port", "9")
+    assert result.returncode == 2
+    assert "SECRET_KEY 未设置或太弱" in result.stderr
+    assert "serving" not in result.stdout
+
+
+def test_serve_without_demo_refuses_a_store_holding_the_demo(demo_store):
+    env, _ = demo_store  # a real SECRET_KEY: only the demo data stands in the way
+    result = louzu(env, "serve", "--port", "9")
+    assert result.returncode == 2
+    assert "数据库里有演示数据" in result.stderr
+    assert "serving" not in result.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_demo_starts_without_a_secret_and_lets_people_in(demo_store):
+    env, _ = demo_store
+    env = {k: v for k, v in env.items() if k != "SECRET_KEY"}  # demo mode needs none
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve", "--demo", "--port", str(port)],
+        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            assert server.poll() is None, server.stdout.read()
+            try:
+                if httpx.get(f"{url}/login", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+        for username, password in (("leader01", "louzu-demo"), ("admin", "louzu-demo"), ("leader61", GOOD_PASSWORD)):
+            response = httpx.post(f"{url}/api/auth/login", json={"username": username, "password": password})
+            assert response.status_code == 200, (username, response.text)
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=10)[0]
+    assert "演示居委已存在，未做改动" in output  # the demo was there already: loaded once, not twice

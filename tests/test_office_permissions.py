@@ -1,0 +1,153 @@
+"""Every office and admin route × every kind of caller: allowed, or refused the right way.
+
+The routes are read from the app itself, so a new /office or /admin route without a line in
+MATRIX fails here until someone decides who may use it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from server.app import create_app
+from server.models import AuditEvent, DeviceSession, Role, User, Visit
+from tests.factories import make_user
+from tests.office_factories import Clients, make_device, make_visit
+
+OFFICE = {"office", "admin"}
+ADMIN = {"admin"}
+# (method, path as the app names it) -> who may use it. Paths with {ids} name an object of
+# the first community: callers from another community must get 404 for them, not 403.
+MATRIX: dict[tuple[str, str], set[str]] = {
+    ("GET", "/office"): OFFICE,
+    ("GET", "/office/visits.csv"): OFFICE,
+    ("GET", "/office/visits.xlsx"): OFFICE,
+    ("GET", "/office/visits/{visit_id:str}"): OFFICE,
+    ("POST", "/office/visits/{visit_id:str}/review"): OFFICE,
+    ("POST", "/office/visits/{visit_id:str}/comments"): OFFICE,
+    ("POST", "/office/visits/{visit_id:str}/follow-up"): OFFICE,
+    ("GET", "/office/follow-ups"): OFFICE,
+    ("GET", "/office/checks"): OFFICE,
+    ("POST", "/office/checks/rules"): OFFICE,
+    ("GET", "/office/monthly"): OFFICE,
+    ("GET", "/admin/users"): ADMIN,
+    ("POST", "/admin/users"): ADMIN,
+    ("GET", "/admin/users/new"): ADMIN,
+    ("GET", "/admin/users/{user_id:int}"): ADMIN,
+    ("POST", "/admin/users/{user_id:int}"): ADMIN,
+    ("POST", "/admin/users/{user_id:int}/password"): ADMIN,
+    ("POST", "/admin/users/{user_id:int}/deactivate"): ADMIN,
+    ("POST", "/admin/users/{user_id:int}/activate"): ADMIN,
+    ("POST", "/admin/users/{user_id:int}/devices/{session_id:int}/revoke"): ADMIN,
+    ("GET", "/admin/audit"): OFFICE,
+}
+CALLERS = ("anonymous", "leader01", "office", "admin", "office_other", "admin_other")
+# Text that only this community's pages contain: a caller from elsewhere must never see it.
+OURS = "天山路680弄"
+
+
+def app_routes() -> set[tuple[str, str]]:
+    app = create_app(manage_db=False)
+    found = set()
+    for route in app.routes:
+        if re.match(r"^/(office|admin)(/|$)", route.path):
+            for method in getattr(route, "methods", ()):
+                if method not in ("HEAD", "OPTIONS"):
+                    found.add((method, route.path))
+    return found
+
+
+def test_every_office_and_admin_route_is_in_the_matrix():
+    assert app_routes() == set(MATRIX), "add the new route to MATRIX with who may use it"
+
+
+@pytest.fixture
+async def callers(world, settings):
+    await make_user("admin_other", Role.ADMIN, world.other_community, display_name="别处管理员")
+    # The accounts the admin routes act on, so acting on them does not lock out the callers.
+    spare = await make_user("spare_leader", Role.LEADER, world.community, [world.groups[0]])
+    device = await make_device(spare, label="丢失的手机")
+    visit = await make_visit(world, status="urgent", notes="楼道里有煤气味")
+    clients = Clients(settings)
+    logged = {"anonymous": clients.anonymous()}
+    for name in CALLERS[1:]:
+        logged[name] = await clients.login(name)
+    yield {"clients": logged, "csrf": clients.csrf, "visit": visit, "spare": spare, "device": device}
+    await clients.close()
+
+
+def fill(path: str, ctx) -> str:
+    return (
+        path.replace("{visit_id:str}", str(ctx["visit"].id))
+        .replace("{user_id:int}", str(ctx["spare"].id))
+        .replace("{session_id:int}", str(ctx["device"].id))
+    )
+
+
+async def call(ctx, caller: str, method: str, path: str):
+    client = ctx["clients"][caller]
+    url = fill(path, ctx)
+    if method == "GET":
+        return await client.get(url)
+    # A harmless body: the handler runs (and refuses or no-ops), nothing of note changes.
+    data = {"_csrf": ctx["csrf"].get(caller, "")}
+    if path.endswith("/password"):
+        data["password"] = "short"
+    return await client.post(url, data=data)
+
+
+async def test_permission_matrix(callers):
+    ctx = callers
+    problems = []
+    for (method, path), allowed in sorted(MATRIX.items()):
+        for caller in CALLERS:
+            response = await call(ctx, caller, method, path)
+            status, location = response.status_code, response.headers.get("location", "")
+            has_ids = "{" in path
+            foreign = caller.endswith("_other")
+            role = caller.removesuffix("_other") if foreign else caller.rstrip("0123456789")
+            if caller == "anonymous":
+                ok = status == 303 and location.startswith("/login")
+                expected = "303 to /login"
+            elif role not in allowed:
+                ok = status == 403
+                expected = "403"
+            elif foreign and has_ids:
+                ok = status == 404
+                expected = "404 (foreign object)"
+            else:
+                ok = status in (200, 303, 400) and not location.startswith("/login")
+                if ok and foreign and status == 200:
+                    body = response.content.decode("utf-8", "replace")
+                    ok = OURS not in body
+                expected = "allowed" + (" without our data" if foreign else "")
+            if not ok:
+                problems.append(f"{method} {path} as {caller}: got {status} {location!r}, expected {expected}")
+    assert not problems, "\n".join(problems)
+    # Nothing the foreign callers sent touched this community: no state change, no audit row.
+    visit = await Visit.get(id=ctx["visit"].id)
+    assert visit.review_state == "new" and visit.follow_up_assignee_id is None
+    foreign_actors = await User.filter(username__in=["office_other", "admin_other"]).values_list("id", flat=True)
+    ours = [str(ctx["visit"].id), str(ctx["spare"].id), str(ctx["device"].id)]
+    assert not await AuditEvent.filter(actor_id__in=foreign_actors, target_id__in=ours).exists()
+    assert not await AuditEvent.filter(actor_id__in=foreign_actors, community_id=ctx["visit"].community_id).exists()
+    # Our admin's harmless calls did act: the spare phone is revoked, by our admin.
+    assert (await DeviceSession.get(id=ctx["device"].id)).revoked_at is not None
+
+
+async def test_api_caller_without_session_gets_json_401(client, world):
+    # The JSON side of "anonymous": the office pages are HTML, the API answers 401 JSON.
+    response = await client.get("/api/auth/me")
+    assert response.status_code == 401
+    assert response.json()["error"] in ("session_expired", "session_revoked")
+
+
+async def test_foreign_and_malformed_visit_ids_are_404(client, world):
+    from tests.factories import api_login
+
+    foreign = await make_visit(world, household=world.other_household, author="leader_other")
+    await api_login(client, "office")
+    assert (await client.get(f"/office/visits/{foreign.id}")).status_code == 404
+    assert (await client.get("/office/visits/not-a-uuid")).status_code == 404
+    assert (await client.get("/admin/audit")).status_code == 200
