@@ -21,6 +21,7 @@ from server.errors import EXCEPTION_HANDLERS
 from server.home import HomePages
 from server.leader.routes import LeaderPages
 from server.office.routes import OfficePages
+from server.offline.routes import OfflineApi, OfflinePages
 from server.security_headers import SecurityHeadersMiddleware
 from server.settings import APP_VERSION, WEB_DIR, Settings, get_settings
 from server.sync_api.routes import SyncApi
@@ -49,7 +50,7 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Lite
         cache_control=None,
     )
     return Litestar(
-        route_handlers=[AuthPages, AuthApi, HomePages, LeaderPages, SyncApi,
+        route_handlers=[AuthPages, AuthApi, HomePages, LeaderPages, SyncApi, OfflinePages, OfflineApi,
             OfficePages, AdminUsers, AuditLogPages, static],
         state=State({"settings": settings}),
         middleware=[SecurityHeadersMiddleware(), SessionMiddleware(settings)],

@@ -1,0 +1,112 @@
+"""The offline manifest: which pages a user's phone keeps, each with a version tag that changes with its content."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from tortoise.functions import Count, Max
+
+from server.models import BuildingGroup, Community, Household, Resident, Role, User, Visit, VisitReviewEvent
+from server.settings import APP_VERSION
+from server.web import SHANGHAI
+
+# Pages every leader keeps; household pages are added per household of their building groups.
+LEADER_PAGES = ("/", "/visits/mine", "/phone", "/offline")
+
+
+@dataclass
+class OfflinePage:
+    url: str
+    version: str
+
+
+def _tag(*parts: Any) -> str:
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
+    return digest[:20]
+
+
+def _stamp(value: datetime | None) -> str:
+    return value.astimezone(timezone.utc).isoformat() if value else "-"
+
+
+def _per_household(rows: list[dict]) -> dict[int, tuple[int, str]]:
+    return {row["household_id"]: (row["n"], _stamp(row["last"])) for row in rows}
+
+
+async def offline_pages(
+    user: User, locale: str, session_id: int | None = None, now: datetime | None = None
+) -> list[OfflinePage]:
+    """A handful of aggregate queries for all pages, never one query per household.
+
+    Every page carries the session's CSRF token (logout form, meta tag), so a new login
+    changes every tag: a kept page never holds a dead session's token.
+    """
+    if user.role != Role.LEADER:
+        return [OfflinePage("/offline", _tag(APP_VERSION, locale))]
+    now = now or datetime.now(timezone.utc)
+    # Due lists and "n days ago" change with the date even when no row does.
+    today = now.astimezone(SHANGHAI).date().isoformat()
+    groups = await BuildingGroup.filter(leaders__id=user.id).order_by("id").values("id", "name", "updated_at")
+    group_ids = [g["id"] for g in groups]
+    rules = await Community.filter(id=user.community_id).values_list("check_rules", flat=True)
+    households = await Household.filter(building_group_id__in=group_ids).order_by("id").values("id", "updated_at")
+    residents = _per_household(
+        await Resident.filter(household__building_group_id__in=group_ids)
+        .annotate(n=Count("id"), last=Max("updated_at"))
+        .group_by("household_id")
+        .values("household_id", "n", "last")
+    )
+    visits = _per_household(
+        await Visit.filter(household__building_group_id__in=group_ids)
+        .annotate(n=Count("id"), last=Max("updated_at"))
+        .group_by("household_id")
+        .values("household_id", "n", "last")
+    )
+    # The office's review (acknowledged, resolved …) shows on the leader's pages but is written
+    # with a conditional UPDATE that leaves updated_at alone; its events are append-only.
+    reviews = {
+        row["household_id"]: (row["n"], row["last"])
+        for row in await VisitReviewEvent.filter(visit__household__building_group_id__in=group_ids)
+        .annotate(n=Count("id"), last=Max("id"), household_id=Max("visit__household_id"))
+        .group_by("visit__household_id")
+        .values("household_id", "n", "last")
+    }
+    # Grouped by the filtered column: one row (Tortoise would otherwise group by every column).
+    mine = (
+        await Visit.filter(author_id=user.id)
+        .annotate(n=Count("id"), last=Max("updated_at"))
+        .group_by("author_id")
+        .values("n", "last")
+    )
+    mine_row = mine[0] if mine else {"n": 0, "last": None}
+    mine_reviews = (
+        await VisitReviewEvent.filter(visit__author_id=user.id)
+        .annotate(n=Count("id"), last=Max("id"))
+        .group_by("visit__author_id")
+        .values("n", "last")
+    )
+
+    common = (
+        APP_VERSION, locale, today, session_id, user.id, user.display_name, _stamp(user.updated_at),
+        sorted((rules[0] or {}).items()) if rules else "",
+        [(g["id"], g["name"], _stamp(g["updated_at"])) for g in groups],
+    )
+    empty = (0, "-")
+    per_household = {
+        h["id"]: _tag(
+            *common, h["id"], _stamp(h["updated_at"]), residents.get(h["id"], empty), visits.get(h["id"], empty),
+            reviews.get(h["id"], empty),
+        )
+        for h in households
+    }
+    pages = [
+        OfflinePage("/", _tag(*common, sorted(per_household.items()))),
+        OfflinePage("/visits/mine", _tag(*common, mine_row["n"], _stamp(mine_row["last"]), mine_reviews)),
+        OfflinePage("/phone", _tag(*common)),
+        OfflinePage("/offline", _tag(APP_VERSION, locale)),
+    ]
+    pages += [OfflinePage(f"/households/{hid}", version) for hid, version in per_household.items()]
+    return pages

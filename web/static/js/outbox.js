@@ -1,0 +1,289 @@
+/* Louzu outbox: every entry waits in IndexedDB until the server acknowledges it.
+   One classic script shared by the pages (<script>) and the service worker (importScripts),
+   so both flush the same way, under the same Web Lock. */
+'use strict';
+(() => {
+  const DB_NAME = 'louzu';
+  const DB_SCHEMA = 1;       // IndexedDB object stores
+  const OUTBOX_VERSION = 2;  // the format of one entry; older entries are migrated, never dropped
+  const BATCH_SIZE = 50;     // records per push: 50 waiting entries take one round trip
+  const MAX_ROUNDS = 20;     // per flush: a server that never answers an entry cannot loop us
+  const FLUSH_LOCK = 'louzu-outbox-flush';
+  const PAGES_CACHE_PREFIX = 'louzu-pages-u';
+  const CHANNEL = 'louzu-outbox';
+
+  // Entry format history. Each step turns format N into N + 1 inside one transaction.
+  //   1: {id, record, state, error, attempts, saved_at}; one user per phone, so no owner.
+  //   2: adds user_id (outboxes are kept per user) and household_id (the household page
+  //      lists its waiting entries without opening every record).
+  const MIGRATIONS = {
+    1: (entry, ctx) => Object.assign(entry, {
+      user_id: entry.user_id || ctx.userId,
+      household_id: entry.record && entry.record.data ? entry.record.data.household_id : null,
+      attempts: entry.attempts || 0, error: entry.error || null, state: entry.state || 'waiting',
+    }),
+  };
+
+  const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANNEL) : null;
+  const notify = (type = 'changed') => channel && channel.postMessage({ type });
+  const promised = (request) => new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+
+  let dbPromise = null;
+  function open() {
+    dbPromise = dbPromise || new Promise((resolve, reject) => {
+      const request = indexedDB.open(DB_NAME, DB_SCHEMA);
+      request.onupgradeneeded = () => {
+        const db = request.result;
+        if (!db.objectStoreNames.contains('outbox')) db.createObjectStore('outbox', { keyPath: 'id' });
+        if (!db.objectStoreNames.contains('meta')) db.createObjectStore('meta', { keyPath: 'key' });
+      };
+      request.onsuccess = () => {
+        // A newer page or worker wants to upgrade the stores: let it, reopen next time.
+        request.result.onversionchange = () => { request.result.close(); dbPromise = null; };
+        resolve(request.result);
+      };
+      request.onerror = () => { dbPromise = null; reject(request.error); };
+    }).then(async (db) => { await migrate(db); return db; });
+    return dbPromise;
+  }
+
+  // Runs fn(stores...) in one transaction; resolves with fn's result once it has committed.
+  async function transact(names, mode, fn) {
+    const db = await open();
+    return new Promise((resolve, reject) => {
+      const tx = db.transaction(names, mode);
+      let result;
+      tx.oncomplete = () => resolve(result);
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error || new Error('transaction aborted'));
+      Promise.resolve(fn(...names.map((name) => tx.objectStore(name))))
+        .then((value) => { result = value; }, (error) => { tx.abort(); reject(error); });
+    });
+  }
+
+  function migrate(db) {
+    return new Promise((resolve, reject) => {
+      const tx = db.transaction(['outbox', 'meta'], 'readwrite');
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+      const outbox = tx.objectStore('outbox');
+      const meta = tx.objectStore('meta');
+      Promise.all([promised(meta.get('outbox_version')), promised(meta.get('session')), promised(outbox.getAll())])
+        .then(([marker, session, entries]) => {
+          if (marker && marker.value === OUTBOX_VERSION) return;
+          // No marker but entries present: written by the first format, before markers.
+          const from = marker ? marker.value : (entries.length ? 1 : OUTBOX_VERSION);
+          const ctx = { userId: session && session.value ? session.value.user_id : null };
+          for (let entry of entries) {
+            for (let v = from; v < OUTBOX_VERSION; v++) entry = MIGRATIONS[v](entry, ctx);
+            outbox.put(entry);
+          }
+          meta.put({ key: 'outbox_version', value: OUTBOX_VERSION });
+        });
+    });
+  }
+
+  const getMeta = (key) => transact(['meta'], 'readonly', async (meta) => {
+    const row = await promised(meta.get(key));
+    return row ? row.value : undefined;
+  });
+  const setMeta = (key, value) => transact(['meta'], 'readwrite', (meta) => { meta.put({ key, value }); });
+  const allEntries = () => transact(['outbox'], 'readonly', (outbox) => promised(outbox.getAll()));
+  const get = (id) => transact(['outbox'], 'readonly', (outbox) => promised(outbox.get(id)));
+
+  const pagesCacheName = (userId) => PAGES_CACHE_PREFIX + userId;
+  async function deletePagesCaches(keepUserId) {
+    if (typeof caches === 'undefined') return;
+    const keep = keepUserId == null ? null : pagesCacheName(keepUserId);
+    for (const name of await caches.keys()) {
+      if (name.startsWith(PAGES_CACHE_PREFIX) && name !== keep) await caches.delete(name);
+    }
+  }
+
+  // The session the phone works for: {user_id, csrf_token, problem}. A page rendered for a
+  // logged-in user calls adopt() with what the server put in it.
+  const session = () => getMeta('session');
+
+  async function adopt(userId, csrfToken) {
+    const current = await session();
+    const changedUser = !current || current.user_id !== userId;
+    const newSession = changedUser || current.csrf_token !== csrfToken || !!current.problem;
+    await setMeta('session', { user_id: userId, csrf_token: csrfToken, problem: null });
+    if (changedUser) await deletePagesCaches(userId);  // the last user's kept pages go
+    if (newSession) notify();
+    return { changedUser, newSession };
+  }
+
+  async function setProblem(problem) {
+    const current = await session();
+    if (current) await setMeta('session', { ...current, problem });
+    notify();
+  }
+
+  async function deviceId() {
+    let id = await getMeta('device_id');
+    if (!id) await setMeta('device_id', (id = crypto.randomUUID()));
+    return id;
+  }
+
+  async function entriesOf(userId) {
+    const mine = (await allEntries()).filter((e) => e.user_id === userId);
+    return mine.sort((a, b) => (a.saved_at < b.saved_at ? -1 : a.saved_at > b.saved_at ? 1 : 0));
+  }
+
+  // What the phone holds for the current user, and how many entries other accounts left.
+  async function status() {
+    const [s, all, lastSync] = await Promise.all([session(), allEntries(), getMeta('last_sync')]);
+    const userId = s ? s.user_id : null;
+    const mine = all.filter((e) => e.user_id === userId);
+    const count = (...states) => mine.filter((e) => states.includes(e.state)).length;
+    return {
+      userId, problem: s ? s.problem : null, lastSync: lastSync || null, entries: mine,
+      waiting: count('waiting', 'sending'), rejected: count('rejected'), conflict: count('conflict'),
+      otherUsers: all.length - mine.length,
+    };
+  }
+
+  // labels: what the leader saw when saving (household, residents' names), to list the entry
+  // offline; they are not sent.
+  async function add(record, labels) {
+    const s = await session();
+    if (!s) throw new Error('no session on this phone');
+    const entry = {
+      id: record.id, user_id: s.user_id, household_id: record.data.household_id, record,
+      labels: labels || null, state: 'waiting', error: null, attempts: 0,
+      saved_at: new Date().toISOString(), last_attempt_at: null, server_version: null,
+    };
+    await transact(['outbox'], 'readwrite', (outbox) => { outbox.add(entry); });
+    notify();
+    return entry;
+  }
+
+  // A corrected rejected entry is sent again under the same id: the server never stored it.
+  const correct = (id, record) => change([id], (entry) => Object.assign(entry, {
+    record, household_id: record.data.household_id, state: 'waiting', error: null,
+  })).then(() => notify());
+
+  const remove = (id) => transact(['outbox'], 'readwrite', (outbox) => { outbox.delete(id); }).then(() => notify());
+
+  // Logout, revocation: nothing personal stays. The install's device id is not personal.
+  async function wipe() {
+    await transact(['outbox', 'meta'], 'readwrite', (outbox, meta) => {
+      outbox.clear();
+      for (const key of ['session', 'last_sync', 'pages', 'persist_asked', 'offline_ready_told']) meta.delete(key);
+    });
+    await deletePagesCaches(null);
+    notify('wiped');
+  }
+
+  // changeFn answers the entry to keep, or null to drop it.
+  const change = (ids, changeFn) => transact(['outbox'], 'readwrite', (outbox) =>
+    Promise.all(ids.map(async (id) => {
+      const entry = await promised(outbox.get(id));
+      if (!entry) return;
+      const changed = changeFn(entry);
+      if (changed === null) outbox.delete(id); else outbox.put(changed);
+    })));
+
+  const locked = (fn) => (self.navigator && navigator.locks && navigator.locks.request
+    ? navigator.locks.request(FLUSH_LOCK, fn)
+    : fn());  // no Web Locks: the server's idempotent apply still prevents doubles
+
+  const readJson = (response) => response.json().catch(() => ({}));
+
+  // The token is per session; a stale one means another tab logged in again. Ask for it.
+  async function freshToken(s) {
+    const response = await fetch('/api/auth/me', { credentials: 'same-origin', cache: 'no-store' });
+    if (!response.ok) return null;
+    const body = await response.json();
+    if (!body.user || body.user.id !== s.user_id) return null;
+    const fresh = { ...s, csrf_token: body.csrf_token };
+    await setMeta('session', fresh);
+    return fresh;
+  }
+
+  // Sends waiting entries in batches until none wait or the network or session says stop.
+  // Answers {ok, sent, acknowledged, rejected, remaining, problem, requests}. One flush at a
+  // time across tabs and the worker, so no batch is ever in flight twice.
+  const flush = () => locked(async () => {
+    const summary = { ok: true, sent: 0, acknowledged: 0, rejected: 0, remaining: 0, problem: null, requests: 0 };
+    let [s, device] = await Promise.all([session(), deviceId()]);
+    if (!s || s.problem) return { ...summary, ok: false, problem: s ? s.problem : 'no_session' };
+    const stop = async (batch, problem) => {
+      const now = new Date().toISOString();
+      await change(batch.map((e) => e.id), (e) => Object.assign(e, { state: 'waiting', attempts: e.attempts + 1, last_attempt_at: now }));
+      return { ...summary, ok: false, problem };
+    };
+    // Under the lock nobody else is sending: "sending" left behind is a closed tab's.
+    const stuck = (await entriesOf(s.user_id)).filter((e) => e.state === 'sending');
+    await change(stuck.map((e) => e.id), (e) => Object.assign(e, { state: 'waiting' }));
+    let tokenRetried = false;
+    while (summary.requests < MAX_ROUNDS) {
+      const waiting = (await entriesOf(s.user_id)).filter((e) => e.state === 'waiting');
+      summary.remaining = waiting.length;
+      if (!waiting.length) break;
+      const batch = waiting.slice(0, BATCH_SIZE);
+      await change(batch.map((e) => e.id), (e) => Object.assign(e, { state: 'sending' }));
+      notify();
+      summary.requests += 1;
+      let response;
+      try {
+        response = await fetch('/api/sync/push', {
+          method: 'POST', credentials: 'same-origin', cache: 'no-store',
+          headers: { 'Content-Type': 'application/json', 'X-CSRFToken': s.csrf_token },
+          body: JSON.stringify({ protocol: 1, device_id: device, records: batch.map((e) => e.record) }),
+        });
+      } catch (error) {
+        return stop(batch, 'network');
+      }
+      if (response.status === 401) {
+        const problem = (await readJson(response)).error === 'session_revoked' ? 'session_revoked' : 'session_expired';
+        const result = await stop(batch, problem);
+        await setProblem(problem);
+        return result;
+      }
+      if (response.status === 403 && !tokenRetried) {
+        tokenRetried = true;
+        const fresh = await freshToken(s).catch(() => null);
+        if (!fresh) return stop(batch, 'forbidden');
+        s = fresh;
+        await change(batch.map((e) => e.id), (e) => Object.assign(e, { state: 'waiting' }));
+        continue;
+      }
+      if (!response.ok) return stop(batch, 'server_' + response.status);
+      await acknowledge(batch, await readJson(response), summary);
+    }
+    notify();
+    return summary;
+  });
+
+  // Only `applied` and `duplicate` take an entry out; anything else stays, visibly.
+  async function acknowledge(batch, body, summary) {
+    const results = new Map((body.results || []).map((r) => [r.id, r]));
+    const now = new Date().toISOString();
+    summary.sent += batch.length;
+    await change(batch.map((e) => e.id), (entry) => {
+      const result = results.get(entry.id);
+      Object.assign(entry, { attempts: entry.attempts + 1, last_attempt_at: now });
+      if (!result) return Object.assign(entry, { state: 'waiting' });  // not answered: try again
+      if (result.status === 'applied' || result.status === 'duplicate') {
+        summary.acknowledged += 1;
+        return null;
+      }
+      entry.server_version = result.version || null;
+      if (result.status === 'conflict') return Object.assign(entry, { state: 'conflict', error: result.error || null });
+      summary.rejected += 1;
+      return Object.assign(entry, { state: 'rejected', error: result.error || { code: 'rejected', message: '' } });
+    });
+    await setMeta('last_sync', { at: Date.now(), server_time: body.server_time || null });
+    notify();
+  }
+
+  self.LouzuOutbox = {
+    CHANNEL, open, getMeta, setMeta, session, adopt, setProblem, status, add, correct, get, remove,
+    flush, wipe, pagesCacheName,
+  };
+})();
