@@ -43,7 +43,8 @@ test: install-test
 	LOUZU_TEST_DB=postgres $(PY) -m pytest -q -p no:cacheprovider
 
 bench: install-test
-	$(PY) bench/run_all.py
+	$(PY) bench/demo_load.py
+	$(PY) bench/offline_budgets.py
 
 clean:
 	rm -rf $(VENV) data/*.sqlite3*

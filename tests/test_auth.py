@@ -98,7 +98,9 @@ async def test_logout_ends_the_session_on_the_server(client, world):
     token = await api_login(client, "leader01")
     response = await client.post("/logout", data={"_csrf": token})
     assert response.status_code == 303
-    assert response.headers["location"] == "/login"
+    assert response.headers["location"] == "/login?logged_out=1"
+    # Nothing of this user stays on the phone, even with JavaScript off.
+    assert response.headers["clear-site-data"] == '"cache", "storage"'
     session = await DeviceSession.get(user=world.users["leader01"])
     assert session.ended_at is not None
     # The old cookie no longer works even if a copy of it is replayed.
@@ -147,6 +149,9 @@ async def test_revoked_session_is_told_so(client, world):
     page = await client.get("/")
     assert page.status_code == 303
     assert "revoked=1" in page.headers["location"]
+    notice = await client.get(page.headers["location"])
+    assert "已被管理员注销登录" in notice.text
+    assert notice.headers["clear-site-data"] == '"cache", "storage"'
 
 
 async def test_deactivated_user_cannot_log_in_and_live_sessions_are_revoked(client, world):
@@ -200,3 +205,12 @@ async def test_language_switch_anonymous_and_per_user(client, world):
     assert odd.status_code == 303
     await world.users["leader01"].refresh_from_db()
     assert world.users["leader01"].locale == "zh_Hans"
+
+
+async def test_static_assets_carry_nosniff_but_not_the_document_policy(client, db):
+    script = await client.get("/static/vendor/htmx-2.0.11.min.js")
+    assert script.status_code == 200
+    assert script.headers["x-content-type-options"] == "nosniff"
+    assert "content-security-policy" not in script.headers
+    icon = await client.get("/static/icons/icon.svg")
+    assert "content-security-policy" in icon.headers
