@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 
 from server.auth.passwords import DEMO_PASSWORD, hash_password
 from server.checks import check_interval
+from server.demo_tasks import write_demo_tasks
 from server.models import (
     BuildingGroup, CareFlag, Community, DeviceSession, Household, ReviewEventKind, ReviewState, Resident, Role,
     User, Visit, VisitResident, VisitReviewEvent, VisitRevision, VisitStatus,
@@ -502,6 +503,7 @@ async def load_demo(progress: bool = False) -> DemoSummary:
         plan = _visit_plan(rng, groups, community.rules(), now.date())
         await _write_visits(community, plan, users, now)
         _say(progress, started, f"走访记录 / visits {len(plan)}")
+        await write_demo_tasks(community, users, now, NAMESPACE)
         summary = await _counts(community, started, loaded=True)
     _say(progress, started, "演示数据已载入 / demo data loaded")
     return summary

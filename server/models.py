@@ -277,12 +277,14 @@ class ReviewEventKind(str, Enum):
     STATE = "state"  # review_state changed (from_state -> to_state)
     COMMENT = "comment"  # an office comment, state unchanged
     FOLLOW_UP = "follow_up"  # responsible person or office due date changed (detail says what)
+    SEND_BACK = "send_back"  # sent back to the leader with a question (需补充); detail: question_id
+    QUESTION_CLOSED = "question_closed"  # the office needs no (further) answer; detail: question_id
 
 
 class VisitReviewEvent(Model):
     # What the office did with a visit, append-only: the visit's history page reads these
-    # beside its VisitRevision rows. Never touches what the leader wrote. Later kinds
-    # (send-back question, the leader's answer) are further values of `kind`.
+    # beside its VisitRevision rows (and the leader's QuestionAnswer rows, read from their own
+    # table so an answer is stored once). Never touches what the leader wrote.
 
     id = fields.IntField(primary_key=True)
     visit: fields.ForeignKeyRelation[Visit] = fields.ForeignKeyField(
@@ -321,3 +323,110 @@ class AuditEvent(Model):
     class Meta:
         table = "audit_event"
         ordering = ["-at"]
+
+
+class QuestionState(str, Enum):
+    OPEN = "open"  # waiting for the leader
+    ANSWERED = "answered"  # the leader answered; the office has not closed it yet
+    CLOSED = "closed"  # the office needs nothing more (read the answer, or withdrew the question)
+
+
+class VisitQuestion(Model):
+    # The office sends a visit back to its leader with a question (需补充). Office-owned: the
+    # leader never edits it; their reply is a QuestionAnswer, pushed through the outbox.
+
+    id = fields.IntField(primary_key=True)
+    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
+        "models.Community", related_name="visit_questions", on_delete=fields.RESTRICT
+    )
+    visit: fields.ForeignKeyRelation[Visit] = fields.ForeignKeyField(
+        "models.Visit", related_name="questions", on_delete=fields.RESTRICT
+    )
+    asked_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="questions_asked", null=True, on_delete=fields.SET_NULL
+    )
+    question = fields.TextField()
+    asked_at = fields.DatetimeField(db_index=True)
+    state = fields.CharEnumField(QuestionState, max_length=10, default=QuestionState.OPEN, db_index=True)
+    answered_at = fields.DatetimeField(null=True)  # the server's receipt of the latest answer
+    closed_at = fields.DatetimeField(null=True)
+    # Set on every change (also by queryset updates, explicitly): the offline manifest's
+    # page versions follow it.
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "visit_question"
+        ordering = ["-asked_at"]
+
+
+class QuestionAnswer(Model):
+    # A leader's answer to a VisitQuestion: an `answer` record of the sync protocol, stored
+    # once by its phone-made id. A question may get more than one (the leader adds something).
+
+    id = fields.UUIDField(primary_key=True)  # made on the phone when the answer is saved
+    question: fields.ForeignKeyRelation[VisitQuestion] = fields.ForeignKeyField(
+        "models.VisitQuestion", related_name="answers", on_delete=fields.RESTRICT
+    )
+    author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="question_answers", on_delete=fields.RESTRICT
+    )
+    device_id = fields.CharField(max_length=64, default="")
+    text = fields.TextField()
+    client_time = fields.DatetimeField(null=True)  # the phone's clock: for order, not trust
+    received_at = fields.DatetimeField(db_index=True)  # the server's clock
+    content_hash = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "question_answer"
+        ordering = ["received_at"]
+
+
+class RosterChangeKind(str, Enum):
+    NEW_RESIDENT = "new_resident"
+    MOVED = "moved"
+    DECEASED = "deceased"
+    UPDATE = "update"  # phone number, care flags, a misspelt name ...
+
+
+class RosterChangeState(str, Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class RosterChange(Model):
+    # A roster change a leader proposes from the phone (a `roster_change` record). The roster
+    # is office-owned: nothing changes in Resident until the office approves.
+
+    id = fields.UUIDField(primary_key=True)  # made on the phone when the proposal is saved
+    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
+        "models.Community", related_name="roster_changes", on_delete=fields.RESTRICT
+    )
+    household: fields.ForeignKeyRelation[Household] = fields.ForeignKeyField(
+        "models.Household", related_name="roster_changes", on_delete=fields.RESTRICT
+    )
+    # Null for a proposed new resident until approval creates them (then set to that resident).
+    resident: fields.ForeignKeyNullableRelation[Resident] = fields.ForeignKeyField(
+        "models.Resident", related_name="roster_changes", null=True, on_delete=fields.RESTRICT
+    )
+    author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="roster_changes", on_delete=fields.RESTRICT
+    )
+    device_id = fields.CharField(max_length=64, default="")
+    kind = fields.CharEnumField(RosterChangeKind, max_length=20)
+    proposed: dict = fields.JSONField(default=dict)  # the record's `fields`, nulls left out
+    note = fields.TextField(default="")
+    state = fields.CharEnumField(RosterChangeState, max_length=10, default=RosterChangeState.PENDING, db_index=True)
+    decided_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="roster_decisions", null=True, on_delete=fields.SET_NULL
+    )
+    decided_at = fields.DatetimeField(null=True)
+    decision_reason = fields.TextField(default="")
+    client_time = fields.DatetimeField(null=True)
+    received_at = fields.DatetimeField(db_index=True)
+    content_hash = fields.CharField(max_length=64)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "roster_change"
+        ordering = ["-received_at"]

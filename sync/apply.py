@@ -1,31 +1,30 @@
-"""Applies pushed records idempotently: each in its own transaction, each with its own result."""
+"""Applies pushed records idempotently: each in its own transaction, each with its own result.
+
+The single entry point for every record type (`visit` here; `answer` in sync/answer.py,
+`roster_change` in sync/roster.py), used by POST /api/sync/push and by the leader's HTML forms.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from server.models import Role, User, Visit, VisitResident, VisitRevision
+from server.models import QuestionAnswer, Role, RosterChange, User, Visit, VisitResident, VisitRevision
+from sync.answer import create_answer
 from sync.records import (
-    APPLIED, CONFLICT, CREATE, DUPLICATE, FORBIDDEN_ROLE, ID_REUSED, INVALID_RECORD, MAX_DEVICE_ID_CHARS,
-    NOT_AUTHOR, NOT_FOUND, REJECTED, RecordResult, Rejected,
+    ANSWER, APPLIED, CONFLICT, CREATE, DUPLICATE, FORBIDDEN_ROLE, ID_REUSED, INVALID_RECORD, MAX_DEVICE_ID_CHARS,
+    NOT_AUTHOR, NOT_FOUND, REJECTED, ROSTER_CHANGE, VISIT, RecordResult, Rejected,
 )
-from sync.scope import WriteScope, check_residents
-from sync.validate import VisitRecord, check_occurred_at, echo, parse_record
+from sync.roster import create_roster_change
+from sync.scope import PushContext, WriteScope, check_residents
+from sync.validate import Record, VisitRecord, check_occurred_at, echo, parse_record
 
-
-@dataclass(frozen=True)
-class _Push:
-    """What every record of one push shares."""
-
-    user: User
-    device_id: str
-    now: datetime
-    scope: WriteScope
+Apply = Callable[[Record, str, PushContext], Awaitable[RecordResult]]
 
 
 async def apply_records(
@@ -43,25 +42,35 @@ async def apply_records(
     now = now or datetime.now(timezone.utc)
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    push = _Push(user, device_id, now, await WriteScope.load(user))
+    push = PushContext(user, device_id, now, await WriteScope.load(user))
     return [await _apply_one(raw, push) for raw in records]
 
 
-async def _apply_one(raw: Any, push: _Push) -> RecordResult:
+# Who may push each type, in the words the phone shows when someone else tries.
+ROLE_MESSAGES = {
+    VISIT: "只有楼组长可以提交走访记录。",
+    ANSWER: "只有楼组长可以回答办公室的问题。",
+    ROSTER_CHANGE: "只有楼组长可以报告住户变化。",
+}
+ANY_ROLE_MESSAGE = "只有楼组长可以提交记录。"
+
+
+async def _apply_one(raw: Any, push: PushContext) -> RecordResult:
     if not isinstance(raw, dict):
         return RecordResult("", REJECTED, error=Rejected(INVALID_RECORD, "这条记录不是有效的数据格式。").error)
     result_id = echo(raw.get("id"))
     try:
         if push.user.role != Role.LEADER:
-            raise Rejected(FORBIDDEN_ROLE, "只有楼组长可以提交走访记录。")
+            kind = raw.get("type")
+            raise Rejected(FORBIDDEN_ROLE, ROLE_MESSAGES.get(kind if isinstance(kind, str) else "", ANY_ROLE_MESSAGE))
         record = parse_record(raw)
         return await _apply_in_transaction(record, result_id, push)
     except Rejected as refusal:
         return RecordResult(result_id, REJECTED, error=refusal.error)
 
 
-async def _apply_in_transaction(record: VisitRecord, result_id: str, push: _Push) -> RecordResult:
-    apply = _create if record.op == CREATE else _update
+async def _apply_in_transaction(record: Record, result_id: str, push: PushContext) -> RecordResult:
+    apply = _create_any if record.op == CREATE else _update
     try:
         async with in_transaction():
             return await apply(record, result_id, push)
@@ -73,19 +82,45 @@ async def _apply_in_transaction(record: VisitRecord, result_id: str, push: _Push
             return await apply(record, result_id, push)
 
 
-async def _create(record: VisitRecord, result_id: str, push: _Push) -> RecordResult:
+async def _create_any(record: Record, result_id: str, push: PushContext) -> RecordResult:
     # A known id is answered before the scope and time checks: a retry of what was accepted
     # stays a duplicate even after the leader's groups change or the visit grows old.
-    existing = await Visit.get_or_none(id=record.id)
-    if existing is not None:
-        # Compared with what the create stored, not the visit now: a create replayed after
-        # later updates is still the same create.
-        created = await VisitRevision.filter(visit_id=record.id, op=CREATE).order_by("id").first()
-        if created and existing.author_id == push.user.id and created.content_hash == record.content_hash:
-            return RecordResult(result_id, DUPLICATE, created.version)
+    known = await _known_id(record, result_id, push)
+    if known is not None:
+        return known
+    return await CREATES[record.type](record, result_id, push)
+
+
+# Where each type's creates are stored. An id names one record whatever its type: the same id
+# under another type is `id_reused`, like other content under the same type.
+STORED_IN: dict[str, type[Model]] = {VISIT: Visit, ANSWER: QuestionAnswer, ROSTER_CHANGE: RosterChange}
+
+
+async def _known_id(record: Record, result_id: str, push: PushContext) -> RecordResult | None:
+    for kind, model in STORED_IN.items():
+        row = await model.filter(id=record.id).values("author_id", "content_hash")
+        if not row:
+            continue
+        if kind == record.type and row[0]["author_id"] == push.user.id:
+            # A visit is compared with what its create stored, not the visit now: a create
+            # replayed after later updates is still the same create.
+            created_hash = row[0]["content_hash"] if kind != VISIT else await _visit_create_hash(record)
+            if created_hash == record.content_hash:
+                return RecordResult(result_id, DUPLICATE, 1)
         raise Rejected(
             ID_REUSED, "这个记录编号已经用于另一条记录，服务器没有覆盖它。请重新保存这条记录。", "id"
         )
+    return None
+
+
+async def _visit_create_hash(record: Record) -> str | None:
+    hashes = await VisitRevision.filter(visit_id=record.id, op=CREATE).order_by("id").limit(1).values_list(
+        "content_hash", flat=True
+    )
+    return hashes[0] if hashes else None
+
+
+async def _create(record: VisitRecord, result_id: str, push: PushContext) -> RecordResult:
     data = record.data
     household = await push.scope.household(data.household_id)
     check_occurred_at(data.occurred_at, push.now)
@@ -107,7 +142,8 @@ async def _create(record: VisitRecord, result_id: str, push: _Push) -> RecordRes
     return RecordResult(result_id, APPLIED, 1)
 
 
-async def _update(record: VisitRecord, result_id: str, push: _Push) -> RecordResult:
+async def _update(record: VisitRecord, result_id: str, push: PushContext) -> RecordResult:
+    # Only visits have updates (sync/validate.py refuses op "update" for the other types).
     # The row lock (PostgreSQL) makes two updates of one visit take turns, so both cannot
     # read the same version and both apply; SQLite serialises transactions anyway.
     visit = await Visit.filter(id=record.id).select_for_update().first()
@@ -186,7 +222,7 @@ async def _save_residents_seen(visit: Visit) -> None:
     )
 
 
-async def _save_revision(record: VisitRecord, push: _Push, *, version: int, outcome: str) -> None:
+async def _save_revision(record: VisitRecord, push: PushContext, *, version: int, outcome: str) -> None:
     await VisitRevision.create(
         visit_id=record.id,
         op=record.op,
@@ -200,3 +236,6 @@ async def _save_revision(record: VisitRecord, push: _Push, *, version: int, outc
         client_time=record.client_time,
         received_at=push.now,
     )
+
+
+CREATES: dict[str, Apply] = {VISIT: _create, ANSWER: create_answer, ROSTER_CHANGE: create_roster_change}

@@ -1,4 +1,9 @@
-"""Protocol 1's constants and the per-record result every push answers (sync-protocol.md)."""
+"""Protocol 1's constants and the per-record result every push answers (sync-protocol.md).
+
+Record types: `visit` (sync/validate.py, sync/apply.py), and, in the same envelope with the same
+statuses and error shape, `answer` (sync/answer.py: the leader's answer to an office question)
+and `roster_change` (sync/roster.py: a proposed change to a household's residents).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ PROTOCOL = 1
 MAX_RECORDS = 500
 MAX_BODY_BYTES = 1024 * 1024
 MAX_NOTES_CHARS = 2000
+MAX_TEXT_CHARS = 2000  # an answer's text, a roster change's note
 MAX_DEVICE_ID_CHARS = 64  # DeviceSession.device_id / Visit.device_id column width
 
 # Per-record statuses.
@@ -19,6 +25,9 @@ REJECTED = "rejected"
 
 # Record types and operations of protocol 1.
 VISIT = "visit"
+ANSWER = "answer"
+ROSTER_CHANGE = "roster_change"
+RECORD_TYPES = (VISIT, ANSWER, ROSTER_CHANGE)
 CREATE = "create"
 UPDATE = "update"
 
@@ -30,15 +39,16 @@ INVALID_OP = "invalid_op"
 MISSING_FIELD = "missing_field"
 INVALID_FIELD = "invalid_field"  # wrong type, format or value
 UNKNOWN_FIELD = "unknown_field"  # a key the protocol does not have (would be silently lost)
-NOTES_TOO_LONG = "notes_too_long"
+NOTES_TOO_LONG = "notes_too_long"  # a visit's notes
+TEXT_TOO_LONG = "text_too_long"  # an answer's text, a roster change's note
 OCCURRED_IN_FUTURE = "occurred_in_future"  # more than a day ahead of the server's clock
 OCCURRED_TOO_OLD = "occurred_too_old"  # more than a year ago
-FORBIDDEN_ROLE = "forbidden_role"  # only leaders write visits
-OUT_OF_SCOPE = "out_of_scope"  # household missing, or not in this leader's building groups
+FORBIDDEN_ROLE = "forbidden_role"  # only leaders push records
+OUT_OF_SCOPE = "out_of_scope"  # household (or question) missing, or not in this leader's building groups
 INVALID_RESIDENT = "invalid_resident"  # not a current resident of that household
 NOT_FOUND = "not_found"  # update of a visit that does not exist (or is in another community)
 NOT_AUTHOR = "not_author"  # update of someone else's visit
-ID_REUSED = "id_reused"  # create with an id already used for other content
+ID_REUSED = "id_reused"  # create with an id already used for other content (of any type)
 
 
 @dataclass

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 from server.models import BuildingGroup, Household, Resident, ResidentStatus, User
 from sync.records import INVALID_RESIDENT, OUT_OF_SCOPE, Rejected
@@ -28,15 +30,29 @@ class WriteScope:
         )
         return cls(user, ids)
 
-    async def household(self, household_id: int) -> Household:
-        household = await Household.get_or_none(id=household_id)
+    async def household(
+        self, household_id: int | None, message: str = OUT_OF_SCOPE_MESSAGE, field: str = "household_id"
+    ) -> Household:
+        """The household if this leader may write about it; `out_of_scope` (with the same words
+        for a missing and a foreign one) otherwise. Each record type says it in its own words."""
+        household = await Household.get_or_none(id=household_id) if household_id is not None else None
         if (
             household is None
             or household.community_id != self.user.community_id
             or household.building_group_id not in self.group_ids
         ):
-            raise Rejected(OUT_OF_SCOPE, OUT_OF_SCOPE_MESSAGE, "household_id")
+            raise Rejected(OUT_OF_SCOPE, message, field)
         return household
+
+
+@dataclass(frozen=True)
+class PushContext:
+    """What every record of one push shares."""
+
+    user: User
+    device_id: str
+    now: datetime  # the server's clock, aware
+    scope: WriteScope
 
 
 async def check_residents(household: Household, resident_ids: Iterable[int], already_seen: Iterable[int] = ()) -> None:

@@ -1,5 +1,9 @@
 """Protocol 1's JSON shapes as msgspec Structs: the contract as published in the OpenAPI schema.
 
+Three record types share the envelope, told apart by `type`: `visit`, `answer` (a leader's
+answer to a question the office sent back with a visit) and `roster_change` (a proposed change
+to a household's residents, applied only when the office approves).
+
 Documentation only: a push is checked by sync/validate.py (record by record, so one bad record
 cannot refuse the batch), which must agree with these shapes; tests/test_sync_api.py checks that
 the published schema carries the protocol's limits.
@@ -12,8 +16,9 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from server.models import VisitKind, VisitStatus
-from sync.records import MAX_DEVICE_ID_CHARS, MAX_NOTES_CHARS, MAX_RECORDS, PROTOCOL
+from server.models import CareFlag, RosterChangeKind, VisitKind, VisitStatus
+from sync.records import MAX_DEVICE_ID_CHARS, MAX_NOTES_CHARS, MAX_RECORDS, MAX_TEXT_CHARS, PROTOCOL
+from sync.roster import MAX_NAME_CHARS, MAX_PHONE_CHARS, MIN_BIRTH_YEAR
 
 
 def _doc(text: str, **constraints: Any) -> msgspec.Meta:
@@ -32,25 +37,94 @@ class SyncVisitData(msgspec.Struct, kw_only=True):
     withdrawn: Annotated[bool, _doc("true on an update withdraws the visit (kept, marked withdrawn).")] = False
 
 
-class SyncRecord(msgspec.Struct, kw_only=True):
+class SyncAnswerData(msgspec.Struct, kw_only=True):
+    question_id: Annotated[int, _doc("A question the office asked about a visit to a household of your groups.")]
+    text: Annotated[str, _doc("The answer: 1 to 2,000 characters.", min_length=1, max_length=MAX_TEXT_CHARS)]
+
+
+class SyncRosterFields(msgspec.Struct, kw_only=True):
+    """Proposed values; a null (or left-out) field proposes nothing."""
+
+    name: Annotated[str, _doc("One line.", min_length=1, max_length=MAX_NAME_CHARS)] | None = None
+    gender: Annotated[Literal["M", "F"] | None, _doc("M (男) or F (女).")] = None
+    birth_year: Annotated[int, _doc("Not before 1900 nor after this year.", ge=MIN_BIRTH_YEAR)] | None = None
+    phone: Annotated[
+        str, _doc("Digits, spaces and + - ( ).", pattern=r"^[0-9+\-() ]{3,30}$", max_length=MAX_PHONE_CHARS)
+    ] | None = None
+    care_flags: Annotated[list[CareFlag] | None, _doc("The complete new list of care flags ([] clears them).")] = None
+
+
+class SyncRosterChangeData(msgspec.Struct, kw_only=True):
+    household_id: Annotated[int, _doc("A household in one of your building groups.")]
+    resident_id: Annotated[
+        int | None, _doc("A current resident of that household; null for new_resident (required otherwise).")
+    ] = None
+    change: Annotated[
+        RosterChangeKind,
+        _doc("new_resident (needs fields.name, gender, birth_year), moved, deceased (no fields), update (1+ field)."),
+    ]
+    fields: SyncRosterFields = msgspec.field(default_factory=SyncRosterFields)
+    note: Annotated[str, _doc("Up to 2,000 characters.", max_length=MAX_TEXT_CHARS)] = ""
+
+
+class SyncVisitRecord(msgspec.Struct, kw_only=True, tag_field="type", tag="visit"):
+    """A home visit or elderly check (create, or update of the leader's own visit)."""
+
     id: Annotated[str, _doc("UUID made on the phone when the entry was saved.", pattern=r"^[0-9a-fA-F-]{36}$")]
-    type: Literal["visit"]
     op: Literal["create", "update"]
     base_version: Annotated[int | None, _doc("null on create; the version an update was made from.")] = None
     client_time: Annotated[datetime | None, _doc("When the phone saved the entry, with a time zone.")] = None
     data: SyncVisitData
 
 
+SyncRecord = SyncVisitRecord  # the name of protocol 1's only record type before answer and roster_change
+
+
+class SyncAnswerRecord(msgspec.Struct, kw_only=True, tag_field="type", tag="answer"):
+    """A leader's answer to a question the office sent back (需补充). Create only; version is always 1."""
+
+    id: Annotated[str, _doc("UUID made on the phone when the answer was saved.", pattern=r"^[0-9a-fA-F-]{36}$")]
+    op: Literal["create"]
+    base_version: Annotated[None, _doc("Always null.")] = None
+    client_time: Annotated[datetime | None, _doc("When the phone saved the entry, with a time zone.")] = None
+    data: SyncAnswerData
+
+
+class SyncRosterChangeRecord(msgspec.Struct, kw_only=True, tag_field="type", tag="roster_change"):
+    """A proposed roster change, applied only when the office approves. Create only; version is always 1."""
+
+    id: Annotated[str, _doc("UUID made on the phone when the proposal was saved.", pattern=r"^[0-9a-fA-F-]{36}$")]
+    op: Literal["create"]
+    base_version: Annotated[None, _doc("Always null.")] = None
+    client_time: Annotated[datetime | None, _doc("When the phone saved the entry, with a time zone.")] = None
+    data: SyncRosterChangeData
+
+
 class SyncPushRequest(msgspec.Struct, kw_only=True):
     protocol: Literal[1]
     device_id: Annotated[str, _doc("Made once per install.", max_length=MAX_DEVICE_ID_CHARS)] | None = None
-    records: Annotated[list[SyncRecord], _doc("Applied in order, each on its own.", max_length=MAX_RECORDS)]
+    records: Annotated[
+        list[SyncVisitRecord | SyncAnswerRecord | SyncRosterChangeRecord],
+        _doc(
+            "Applied in order, each on its own; an unknown `type` is rejected as unknown_type.",
+            max_length=MAX_RECORDS,
+        ),
+    ]
 
 
 class SyncRecordError(msgspec.Struct, kw_only=True):
-    code: Annotated[str, _doc("Stable code, e.g. out_of_scope, id_reused, notes_too_long.")]
+    code: Annotated[
+        str,
+        _doc(
+            "Stable code: invalid_record, invalid_id, unknown_type, invalid_op, missing_field, invalid_field, "
+            "unknown_field, notes_too_long, text_too_long, occurred_in_future, occurred_too_old, forbidden_role, "
+            "out_of_scope, invalid_resident, not_found, not_author, id_reused."
+        ),
+    ]
     message: Annotated[str, _doc("For the user, in Simplified Chinese.")]
-    field: Annotated[str | None, _doc("The protocol field at fault.")] = None
+    field: Annotated[
+        str | None, _doc("The protocol field at fault; nested ones dotted, e.g. fields.birth_year.")
+    ] = None
 
 
 class SyncRecordResult(msgspec.Struct, kw_only=True):
@@ -91,7 +165,13 @@ def inline_json_schema(struct: type) -> dict[str, Any]:
         if isinstance(node, dict):
             ref = node.get("$ref", "")
             if ref.startswith("#/$defs/"):
-                return resolve(definitions[ref.removeprefix("#/$defs/")])
+                # Keys beside the $ref (a field's description) stay, over the definition's own.
+                siblings = {key: resolve(value) for key, value in node.items() if key != "$ref"}
+                return {**resolve(definitions[ref.removeprefix("#/$defs/")]), **siblings}
+            if "propertyName" in node and "mapping" in node:
+                # A discriminator's mapping names $defs that are written in place: the variants'
+                # own `type` enums say the same.
+                return {"propertyName": node["propertyName"]}
             return {key: resolve(value) for key, value in node.items()}
         if isinstance(node, list):
             return [resolve(item) for item in node]

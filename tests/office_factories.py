@@ -80,3 +80,28 @@ class Clients:
     async def close(self) -> None:
         for client in self._open:
             await client.aclose()
+
+
+async def make_question(world, visit, question: str = "老人说的药是哪一种？请再问一下。", *, asked_by: str = "office",
+                        state: str = "open", asked_at: datetime | None = None):
+    """A send-back question as the office's form leaves it (without its review event)."""
+    from server.models import VisitQuestion
+
+    return await VisitQuestion.create(
+        community_id=visit.community_id, visit=visit, asked_by=world.users[asked_by], question=question,
+        asked_at=asked_at or datetime.now(timezone.utc), state=state,
+    )
+
+
+async def make_roster_change(world, household_index: int = 0, *, kind: str = "update", resident=None,
+                             proposed: dict | None = None, note: str = "", author: str = "leader01",
+                             household=None, received_at: datetime | None = None):
+    """A pending roster proposal as the ingest leaves it."""
+    from server.models import RosterChange
+
+    household = household or world.households[household_index]
+    return await RosterChange.create(
+        id=uuid.uuid4(), community_id=household.community_id, household=household, resident=resident,
+        author=world.users[author], kind=kind, proposed=proposed if proposed is not None else {"phone": "13900001111"},
+        note=note, received_at=received_at or datetime.now(timezone.utc), content_hash=uuid.uuid4().hex * 2,
+    )

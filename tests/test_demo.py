@@ -14,14 +14,14 @@ from server import demo
 from server.auth.passwords import DEMO_PASSWORD, verify_password
 from server.checks import CheckState, SHANGHAI, resident_checks
 from server.models import (
-    BuildingGroup, Community, DeviceSession, Household, Resident, Role, User, Visit, VisitResident,
-    VisitReviewEvent, VisitRevision,
+    BuildingGroup, Community, DeviceSession, Household, QuestionAnswer, Resident, Role, RosterChange, User, Visit,
+    VisitQuestion, VisitResident, VisitReviewEvent, VisitRevision,
 )
 from sync.validate import parse_visit_data
 from tests.conftest import _empty_all_tables
 
 TABLES = [Community, BuildingGroup, Household, Resident, User, Visit, VisitResident, VisitRevision,
-          VisitReviewEvent, DeviceSession]
+          VisitReviewEvent, DeviceSession, VisitQuestion, QuestionAnswer, RosterChange]
 
 
 async def _row_counts() -> dict[str, int]:
@@ -240,9 +240,25 @@ def test_the_same_committee_every_time():
     assert flat(one) == flat(two)
 
 
+async def test_there_is_something_sent_back_and_some_roster_changes_to_decide(community):
+    from server.models import QuestionState, RosterChangeState
+    from sync.answer import AnswerData
+
+    leader01 = await User.get(username="leader01")
+    waiting = await VisitQuestion.filter(community=community, state=QuestionState.OPEN, visit__author_id=leader01.id)
+    assert waiting, "leader01 has a question from the office on the home screen"
+    for answer in await QuestionAnswer.filter(question__community_id=community.id).select_related("question"):
+        assert answer.question.state == QuestionState.ANSWERED
+        assert answer.content_hash == AnswerData(answer.question_id, answer.text).content_hash()
+    pending = await RosterChange.filter(community=community, state=RosterChangeState.PENDING).count()
+    decided = await RosterChange.filter(community=community).exclude(state=RosterChangeState.PENDING).count()
+    assert pending >= 2 and decided >= 1
+
+
 # Last in the module: the `world` fixture empties the tables the tests above read.
 async def test_the_demo_never_joins_real_data(world):
     with pytest.raises(demo.DemoError, match="已有其他居委会"):
         await demo.load_demo()
     assert not await demo.demo_present()
     assert await User.filter(username="leader03").count() == 0
+

@@ -11,9 +11,11 @@ import re
 import pytest
 
 from server.app import create_app
-from server.models import AuditEvent, DeviceSession, Role, User, Visit
+from server.models import (
+    AuditEvent, DeviceSession, Household, QuestionState, Resident, Role, RosterChange, User, Visit, VisitQuestion,
+)
 from tests.factories import make_user
-from tests.office_factories import Clients, make_device, make_visit
+from tests.office_factories import Clients, make_device, make_question, make_roster_change, make_visit
 
 OFFICE = {"office", "admin"}
 ADMIN = {"admin"}
@@ -27,6 +29,14 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/office/visits/{visit_id:str}/review"): OFFICE,
     ("POST", "/office/visits/{visit_id:str}/comments"): OFFICE,
     ("POST", "/office/visits/{visit_id:str}/follow-up"): OFFICE,
+    ("POST", "/office/visits/{visit_id:str}/send-back"): OFFICE,
+    ("POST", "/office/questions/{question_id:int}/close"): OFFICE,
+    ("GET", "/office/roster"): OFFICE,
+    ("POST", "/office/roster/{change_id:str}/approve"): OFFICE,
+    ("POST", "/office/roster/{change_id:str}/reject"): OFFICE,
+    ("GET", "/office/households/{household_id:int}"): OFFICE,
+    ("POST", "/office/households/{household_id:int}"): OFFICE,
+    ("POST", "/office/households/{household_id:int}/residents/{resident_id:int}"): OFFICE,
     ("GET", "/office/follow-ups"): OFFICE,
     ("GET", "/office/checks"): OFFICE,
     ("POST", "/office/checks/rules"): OFFICE,
@@ -69,11 +79,17 @@ async def callers(world, settings):
     spare = await make_user("spare_leader", Role.LEADER, world.community, [world.groups[0]])
     device = await make_device(spare, label="丢失的手机")
     visit = await make_visit(world, status="urgent", notes="楼道里有煤气味")
+    question = await make_question(world, visit, "煤气公司来过了吗？")
+    # Its resident's phone is what our office's harmless approve changes (seen at the end).
+    change = await make_roster_change(world, resident=world.residents["li"], proposed={"phone": "13900001111"})
     clients = Clients(settings)
     logged = {"anonymous": clients.anonymous()}
     for name in CALLERS[1:]:
         logged[name] = await clients.login(name)
-    yield {"clients": logged, "csrf": clients.csrf, "visit": visit, "spare": spare, "device": device}
+    yield {
+        "clients": logged, "csrf": clients.csrf, "visit": visit, "spare": spare, "device": device,
+        "question": question, "change": change, "household": world.households[0], "resident": world.residents["li"],
+    }
     await clients.close()
 
 
@@ -82,6 +98,10 @@ def fill(path: str, ctx) -> str:
         path.replace("{visit_id:str}", str(ctx["visit"].id))
         .replace("{user_id:int}", str(ctx["spare"].id))
         .replace("{session_id:int}", str(ctx["device"].id))
+        .replace("{question_id:int}", str(ctx["question"].id))
+        .replace("{change_id:str}", str(ctx["change"].id))
+        .replace("{household_id:int}", str(ctx["household"].id))
+        .replace("{resident_id:int}", str(ctx["resident"].id))
     )
 
 
@@ -134,6 +154,14 @@ async def test_permission_matrix(callers):
     assert not await AuditEvent.filter(actor_id__in=foreign_actors, community_id=ctx["visit"].community_id).exists()
     # Our admin's harmless calls did act: the spare phone is revoked, by our admin.
     assert (await DeviceSession.get(id=ctx["device"].id)).revoked_at is not None
+    # Our office's did too (closed the question, approved the proposal); the empty forms
+    # (send-back, household, resident) were refused and changed nothing.
+    assert (await VisitQuestion.get(id=ctx["question"].id)).state == QuestionState.CLOSED
+    assert (await RosterChange.get(id=ctx["change"].id)).decided_by_id == (await User.get(username="office")).id
+    assert (await Resident.get(id=ctx["resident"].id)).phone == "13900001111"
+    assert await VisitQuestion.all().count() == 1
+    assert (await Household.get(id=ctx["household"].id)).address == ctx["household"].address
+    assert not await AuditEvent.filter(action__in=["household_updated", "resident_updated", "visit_sent_back"]).exists()
 
 
 async def test_api_caller_without_session_gets_json_401(client, world):

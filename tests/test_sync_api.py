@@ -225,7 +225,17 @@ async def test_the_push_endpoint_is_documented_in_the_openapi_schema(client, db)
     push = schema["paths"]["/api/sync/push"]["post"]
     request_schema = push["requestBody"]["content"]["application/json"]["schema"]
     assert request_schema["properties"]["records"]["maxItems"] == MAX_RECORDS
-    visit_data = request_schema["properties"]["records"]["items"]["properties"]["data"]
+    variants = {
+        v["properties"]["type"]["enum"][0]: v["properties"] for v in request_schema["properties"]["records"]["items"]["anyOf"]
+    }
+    assert set(variants) == {"visit", "answer", "roster_change"}
+    assert variants["answer"]["op"]["enum"] == variants["roster_change"]["op"]["enum"] == ["create"]
+    assert variants["answer"]["data"]["properties"]["text"]["maxLength"] == 2000
+    roster_data = variants["roster_change"]["data"]
+    assert set(roster_data["properties"]["fields"]["properties"]) == {"name", "gender", "birth_year", "phone", "care_flags"}
+    assert set(roster_data["properties"]["change"]["enum"]) == {"new_resident", "moved", "deceased", "update"}
+    assert "#/$defs" not in json.dumps(request_schema)  # everything written in place, nothing dangling
+    visit_data = variants["visit"]["data"]
     assert visit_data["properties"]["notes"]["maxLength"] == 2000
     assert {"200", "400", "401", "403", "413", "422"} <= set(push["responses"])
     assert push["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("SyncPushResponse")

@@ -1,4 +1,4 @@
-"""The leader's home screen: who to see today, then every household of their building groups."""
+"""The leader's home screen: what the office asks, who to see today, then every household."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from litestar import Request, Response
 
 from server.checks import age_in, resident_checks
 from server.leader.queries import clean_search, group_households, households_in_scope, leader_scope
+from server.leader.questions import open_questions
 from server.leader.words import CARE_FLAG_WORDS
 from server.web import render
 
@@ -30,4 +31,5 @@ async def leader_home(request: Request) -> Response:
         q=query,
         found=len(households),
         has_groups=bool(scope.groups),
+        questions=await open_questions(scope),
     )

@@ -1,4 +1,8 @@
-"""Leader pages: households, the household page with its visit form, and the leader's records.
+"""Leader pages: households, the household page with its visit form, the office's questions
+with their answer forms, the "report a change" form, and the leader's records.
+
+Every form here becomes a sync record applied by `sync.apply.apply_records`, the one write path
+shared with the phone's outbox.
 
 Only leaders reach these routes; every query goes through their LeaderScope, so a household
 outside their building groups answers exactly like one that does not exist (404).
@@ -17,7 +21,7 @@ from litestar.response import Redirect
 
 from server.auth.guards import role_required
 from server.checks import age_in, resident_checks
-from server.leader import visit_form
+from server.leader import questions, roster_form, visit_form
 from server.leader.queries import (
     LeaderScope,
     clean_search,
@@ -30,8 +34,11 @@ from server.leader.queries import (
     recent_visits,
     saved_visit,
 )
-from server.leader.words import CARE_FLAG_WORDS, REVIEW_STATE_WORDS, VISIT_KIND_WORDS, VISIT_STATUS_WORDS
-from server.models import Household, Role
+from server.leader.words import (
+    CARE_FLAG_WORDS, GENDER_WORDS, REVIEW_STATE_WORDS, ROSTER_CHANGE_CHOICES, ROSTER_CHANGE_WORDS,
+    ROSTER_STATE_WORDS, VISIT_KIND_WORDS, VISIT_STATUS_WORDS,
+)
+from server.models import CareFlag, Household, Role
 from server.web import render, request_locale
 from sync.apply import apply_records
 
@@ -65,7 +72,12 @@ async def household_page(
     errors: list[visit_form.FieldError] | None = None,
     saved: Any = None,
     status_code: int = 200,
+    answer: questions.AnswerForm | None = None,
+    answered: int | None = None,
+    reported: Any = None,
 ) -> Response:
+    """`answer`: an answer that was not sent (shown with its error); `answered` / `reported`:
+    the question just answered, the roster change just reported (success messages)."""
     now = now_utc()
     checks = await resident_checks(
         scope.user, group_ids=scope.group_ids, community=scope.community, household_id=household.id, now=now
@@ -92,6 +104,39 @@ async def household_page(
         statuses=VISIT_STATUS_WORDS,
         flag_words=CARE_FLAG_WORDS,
         notes_max=visit_form.NOTES_MAX_CHARS,
+        not_saved=visit_form.NOT_SAVED,
+        questions=await questions.household_questions(household, also=answer.question_id if answer else None),
+        answer=answer,
+        answered=answered,
+        answer_max=questions.TEXT_MAX_CHARS,
+        proposals=await roster_form.household_proposals(household),
+        reported=reported,
+        roster_words=ROSTER_CHANGE_WORDS,
+        roster_states=ROSTER_STATE_WORDS,
+    )
+
+
+async def roster_page(
+    request: Request,
+    household: Household,
+    *,
+    values: roster_form.RosterFormValues | None = None,
+    errors: list[visit_form.FieldError] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "leader/roster.html",
+        status_code=status_code,
+        household=household,
+        residents=list(household.residents),
+        form=values or roster_form.RosterFormValues(),
+        errors=visit_form.errors_by_field(errors or [], request_locale(request), roster_form.ROSTER_FIELDS),
+        choices=ROSTER_CHANGE_CHOICES,
+        genders=GENDER_WORDS,
+        flags=[flag.value for flag in CareFlag],
+        flag_words=CARE_FLAG_WORDS,
+        note_max=questions.TEXT_MAX_CHARS,
         not_saved=visit_form.NOT_SAVED,
     )
 
@@ -120,11 +165,16 @@ class LeaderPages(Controller):
 
     @get("/households/{household_id:int}", name="household")
     async def household(
-        self, request: Request, household_id: FromPath[int], saved: FromQuery[str | None] = None
+        self, request: Request, household_id: FromPath[int], saved: FromQuery[str | None] = None,
+        answered: FromQuery[str | None] = None, reported: FromQuery[str | None] = None,
     ) -> Response:
         scope = await _scope(request)
         household = await _household_or_404(scope, household_id)
-        return await household_page(request, scope, household, saved=await saved_visit(household, saved))
+        return await household_page(
+            request, scope, household, saved=await saved_visit(household, saved),
+            answered=int(answered) if answered and answered.isdigit() else None,
+            reported=await roster_form.saved_proposal(household, reported),
+        )
 
     @post("/households/{household_id:int}/visits", name="visit_submit")
     async def visit_submit(self, request: Request, household_id: FromPath[int]) -> Response:
@@ -141,6 +191,52 @@ class LeaderPages(Controller):
             errors = [visit_form.FieldError.from_apply(result.error)]
         status = 400 if any(e.unparseable for e in errors) else 422
         return await household_page(request, scope, household, values=values, errors=errors, status_code=status)
+
+    @post("/questions/{question_id:int}/answer", name="answer_submit")
+    async def answer_submit(self, request: Request, question_id: FromPath[int]) -> Response:
+        """The leader's answer to a question the office sent back (an `answer` record)."""
+        scope = await _scope(request)
+        question = await questions.question_in_scope(scope, question_id)
+        if question is None:
+            raise NotFoundException()
+        household = await _household_or_404(scope, question.visit.household_id)
+        now = now_utc()
+        record, text, errors = questions.build_answer(question.id, await request.form(), now)
+        if record is not None:
+            # The one write path, shared with the phone's outbox: same checks, same idempotency.
+            result = (await apply_records([record], user=scope.user, device_id=_device_id(request), now=now))[0]
+            if result.status != "rejected":
+                target = f"/households/{household.id}?answered={question.id}#question-{question.id}"
+                return Redirect(target, status_code=303)
+            errors = [questions.answer_error(result.error)]
+        answer = questions.AnswerForm(
+            question.id, text,
+            visit_form.errors_by_field(errors, request_locale(request), questions.ANSWER_FIELDS),
+        )
+        status = 400 if any(e.unparseable for e in errors) else 422
+        return await household_page(request, scope, household, answer=answer, status_code=status)
+
+    @get("/households/{household_id:int}/roster", name="roster_form")
+    async def roster_form_page(self, request: Request, household_id: FromPath[int]) -> Response:
+        """The form to report a change of residents (报告住户变化); the office confirms it."""
+        scope = await _scope(request)
+        household = await _household_or_404(scope, household_id)
+        return await roster_page(request, household)
+
+    @post("/households/{household_id:int}/roster", name="roster_submit")
+    async def roster_submit(self, request: Request, household_id: FromPath[int]) -> Response:
+        """A reported roster change (a `roster_change` record), waiting for the office."""
+        scope = await _scope(request)
+        household = await _household_or_404(scope, household_id)
+        now = now_utc()
+        record, values, errors = roster_form.build_roster_change(household, await request.form(), now)
+        if record is not None:
+            result = (await apply_records([record], user=scope.user, device_id=_device_id(request), now=now))[0]
+            if result.status != "rejected":
+                return Redirect(f"/households/{household.id}?reported={result.id}#proposals", status_code=303)
+            errors = [roster_form.roster_error(result.error)]
+        status = 400 if any(e.unparseable for e in errors) else 422
+        return await roster_page(request, household, values=values, errors=errors, status_code=status)
 
     @get("/visits/mine", name="my_visits")
     async def my_visits_page(self, request: Request, before: FromQuery[str | None] = None) -> Response:

@@ -58,9 +58,15 @@ class FieldError:
     translatable: str | None = None  # our msgid for the same problem, for other languages
 
     @classmethod
-    def from_apply(cls, error: Any) -> "FieldError":
+    def from_apply(
+        cls, error: Any, messages: dict | None = None, field_messages: dict | None = None
+    ) -> "FieldError":
+        """A refusal of sync.apply; `messages` / `field_messages` are the form's own msgids
+        (by (code, field), then by field), the visit form's unless given."""
+        messages = APPLY_MESSAGES if messages is None else messages
+        field_messages = FIELD_MESSAGES if field_messages is None else field_messages
         field = getattr(error, "field", None)
-        translatable = APPLY_MESSAGES.get((error.code, field)) or FIELD_MESSAGES.get(field or "", OTHER_PROBLEM)
+        translatable = messages.get((error.code, field)) or field_messages.get(field or "", OTHER_PROBLEM)
         return cls(error.message, field, translatable=translatable)
 
     def shown(self, locale: str) -> str:
@@ -187,10 +193,10 @@ def build_record(
     return record, []
 
 
-def errors_by_field(errors: list[FieldError], locale: str) -> dict[str, str]:
+def errors_by_field(errors: list[FieldError], locale: str, fields: tuple[str, ...] = FIELDS) -> dict[str, str]:
     """One message per form field (the first); errors of no known field go under ''."""
     found: dict[str, str] = {}
     for error in errors:
-        key = error.field if error.field in FIELDS else ""
+        key = error.field if error.field in fields else ""
         found.setdefault(key, error.shown(locale))
     return found

@@ -44,6 +44,33 @@ REVIEW_STATE_WORDS = {
     "resolved": N_("居委会已办结"),
 }
 
+# The kinds of roster change, as the leader chooses them on the "report a change" form.
+ROSTER_CHANGE_CHOICES = {
+    "new_resident": N_("新来了一位居民"),
+    "moved": N_("有人搬走了"),
+    "deceased": N_("有人去世了"),
+    "update": N_("居民信息有变化（电话、关注情况等）"),
+}
+
+# The same, short, for the list of reports waiting on the household page.
+ROSTER_CHANGE_WORDS = {
+    "new_resident": N_("新来居民"),
+    "moved": N_("搬走"),
+    "deceased": N_("去世"),
+    "update": N_("信息变化"),
+}
+
+ROSTER_STATE_WORDS = {
+    "pending": N_("等待居委会确认"),
+    "approved": N_("居委会已采纳"),
+    "rejected": N_("居委会没有采纳"),
+}
+
+GENDER_WORDS = {
+    "M": N_("男"),
+    "F": N_("女"),
+}
+
 # Shown by pages other modules render through `_(title)` / `_(message)` / `_(error)`:
 # listed here so that the English catalog has them too.
 SHOWN_ELSEWHERE = [

@@ -74,11 +74,54 @@ AUDIT_ACTION_WORDS = {
     "account_deactivated": N_("停用账号"),
     "account_activated": N_("启用账号"),
     "session_revoked": N_("注销设备"),
+    "visit_sent_back": N_("退回补充"),
+    "question_closed": N_("关闭补充问题"),
+    "roster_approved": N_("采纳名册变化"),
+    "roster_rejected": N_("不采纳名册变化"),
+    "household_updated": N_("修改住户信息"),
+    "resident_updated": N_("修改居民信息"),
+}
+
+QUESTION_STATE_WORDS = {
+    "open": N_("等待楼组长回答"),
+    "answered": N_("楼组长已回答"),
+    "closed": N_("已关闭"),
+}
+
+ROSTER_CHANGE_WORDS = {
+    "new_resident": N_("新来居民"),
+    "moved": N_("搬走"),
+    "deceased": N_("去世"),
+    "update": N_("信息变化"),
+}
+
+ROSTER_STATE_WORDS = {
+    "pending": N_("等待确认"),
+    "approved": N_("已采纳"),
+    "rejected": N_("不采纳"),
+}
+
+# The fields a roster change may propose, and a resident's form on the household page.
+RESIDENT_FIELD_WORDS = {
+    "name": N_("姓名"),
+    "gender": N_("性别"),
+    "birth_year": N_("出生年份"),
+    "phone": N_("电话"),
+    "care_flags": N_("关注情况"),
+    "status": N_("状态"),
+}
+
+GENDER_WORDS = {
+    "M": N_("男"),
+    "F": N_("女"),
 }
 
 HISTORY_WORDS = {
     "create": N_("楼组长提交"),
     "update": N_("楼组长修改"),
     "conflict": N_("修改冲突（两个版本都已保留）"),
+    "send_back": N_("退回楼组长补充"),
+    "question_closed": N_("关闭了补充问题"),
+    "answer": N_("楼组长回答了补充问题"),
 }
 

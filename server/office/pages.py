@@ -22,6 +22,11 @@ WORDS = SimpleNamespace(
     role=labels.ROLE_WORDS,
     audit_action=labels.AUDIT_ACTION_WORDS,
     history=labels.HISTORY_WORDS,
+    question_state=labels.QUESTION_STATE_WORDS,
+    roster_change=labels.ROSTER_CHANGE_WORDS,
+    roster_state=labels.ROSTER_STATE_WORDS,
+    resident_field=labels.RESIDENT_FIELD_WORDS,
+    gender=labels.GENDER_WORDS,
 )
 
 

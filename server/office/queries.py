@@ -18,10 +18,12 @@ from server.models import (
     Role,
     User,
     Visit,
+    VisitQuestion,
     VisitReviewEvent,
     VisitRevision,
 )
 from server.office.filters import PAGE_SIZE, VisitFilters, visit_queryset
+from server.office.send_back import question_marks, visit_answers, visit_questions
 
 # Two entries about the same household, of the same kind, this close together are probably
 # one visit logged twice (two phones, or a leader unsure it was saved). Flag, never drop.
@@ -52,6 +54,7 @@ class VisitPage:
     page: int
     pages: int
     duplicates: dict[uuid.UUID, list[Visit]]
+    questions: dict[uuid.UUID, str] = field(default_factory=dict)  # visit -> "open" / "answered"
 
 
 async def dashboard_page(community_id: int | None, filters: VisitFilters) -> VisitPage:
@@ -60,7 +63,10 @@ async def dashboard_page(community_id: int | None, filters: VisitFilters) -> Vis
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(filters.page, pages)
     visits = await with_people(office_order(query)).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-    return VisitPage(visits, total, page, pages, await likely_duplicates(community_id, visits))
+    return VisitPage(
+        visits, total, page, pages, await likely_duplicates(community_id, visits),
+        await question_marks([v.id for v in visits]),
+    )
 
 
 async def export_rows(community_id: int | None, filters: VisitFilters) -> tuple[list[Visit], dict]:
@@ -113,7 +119,7 @@ async def community_visit(community_id: int | None, visit_id: str) -> Visit | No
 @dataclass
 class HistoryItem:
     at: datetime
-    kind: str  # "revision" or "review"
+    kind: str  # "revision", "review" or "answer" (the leader's answer to a send-back question)
     item: Any
 
 
@@ -128,6 +134,7 @@ class VisitDetail:
     duplicates: list[Visit]
     assignees: list[User]
     comments: list[VisitReviewEvent] = field(default_factory=list)
+    questions: list[VisitQuestion] = field(default_factory=list)
 
 
 async def office_staff(community_id: int | None) -> list[User]:
@@ -145,9 +152,11 @@ async def visit_detail(visit: Visit) -> VisitDetail:
     ).select_related("author").order_by("-occurred_at").limit(EARLIER_VISITS_SHOWN)
     revisions = await VisitRevision.filter(visit_id=visit.id).select_related("author").order_by("id")
     events = await VisitReviewEvent.filter(visit_id=visit.id).select_related("actor").order_by("id")
-    history = [HistoryItem(r.received_at, "revision", r) for r in revisions] + [
-        HistoryItem(e.at, "review", e) for e in events
-    ]
+    history = (
+        [HistoryItem(r.received_at, "revision", r) for r in revisions]
+        + [HistoryItem(e.at, "review", e) for e in events]
+        + [HistoryItem(a.received_at, "answer", a) for a in await visit_answers(visit)]
+    )
     history.sort(key=lambda h: h.at)
     duplicates = (await likely_duplicates(visit.community_id, [visit])).get(visit.id, [])
     return VisitDetail(
@@ -160,4 +169,5 @@ async def visit_detail(visit: Visit) -> VisitDetail:
         duplicates=duplicates,
         assignees=await office_staff(visit.community_id),
         comments=[e for e in events if e.comment],
+        questions=await visit_questions(visit),
     )

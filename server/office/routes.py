@@ -14,7 +14,7 @@ from server import audit
 from server.auth.guards import role_required
 from server.auth.routes import safe_next
 from server.models import Community, Role, Visit
-from server.office import review
+from server.office import review, send_back
 from server.office.charts import bar_chart
 from server.office.coverage import coverage, parse_rules
 from server.office.dates import Month, today_shanghai
@@ -25,6 +25,7 @@ from server.office.labels import N_
 from server.office.monthly import monthly_pack
 from server.office.pages import community_id, current_community, current_user, staff_render
 from server.office.queries import community_visit, dashboard_page, export_rows, office_staff, visit_detail
+from server.office.roster_routes import RosterRoutes
 
 SAVED_NOTICES = {
     "state": N_("处理状态已更改。"),
@@ -32,6 +33,8 @@ SAVED_NOTICES = {
     "follow_up": N_("跟进安排已保存。"),
     "none": N_("没有改动。"),
     "rules": N_("看望周期已保存。"),
+    "send_back": N_("已退回楼组长补充。楼组长的手机同步后，会在首页和这户的页面上看到问题。"),
+    "question_closed": N_("问题已关闭。"),
 }
 
 
@@ -87,17 +90,21 @@ def _export_response(body: bytes, media_type: str, extension: str) -> Response:
     )
 
 
-class OfficePages(Controller):
+# The roster routes live in their own module and are mixed in, so they share this controller's
+# path and guards without another controller to register in server/app.py.
+class OfficePages(RosterRoutes, Controller):
     path = "/office"
     tags = ["office (pages)"]
     guards = [role_required(Role.OFFICE, Role.ADMIN)]
 
     @get("/", name="office_dashboard", dependencies=FILTERS)
     async def dashboard(self, request: Request, filters: NamedDependency[VisitFilters]) -> Response:
-        """Visits of the user's community: new first, urgent → concern → ok, newest first."""
+        """Visits of the user's community: new first, urgent → concern → ok, newest first; what
+        was sent back to leaders and waits for an answer, and the answers not yet read."""
         result = await dashboard_page(community_id(request), filters)
         return staff_render(
             request, "office/dashboard.html", "dashboard", filters=filters, result=result,
+            send_backs=await send_back.send_back_overview(community_id(request)),
         )
 
     @get("/visits.csv", name="office_export_csv", dependencies=FILTERS)
@@ -181,6 +188,32 @@ class OfficePages(Controller):
             field = "follow_up_comment" if refused.field == "comment" else refused.field
             return await _visit_page(request, visit, 400, {field: refused.message}, dict(form))
         return Redirect(self._back(form, visit, "follow_up" if event else "none"), status_code=303)
+
+    @post("/visits/{visit_id:str}/send-back", name="office_visit_send_back")
+    async def send_back_visit(self, request: Request, visit_id: FromPath[str]) -> Response:
+        """Sends the visit back to its leader with a question (需补充); shown on their phone."""
+        visit = await _visit_or_404(request, visit_id)
+        form = await request.form()
+        try:
+            await send_back.send_back(request, visit, current_user(request), form.get("question"))
+        except review.ReviewRefused as refused:
+            return await _visit_page(
+                request, visit, 400, {"question": refused.message}, {"question": form.get("question", "")}
+            )
+        return Redirect(f"/office/visits/{visit.id}?saved=send_back#send-back", status_code=303)
+
+    @post("/questions/{question_id:int}/close", name="office_question_close")
+    async def close_question(self, request: Request, question_id: FromPath[int]) -> Response:
+        """Closes a send-back question: its answer is read, or no answer is needed any more."""
+        question = await send_back.community_question(community_id(request), question_id)
+        if question is None:
+            raise NotFoundException()
+        visit = await _visit_or_404(request, str(question.visit_id))
+        try:
+            await send_back.close_question(request, question, current_user(request))
+        except review.ReviewRefused as refused:
+            return await _visit_page(request, visit, 400, {"question": refused.message})
+        return Redirect(f"/office/visits/{visit.id}?saved=question_closed#send-back", status_code=303)
 
     @staticmethod
     def _back(form: Any, visit: Visit, saved: str) -> str:

@@ -65,8 +65,10 @@ class SyncApi(Controller):
     async def push(self, request: Request) -> Response[SyncPushResponse]:
         """Apply the records of a phone's outbox; each gets its own result, in order.
 
-        A retry is always safe: a record already applied answers `duplicate`. Send the session's
-        CSRF token as `X-CSRFToken`.
+        Record types: `visit` (create/update), `answer` (create: the leader's answer to a question
+        the office sent back with a visit) and `roster_change` (create: a proposed change to a
+        household's residents, applied only when the office approves). A retry is always safe: a
+        record already applied answers `duplicate`. Send the session's CSRF token as `X-CSRFToken`.
         """
         try:
             push = await _read_push(request)

@@ -1,0 +1,111 @@
+"""Questions the office sent back with a visit (需补充), as the leader sees them, and the answer form.
+
+The answer form becomes an `answer` record (server/leader/form_contract.py) applied by
+`sync.apply.apply_records`, the one write path shared with the phone's outbox.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tortoise.expressions import Q
+from tortoise.query_utils import Prefetch
+
+from server.leader.form_contract import INT, TEXT, read_typed
+from server.leader.queries import LeaderScope
+from server.leader.visit_form import BAD_ID, FieldError
+from server.leader.words import N_
+from server.models import Household, QuestionAnswer, QuestionState, VisitQuestion
+from sync.records import MAX_TEXT_CHARS
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+ANSWER_SPEC = {"question_id": INT, "text": TEXT}
+ANSWER_FIELDS = ("text",)
+# sync.apply answers in Chinese; a leader who chose another language sees these instead.
+ANSWER_MESSAGES = {
+    ("text_too_long", "text"): N_("回答最多 2000 个字，请删减后再发送"),
+    ("missing_field", "text"): N_("请写下您的回答再发送"),
+}
+ANSWER_FIELD_MESSAGES = {"text": N_("回答里有无法保存的字符，请改一改")}
+SHOWN_QUESTIONS = (QuestionState.OPEN, QuestionState.ANSWERED)
+
+
+def _in_scope(scope: LeaderScope):
+    return VisitQuestion.filter(
+        community_id=scope.community.id, visit__household__building_group_id__in=scope.group_ids
+    )
+
+
+async def open_questions(scope: LeaderScope) -> list[VisitQuestion]:
+    """For the home screen: what the office wants to know, newest question first."""
+    if not scope.group_ids:
+        return []
+    return list(
+        await _in_scope(scope).filter(state=QuestionState.OPEN).select_related("visit__household").order_by(
+            "-asked_at", "-id"
+        )
+    )
+
+
+async def household_questions(household: Household, also: int | None = None) -> list[VisitQuestion]:
+    """For the household page: open questions (to answer) and answered ones the office has not
+    closed yet (to see what was sent); oldest first, as a conversation reads. `also`: a question
+    shown whatever its state (an answer to it was refused: its error must be seen)."""
+    answers = Prefetch("answers", queryset=QuestionAnswer.all().order_by("received_at"))
+    shown = Q(state__in=SHOWN_QUESTIONS) | Q(id=also) if also is not None else Q(state__in=SHOWN_QUESTIONS)
+    return list(
+        await VisitQuestion.filter(shown, visit__household_id=household.id, community_id=household.community_id)
+        .select_related("visit", "asked_by")
+        .prefetch_related(answers)
+        .order_by("asked_at", "id")
+    )
+
+
+async def question_in_scope(scope: LeaderScope, question_id: int) -> VisitQuestion | None:
+    """The question with its visit's household, if it is about one of the leader's households."""
+    if not scope.group_ids:
+        return None
+    return await _in_scope(scope).filter(id=question_id).select_related("visit__household").first()
+
+
+@dataclass
+class AnswerForm:
+    """An answer that was not sent: which question, what was typed, what is wrong."""
+
+    question_id: int
+    text: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def build_answer(question_id: int, form: Any, now: datetime) -> tuple[dict[str, Any] | None, str, list[FieldError]]:
+    """The `answer` record for this form (the question is the one of the URL), the typed text,
+    and the errors that stop it being sent."""
+    typed = read_typed(form, ANSWER_SPEC)
+    record_id = str(form.get("id") or "").strip()
+    if record_id:
+        try:
+            record_id = str(uuid.UUID(record_id))
+        except ValueError:
+            return None, typed.typed["text"] or "", [FieldError(BAD_ID, None, unparseable=True)]
+    else:
+        record_id = str(uuid.uuid4())
+    record = {
+        "id": record_id,
+        "type": "answer",
+        "op": "create",
+        "base_version": None,
+        "client_time": now.astimezone(SHANGHAI).isoformat(timespec="seconds"),
+        "data": {"question_id": question_id, "text": typed.data["text"]},
+    }
+    return record, typed.typed["text"] or "", []
+
+
+def answer_error(error: Any) -> FieldError:
+    return FieldError.from_apply(error, ANSWER_MESSAGES, ANSWER_FIELD_MESSAGES)
+
+
+TEXT_MAX_CHARS = MAX_TEXT_CHARS

@@ -1,0 +1,192 @@
+"""The `roster_change` record: a leader proposes a change to a household's residents.
+
+Same envelope, statuses and error shape as `visit` (sync-protocol.md); only `op: "create"`:
+    {"id": "<uuid made on the phone>", "type": "roster_change", "op": "create", "base_version": null,
+     "client_time": "2026-11-26T10:05:00+08:00",
+     "data": {"household_id": 123, "resident_id": 456, "change": "update",
+              "fields": {"phone": "13812345678", "care_flags": ["age_80_plus", "lives_alone"]},
+              "note": "女儿搬走了，现在一个人住"}}
+`change`: `new_resident` (resident_id null; fields.name, fields.gender, fields.birth_year required),
+`moved` / `deceased` (resident_id required, no fields), `update` (resident_id required, at least
+one field). `resident_id`, `fields` and `note` may be left out or null. `fields` may hold name
+(1-50 characters), gender ("M"/"F"), birth_year (1900 to this year), phone (digits, spaces,
++ - ( ), 3-30 characters) and care_flags (the complete new list of care flags; [] clears them);
+a null field proposes nothing and is left out. `note` up to 2,000 characters. The household must
+be in the leader's building groups and community (else `out_of_scope`, field household_id, same
+words for a missing one); resident_id must be a current resident of it (else `invalid_resident`).
+Nothing changes in the roster until the office approves; `version` is always 1: a proposal is
+never updated.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from server.models import CareFlag, Resident, ResidentStatus, RosterChange, RosterChangeKind
+from sync.fields import (
+    choice, content_hash, invalid, long_text, missing, positive_int, refuse_unknown_keys, storable_text,
+)
+from sync.records import APPLIED, INVALID_RESIDENT, MAX_TEXT_CHARS, MISSING_FIELD, RecordResult, Rejected
+
+if TYPE_CHECKING:
+    from sync.scope import PushContext
+    from sync.validate import Record
+
+REQUIRED_KEYS = ("household_id", "change")
+OPTIONAL_KEYS = ("resident_id", "fields", "note")
+FIELD_KEYS = ("name", "gender", "birth_year", "phone", "care_flags")
+NEW_RESIDENT_NEEDS = ("name", "gender", "birth_year")
+GENDERS = ("M", "F")
+MAX_NAME_CHARS = 50  # Resident.name
+MAX_PHONE_CHARS = 30  # Resident.phone
+MIN_BIRTH_YEAR = 1900
+PHONE = re.compile(r"^[0-9+\-() ]{3,30}$")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+OUT_OF_SCOPE_MESSAGE = "这户不在您负责的楼组里，不能为它报告住户变化。如果楼组刚调整过，请刷新后再试。"
+NOT_A_RESIDENT_MESSAGE = "选中的居民不是这一户的在册居民（可能已搬走或信息已更新），请刷新后重新选择。"
+
+
+@dataclass(frozen=True)
+class RosterData:
+    household_id: int
+    resident_id: int | None
+    change: RosterChangeKind
+    fields: dict[str, Any] = field(default_factory=dict)  # proposed values only, no nulls
+    note: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "household_id": self.household_id,
+            "resident_id": self.resident_id,
+            "change": self.change.value,
+            "fields": dict(sorted(self.fields.items())),
+            "note": self.note,
+        }
+
+    def content_hash(self) -> str:
+        return content_hash(self.to_json())
+
+
+def parse_roster_data(data: dict[str, Any], creating: bool = True) -> RosterData:
+    refuse_unknown_keys(data, REQUIRED_KEYS + OPTIONAL_KEYS)
+    if "household_id" not in data:
+        raise missing("household_id")
+    household_id = positive_int("household_id", data["household_id"])
+    if data.get("change") is None:
+        raise Rejected(MISSING_FIELD, "请选择是哪种变化：新来了居民、搬走、去世，或信息有变化。", "change")
+    change = choice("change", RosterChangeKind, data["change"])
+    resident_id = data.get("resident_id")
+    if resident_id is not None:
+        resident_id = positive_int("resident_id", resident_id)
+    proposed = parse_fields(data.get("fields", {}))
+    # A form's empty note arrives as null (see the outbox forms' typing contract): no note.
+    note = long_text("note", data.get("note") or "", MAX_TEXT_CHARS).strip()
+    _check_change(change, resident_id, proposed)
+    return RosterData(household_id, resident_id, change, proposed, note)
+
+
+def _check_change(change: RosterChangeKind, resident_id: int | None, proposed: dict[str, Any]) -> None:
+    """What each kind of change needs, and what it must not carry."""
+    if change is RosterChangeKind.NEW_RESIDENT:
+        if resident_id is not None:
+            raise invalid("resident_id", "在新增居民时应为空（null）：新来的居民还没有编号，请不要选择已有的居民。")
+        for key in NEW_RESIDENT_NEEDS:
+            if key not in proposed:
+                raise missing(f"fields.{key}")
+        return
+    if resident_id is None:
+        raise Rejected(MISSING_FIELD, "请选择是哪位居民。", "resident_id")
+    if change is RosterChangeKind.UPDATE and not proposed:
+        raise Rejected(MISSING_FIELD, "请填写要修改的信息（姓名、性别、出生年份、电话或关注情况）。", "fields")
+    if change in (RosterChangeKind.MOVED, RosterChangeKind.DECEASED) and proposed:
+        # Refused rather than dropped: the leader must not believe the office got those values.
+        raise invalid("fields", "在报告搬走或去世时不用填写；要说明的情况请写在“说明”里。")
+
+
+def parse_fields(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise invalid("fields", "应为一个对象。")
+    refuse_unknown_keys(value, FIELD_KEYS, prefix="fields.")
+    proposed: dict[str, Any] = {}
+    for key in FIELD_KEYS:
+        if value.get(key) is not None:  # null proposes nothing
+            proposed[key] = FIELD_CHECKS[key](value[key])
+    return proposed
+
+
+def _name(value: Any) -> str:
+    name = storable_text("fields.name", value).strip()
+    if not name or len(name) > MAX_NAME_CHARS or "\n" in name:
+        raise invalid("fields.name", f"应为 1 到 {MAX_NAME_CHARS} 个字的一行文字。")
+    return name
+
+
+def _gender(value: Any) -> str:
+    if value not in GENDERS:
+        raise invalid("fields.gender", "应为 M（男）或 F（女）。")
+    return value
+
+
+def _birth_year(value: Any) -> int:
+    if type(value) is not int or not MIN_BIRTH_YEAR <= value <= 9999:
+        raise invalid("fields.birth_year", f"应为四位数的年份，不早于 {MIN_BIRTH_YEAR} 年。")
+    return value
+
+
+def _phone(value: Any) -> str:
+    phone = storable_text("fields.phone", value).strip()
+    if not PHONE.match(phone):
+        raise invalid("fields.phone", f"只能有数字、空格和 + - ( )，3 到 {MAX_PHONE_CHARS} 个字符。")
+    return phone
+
+
+def _care_flags(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise invalid("fields.care_flags", "应为关注情况的列表。")
+    return sorted({choice("fields.care_flags", CareFlag, flag).value for flag in value})
+
+
+FIELD_CHECKS = {
+    "name": _name, "gender": _gender, "birth_year": _birth_year, "phone": _phone, "care_flags": _care_flags,
+}
+
+
+def check_birth_year(proposed: dict[str, Any], now: datetime) -> None:
+    """The one check that needs today's date: nobody is born next year."""
+    year = proposed.get("birth_year")
+    if year is not None and year > now.astimezone(SHANGHAI).year:
+        raise invalid("fields.birth_year", "不能晚于今年。")
+
+
+async def create_roster_change(record: Record, result_id: str, push: PushContext) -> RecordResult:
+    data: RosterData = record.data
+    household = await push.scope.household(data.household_id, OUT_OF_SCOPE_MESSAGE)
+    check_birth_year(data.fields, push.now)
+    if data.resident_id is not None:
+        is_current = await Resident.filter(
+            id=data.resident_id, household_id=household.id, status=ResidentStatus.ACTIVE
+        ).exists()
+        if not is_current:
+            raise Rejected(INVALID_RESIDENT, NOT_A_RESIDENT_MESSAGE, "resident_id")
+    await RosterChange.create(
+        id=record.id,
+        community_id=household.community_id,
+        household_id=household.id,
+        resident_id=data.resident_id,
+        author_id=push.user.id,
+        device_id=push.device_id,
+        kind=data.change,
+        proposed=dict(sorted(data.fields.items())),
+        note=data.note,
+        client_time=record.client_time,
+        received_at=push.now,
+        content_hash=record.content_hash,
+    )
+    return RecordResult(result_id, APPLIED, 1)
