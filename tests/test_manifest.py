@@ -76,7 +76,9 @@ async def test_a_leader_keeps_their_own_pages_and_nobody_elses(client, world):
     assert body["user"] == {"id": world.users["leader01"].id, "display_name": "王秀英", "role": "leader"}
     assert datetime.strptime(body["generated_at"], "%Y-%m-%dT%H:%M:%SZ")
     urls = [page["url"] for page in body["pages"]]
-    assert urls == ["/", "/visits/mine", "/phone", "/offline"] + [f"/households/{h.id}" for h in world.households[:3]]
+    assert urls == ["/", "/visits/mine", "/phone", "/offline"] + [f"/households/{h.id}" for h in world.households[:3]] + [
+        f"/households/{h.id}/roster" for h in world.households[:3]
+    ]
     assert all(re.fullmatch(r"[0-9a-f]{20}", page["version"]) for page in body["pages"])
 
 
@@ -138,8 +140,8 @@ async def test_the_manifest_takes_the_same_few_queries_for_3_or_30_households(cl
                               birth_year=1940)
     with counting_queries() as many:
         pages = await versions(client)
-    assert len(pages) == 4 + 30
-    assert few[0] == many[0] <= 10, (few[0], many[0])
+    assert len(pages) == 4 + 30 * 2  # each household's page and its roster page
+    assert few[0] == many[0] <= 12, (few[0], many[0])
 
 
 async def test_office_and_admin_keep_only_the_offline_page(client, world):
@@ -236,3 +238,16 @@ def test_no_template_carries_inline_script_or_style(template):
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), "inline <script>"
     assert not re.search(r"\sstyle\s*=", text) and "<style" not in text, "inline style"
     assert not re.search(r"\son[a-z]+\s*=", text), "inline event handler"
+
+
+async def test_a_question_from_the_office_changes_the_household_page_and_home(client, world):
+    from tests.office_factories import make_question, make_visit
+
+    await api_login(client, "leader01")
+    visit = await make_visit(world, household_index=0)
+    before = await versions(client)
+    await make_question(world, visit, "老人的药买到了吗？")
+    after = await versions(client)
+    changed = {url for url in before if before[url] != after[url]}
+    household = world.households[0].id
+    assert changed == {"/", f"/households/{household}", f"/households/{household}/roster"}

@@ -9,6 +9,7 @@ from typing import Any
 
 from tortoise.functions import Count, Max
 
+from server.leader.task_stamps import household_task_stamps
 from server.models import BuildingGroup, Community, Household, Resident, Role, User, Visit, VisitReviewEvent
 from server.settings import APP_VERSION
 from server.web import SHANGHAI
@@ -74,6 +75,8 @@ async def offline_pages(
         .group_by("visit__household_id")
         .values("household_id", "n", "last")
     }
+    # Questions from the office and roster proposals show on household pages and home.
+    tasks = await household_task_stamps(user.community_id, group_ids)
     # Grouped by the filtered column: one row (Tortoise would otherwise group by every column).
     mine = (
         await Visit.filter(author_id=user.id)
@@ -98,8 +101,14 @@ async def offline_pages(
     per_household = {
         h["id"]: _tag(
             *common, h["id"], _stamp(h["updated_at"]), residents.get(h["id"], empty), visits.get(h["id"], empty),
-            reviews.get(h["id"], empty),
+            reviews.get(h["id"], empty), tasks.get(h["id"], empty),
         )
+        for h in households
+    }
+    # The roster page shows the household's residents and its pending proposals only.
+    roster = {
+        h["id"]: _tag(*common, "roster", h["id"], _stamp(h["updated_at"]), residents.get(h["id"], empty),
+                      tasks.get(h["id"], empty))
         for h in households
     }
     pages = [
@@ -109,4 +118,5 @@ async def offline_pages(
         OfflinePage("/offline", _tag(APP_VERSION, locale)),
     ]
     pages += [OfflinePage(f"/households/{hid}", version) for hid, version in per_household.items()]
+    pages += [OfflinePage(f"/households/{hid}/roster", version) for hid, version in roster.items()]
     return pages
