@@ -21,9 +21,9 @@ from server.settings import Settings, app_settings
 from server.web import LOCALE_COOKIE, render
 
 BAD_LOGIN = "用户名或密码不正确。"
-# After logout or revocation nothing of this user may stay on the device, even with JS off:
-# the browser drops caches, IndexedDB (the outbox) and the service worker itself.
-CLEAR_SITE_DATA = {"Clear-Site-Data": '"cache", "storage"'}
+# The phone's own script wipes its outbox and kept pages when the login page opens with
+# ?logged_out=1 or ?revoked=1. (Clear-Site-Data was tried: it also removes the service
+# worker, so a logged-out phone without signal showed the browser's error instead of ours.)
 
 
 def session_cookie(token: str, settings: Settings) -> Cookie:
@@ -82,10 +82,7 @@ class AuthPages(Controller):
         self, request: Request, next: FromQuery[str | None] = None, revoked: FromQuery[int] = 0
     ) -> Response:
         notice = "这台设备已被管理员注销登录，请重新登录。" if revoked else ""
-        response = render(request, "login.html", username="", error="", notice=notice, next=safe_next(next))
-        if revoked:
-            response.headers.update(CLEAR_SITE_DATA)
-        return response
+        return render(request, "login.html", username="", error="", notice=notice, next=safe_next(next))
 
     @post("/login", name="login_submit", opt={"csrf": "exempt"})
     async def login_submit(self, request: Request) -> Response:
@@ -110,7 +107,7 @@ class AuthPages(Controller):
     async def logout(self, request: Request) -> Response:
         await end_session(request.scope["auth"])
         await audit.record(request, "logout", target_type="session", target_id=request.scope["auth"].id)
-        response = Redirect("/login?logged_out=1", status_code=303, headers=CLEAR_SITE_DATA)
+        response = Redirect("/login?logged_out=1", status_code=303)
         response.cookies.append(clear_session_cookie())
         return response
 
@@ -161,7 +158,7 @@ class AuthApi(Controller):
     async def logout(self, request: Request) -> Response:
         await end_session(request.scope["auth"])
         await audit.record(request, "logout", target_type="session", target_id=request.scope["auth"].id)
-        response = Response({"ok": True}, headers=CLEAR_SITE_DATA)
+        response = Response({"ok": True})
         response.cookies.append(clear_session_cookie())
         return response
 
