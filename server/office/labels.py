@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
+from server.words import (  # noqa: F401  (re-exported for the office modules)
+    CARE_FLAG_WORDS,
+    N_,
+    ROSTER_CHANGE_WORDS,
+    VISIT_KIND_WORDS,
+    VISIT_STATUS_WORDS,
+)
 
-def N_(message: str) -> str:
-    """Marks a msgid for extraction; the translation happens in the template."""
-    return message
-
-
-KIND_WORDS = {
-    "routine": N_("日常走访"),
-    "elderly_check": N_("老人看望"),
-    "mediation": N_("矛盾调解"),
-    "safety": N_("安全检查"),
-    "assistance": N_("帮困求助"),
-    "other": N_("其他"),
-}
-
-STATUS_WORDS = {
-    "urgent": N_("紧急"),
-    "concern": N_("需要关注"),
-    "ok": N_("一切安好"),
-}
+KIND_WORDS = VISIT_KIND_WORDS
+# The office reads the most serious first.
+STATUS_WORDS = {code: VISIT_STATUS_WORDS[code] for code in ("urgent", "concern", "ok")}
 
 REVIEW_WORDS = {
     "new": N_("新记录"),
@@ -37,14 +28,6 @@ REVIEW_ACTION_WORDS = {
     "resolved": N_("办结"),
 }
 
-CARE_FLAG_WORDS = {
-    "age_80_plus": N_("高龄"),
-    "lives_alone": N_("独居"),
-    "disabled": N_("残疾"),
-    "hardship": N_("困难"),
-    "chronic_illness": N_("慢病"),
-    "watch": N_("重点关注"),
-}
 
 RESIDENT_STATUS_WORDS = {
     "active": N_("在住"),
@@ -88,12 +71,6 @@ QUESTION_STATE_WORDS = {
     "closed": N_("已关闭"),
 }
 
-ROSTER_CHANGE_WORDS = {
-    "new_resident": N_("新来居民"),
-    "moved": N_("搬走"),
-    "deceased": N_("去世"),
-    "update": N_("信息变化"),
-}
 
 ROSTER_STATE_WORDS = {
     "pending": N_("等待确认"),
