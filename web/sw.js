@@ -130,11 +130,22 @@ async function keptPage(request) {
 
 // --- offline pages from the manifest ----------------------------------------------------
 
-let refreshing = null;
+let refreshing = null, refreshAgain = false;
 
 function refreshOfflinePages() {
-  // One refresh at a time; a request during one joins it.
-  refreshing = refreshing || doRefresh().finally(() => { refreshing = null; });
+  // One refresh at a time. A request during one (a sync that just finished) runs one more
+  // after it: the running one may have read the manifest before that sync's changes.
+  if (refreshing) {
+    refreshAgain = true;
+    return refreshing;
+  }
+  refreshing = doRefresh().finally(() => {
+    refreshing = null;
+    if (refreshAgain) {
+      refreshAgain = false;
+      return refreshOfflinePages();
+    }
+  });
   return refreshing;
 }
 

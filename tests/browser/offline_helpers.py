@@ -211,3 +211,27 @@ async def kept_urls(page: Page) -> list[str]:
         " const cache = await caches.open(name); for (const r of await cache.keys()) urls.push(name + ' ' + r.url); }"
         " return urls; }"
     )
+
+
+# A laptop in the committee office, for the tests where the office acts while a phone waits.
+LAPTOP = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+
+
+async def sync_with_button(page: Page) -> None:
+    """The leader presses 立即同步 on the phone status page and reads that it went through."""
+    await page.goto("/phone")
+    await page.get_by_role("button", name="立即同步").click()
+    await expect(page.locator("[data-sync-result]")).to_contain_text("同步完成")
+
+
+async def until_kept(page: Page, path: str, text: str) -> None:
+    """Waits until the copy of `path` this phone keeps for offline use shows `text` (the pages
+    are refreshed in the background after a sync)."""
+    await until(
+        page,
+        """async ([path, text]) => { const s = await LouzuOutbox.session(); if (!s) return false;
+        const cache = await caches.open(LouzuOutbox.pagesCacheName(s.user_id));
+        const kept = await cache.match(new URL(path, location.origin).href);
+        return !!kept && (await kept.text()).includes(text); }""",
+        [path, text],
+    )

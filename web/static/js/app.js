@@ -29,6 +29,7 @@
     update: '更新', newVersion: '有新版本', offlineReady: '已可离线使用：没有信号时也能打开您的住户和记录表',
     waitingOnLogin: '手机上有 {n} 条记录等待上传，登录后会自动上传。',
     revokedWiped: '手机上保存的页面和记录已按管理员的要求清除。', listSep: '、',
+    type_answer: '回复办公室的问题', type_roster_change: '住户变化',
     kind_routine: '日常走访', kind_elderly_check: '老人看望', kind_mediation: '矛盾调解', kind_safety: '安全检查',
     kind_assistance: '帮困求助', kind_other: '其他', status_ok: '一切安好', status_concern: '需要关注', status_urgent: '紧急',
   }, self.LouzuWords || {});
@@ -62,7 +63,7 @@
 
   // --- what the leader sees --------------------------------------------------------------------
 
-  const renderers = [renderSyncStatus, renderOfflineBanner, renderPending, renderDueMarks, renderOfflinePage, renderLoginNotice];
+  const renderers = [renderSyncStatus, renderOfflineBanner, renderPending, renderLinked, renderDueMarks, renderOfflinePage, renderLoginNotice];
 
   async function render() {
     if (!canQueue) return;
@@ -100,28 +101,33 @@
     banner.textContent = t('offlineBanner', { t: shortTime(cachedAt) });
   }
 
-  // One widget, one branch per state: waiting, sending, rejected, conflict.
+  // One widget, one branch per state: waiting, sending, rejected, conflict; one head per type.
   function entryItem(entry, withHousehold) {
-    const data = entry.record.data;
+    const { type, data } = entry.record;
     const message = entry.error && entry.error.message ? entry.error.message : '';
     const state = { waiting: t('stateWaiting'), sending: t('stateSending'), conflict: t('stateConflict'),
                     rejected: t('stateRejected', { m: message }) }[entry.state];
     const labels = entry.labels || {};
+    const household = `/households/${entry.household_id}`;
     const actions = [];
     if (entry.state === 'rejected') {
-      actions.push(el('a', { class: 'button primary', href: `/households/${data.household_id}#edit=${entry.id}`, text: t('edit') }),
+      // Back to the page the entry was saved on, with its form filled (entries saved before
+      // labels.page existed are visits, saved on the household page).
+      actions.push(el('a', { class: 'button primary', href: `${labels.page || household}#edit=${entry.id}`, text: t('edit') }),
         el('button', { type: 'button', class: 'button secondary', 'data-withdraw': entry.id, text: t('withdraw') }));
     } else if (entry.state === 'conflict') {
       actions.push(el('button', { type: 'button', class: 'button secondary', 'data-dismiss': entry.id, text: t('dismiss') }));
     } else if (withHousehold) {
-      actions.push(el('a', { class: 'button secondary', href: `/households/${data.household_id}`, text: t('openHousehold') }));
+      actions.push(el('a', { class: 'button secondary', href: household, text: t('openHousehold') }));
     }
     return el('li', { class: 'entry entry-' + entry.state, 'data-entry-id': entry.id }, [
-      el('p', { class: 'entry-head' }, [el('strong', { text: t('kind_' + data.kind) }),
-        ` · ${t('status_' + data.status)} · ${t('visitTime', { t: shortTime(data.occurred_at) })}`]),
+      el('p', { class: 'entry-head' }, type === 'visit'
+        ? [el('strong', { text: t('kind_' + data.kind) }), ` · ${t('status_' + data.status)} · ${t('visitTime', { t: shortTime(data.occurred_at) })}`]
+        : [el('strong', { text: t('type_' + type) }), labels.summary && ' · ' + labels.summary]),
       withHousehold && labels.household && el('p', { class: 'entry-household', text: labels.household }),
+      withHousehold && labels.context && el('p', { text: labels.context }),
       labels.residents && labels.residents.length && el('p', { text: labels.residents.join(WORDS.listSep) }),
-      data.notes && el('p', { class: 'entry-notes', text: data.notes }),
+      (data.notes || data.text || data.note) && el('p', { class: 'entry-notes', text: data.notes || data.text || data.note }),
       el('p', { class: 'entry-state', text: state }),
       actions.length && el('p', { class: 'entry-actions' }, actions),
     ]);
@@ -130,7 +136,7 @@
   function renderPending(status) {
     const section = $('#pending-visits');
     if (!section) return;
-    const entries = status.entries.filter((e) => e.household_id === Number(section.dataset.householdId));
+    const entries = status.entries.filter((e) => e.record.type === 'visit' && e.household_id === Number(section.dataset.householdId));
     section.hidden = !entries.length;
     section.setAttribute('aria-labelledby', 'pending-visits-heading');
     section.replaceChildren(...(entries.length ? [
@@ -139,12 +145,33 @@
     ] : []));
   }
 
+  // Puts entries in a list, in place of those the last render put there; answers how many.
+  function fillList(list, entries) {
+    $all(':scope > [data-entry-id]', list).forEach((item) => item.remove());
+    list.append(...entries.map((e) => entryItem(e, false)));
+    return entries.length;
+  }
+
+  // An answer waits under its question (home and household page), a roster proposal in the
+  // household's "等待办公室确认" list: the pages keep a place for them, hidden while empty.
+  function renderLinked(status) {
+    const waiting = (type, test) => status.entries.filter((e) => e.record.type === type && test(e));
+    for (const list of $all('[data-answer-entries]')) {
+      const question = Number(list.closest('[data-question-id]').dataset.questionId);
+      list.hidden = !fillList(list, waiting('answer', (e) => e.record.data.question_id === question));
+    }
+    const proposals = $('#proposals'), list = $('[data-proposal-entries]');
+    if (!proposals || !list) return;
+    fillList(list, waiting('roster_change', (e) => e.household_id === Number(proposals.dataset.householdId)));
+    $('[data-proposals-pending]', proposals).hidden = !list.children.length;
+  }
+
   // The due list marks residents a waiting entry has already seen: done, just not synced yet.
   function renderDueMarks(status) {
     const list = $('.due-list');
     if (!list) return;
     const seen = new Set(status.entries.filter((e) => e.state === 'waiting' || e.state === 'sending')
-      .flatMap((e) => e.record.data.resident_ids));
+      .flatMap((e) => e.record.data.resident_ids || []));
     let marked = 0;
     for (const item of $all('[data-resident-id]', list)) {
       const done = seen.has(Number(item.dataset.residentId));
@@ -249,38 +276,89 @@
 
   // --- saving ----------------------------------------------------------------------------------
 
-  function visitRecord(form, id) {
+  function visitData(form) {
     const fields = new FormData(form);
     const now = new Date();
     const text = (name) => String(fields.get(name) || '');
     const occurred = text('occurred_at');
     return {
-      id, type: 'visit', op: 'create', base_version: null, client_time: shanghaiIso(now),
-      data: {
-        household_id: Number(form.dataset.householdId),
-        resident_ids: fields.getAll('resident_ids').map(Number),
-        kind: text('kind'),
-        occurred_at: occurred ? occurred.slice(0, 16) + ':00+08:00' : shanghaiIso(now),
-        status: text('status'),
-        notes: text('notes').replace(/\r\n/g, '\n'),
-        follow_up_needed: fields.getAll('follow_up_needed').some((v) => ['1', 'on', 'true', 'yes'].includes(String(v))),
-        follow_up_due: text('follow_up_due') || null,
-      },
+      household_id: Number(form.dataset.householdId),
+      resident_ids: fields.getAll('resident_ids').map(Number),
+      kind: text('kind'),
+      occurred_at: occurred ? occurred.slice(0, 16) + ':00+08:00' : shanghaiIso(now),
+      status: text('status'),
+      notes: text('notes').replace(/\r\n/g, '\n'),
+      follow_up_needed: fields.getAll('follow_up_needed').some((v) => ['1', 'on', 'true', 'yes'].includes(String(v))),
+      follow_up_due: text('follow_up_due') || null,
     };
   }
 
-  const visitLabels = (form) => ({
-    household: ($('h1') || { textContent: '' }).textContent.trim(),
-    residents: $all('input[name="resident_ids"]:checked', form).map((box) => (box.closest('label') || box).textContent.trim()),
-  });
+  const isChoice = (control) => control.type === 'checkbox' || control.type === 'radio';
+  const controlsOf = (form) => [...form.elements].filter((c) => c.name && c.name !== 'id' && c.name !== '_csrf' && !c.disabled);
 
-  async function saveVisit(form) {
+  // Every other outbox form: the typing contract of server/leader/form_contract.py (data-type
+  // int, bool, list-int, list-str; data-empty="null"; dotted names nest; empty is null).
+  function formData(form) {
+    const data = {};
+    const controls = controlsOf(form);
+    for (const name of new Set(controls.map((c) => c.name))) {
+      const group = controls.filter((c) => c.name === name);
+      const { type = '', empty } = group[0].dataset;
+      const chosen = group.filter((c) => !isChoice(c) || c.checked).map((c) => c.value);
+      let value = chosen.length ? chosen[0] : '';
+      if (type.startsWith('list-')) value = chosen.length || empty !== 'null' ? chosen.map(type === 'list-int' ? Number : String) : null;
+      else if (type === 'bool') value = !!chosen.length;
+      else if (!value.trim()) value = null;
+      else if (type === 'int') value = Number.isInteger(Number(value)) ? Number(value) : value;  // else the server says why
+      const path = name.split('.');
+      const last = path.pop();
+      path.reduce((node, key) => (node[key] = node[key] || {}), data)[last] = value;
+    }
+    return data;
+  }
+
+  // The contract backwards: a rejected entry's data into its form again, to correct it.
+  function fillForm(form, data) {
+    for (const control of controlsOf(form)) {
+      if (control.type === 'hidden') continue;
+      const value = control.name.split('.').reduce((node, key) => (node == null ? node : node[key]), data);
+      if (isChoice(control)) {
+        control.checked = Array.isArray(value) ? value.map(String).includes(control.value)
+          : typeof value === 'boolean' ? value : String(value ?? '') === control.value;
+      } else if (value !== undefined) {
+        control.value = control.type === 'datetime-local' ? String(value || '').slice(0, 16) : value ?? '';
+      }
+    }
+  }
+
+  // What the leader saw when saving, to list the entry offline (not sent).
+  function entryLabels(form) {
+    const labels = { household: ($('h1 .subtitle') || $('h1') || { textContent: '' }).textContent.trim(), page: location.pathname };
+    const words = (c) => ($('span', c.closest('label') || c) || c).firstChild.textContent.trim();
+    if (form.dataset.outboxForm === 'visit') {
+      labels.residents = $all('input[name="resident_ids"]:checked', form).map((box) => (box.closest('label') || box).textContent.trim());
+    } else {
+      labels.summary = controlsOf(form).filter((c) => c.type !== 'hidden' && c.tagName !== 'TEXTAREA' && (isChoice(c) ? c.checked : c.value))
+        .map((c) => (isChoice(c) ? words(c) : c.tagName === 'SELECT' ? c.selectedOptions[0].text : c.value)).join(WORDS.listSep);
+      const question = $('.question-text', form.closest('li') || form);
+      if (question) labels.context = question.textContent.trim();
+    }
+    return labels;
+  }
+
+  // Every form with data-outbox-form="<type>" is saved here as a record of that type.
+  async function saveEntry(form) {
     performance.mark('louzu-save-start');
+    const type = form.dataset.outboxForm;
     const editing = form.dataset.editingId || '';
     const id = editing || crypto.randomUUID();  // made now, on the phone: never rendered into a page
     if (form.elements.id) form.elements.id.value = id;
-    const record = visitRecord(form, id);
-    if (editing) await Outbox.correct(id, record); else await Outbox.add(record, visitLabels(form));
+    const record = {
+      id, type, op: 'create', base_version: null, client_time: shanghaiIso(new Date()),
+      data: type === 'visit' ? visitData(form) : formData(form),
+    };
+    const householdId = Number(form.dataset.householdId);
+    if (editing) await Outbox.correct(id, record, householdId); else await Outbox.add(record, entryLabels(form), householdId);
     performance.measure('louzu-outbox-save', 'louzu-save-start');
     form.reset();
     delete form.dataset.editingId;
@@ -295,8 +373,8 @@
 
   // One message box above the form, announced to screen readers.
   function say(form, text, kind) {
-    let box = $('[data-outbox-message]');
-    if (!box) form.before(box = el('p', { 'data-outbox-message': '', role: 'status', tabindex: '-1' }));
+    let box = form.previousElementSibling;
+    if (!box || !box.matches('[data-outbox-message]')) form.before(box = el('p', { 'data-outbox-message': '', role: 'status', tabindex: '-1' }));
     box.className = kind;
     box.textContent = text;
     box.focus();
@@ -310,24 +388,17 @@
     if (when.max) when.max = localInputValue(new Date(Date.now() + 86400000));
   }
 
-  // "修改" opens the household page at #edit=<id>: the rejected entry fills the form, and
-  // saving sends it again under the same id (the server never stored it).
+  // "修改" opens the page the entry was saved on at #edit=<id>: the rejected entry fills its
+  // form, and saving sends it again under the same id (the server never stored it).
   async function startEditing() {
-    const form = $('form[data-outbox-form="visit"]');
     const match = /^#edit=([0-9a-f-]{36})$/.exec(location.hash);
-    if (!form || !match) return;
-    const entry = await Outbox.get(match[1]);
-    if (!entry || entry.state !== 'rejected' || entry.user_id !== USER_ID ||
-        entry.household_id !== Number(form.dataset.householdId)) return;
-    const data = entry.record.data;
-    for (const control of $all('input, textarea, select', form)) {
-      const value = data[control.name];
-      if (control.name === 'occurred_at') control.value = String(value || '').slice(0, 16);
-      else if (control.name === 'follow_up_needed') control.checked = !!value;
-      else if (control.type === 'checkbox') control.checked = (value || []).map(String).includes(control.value);
-      else if (control.type === 'radio') control.checked = String(value) === control.value;
-      else if (value !== undefined && control.type !== 'hidden') control.value = value ?? '';
-    }
+    const entry = match && await Outbox.get(match[1]);
+    if (!entry || entry.state !== 'rejected' || entry.user_id !== USER_ID) return;
+    const { type, data } = entry.record;
+    const form = $all(`form[data-outbox-form="${type}"]`).find((f) => Number(f.dataset.householdId) === entry.household_id &&
+      (!f.dataset.questionId || Number(f.dataset.questionId) === data.question_id));
+    if (!form) return;
+    fillForm(form, data);
     form.dataset.editingId = entry.id;
     say(form, t('editing', { m: entry.error && entry.error.message ? entry.error.message : '' }), 'notice');
     form.scrollIntoView();
@@ -418,10 +489,10 @@
   document.addEventListener('submit', (event) => {
     const form = event.target;
     if (!canQueue || !USER_ID) return;
-    if (form.matches('form[data-outbox-form="visit"]')) {
+    if (form.matches('form[data-outbox-form]')) {
       event.preventDefault();
       event.stopPropagation();
-      saveVisit(form);
+      saveEntry(form);
     } else if (form.matches('form[action="/logout"]')) {
       event.preventDefault();
       confirmLogout(form);

@@ -16,6 +16,9 @@
   //   1: {id, record, state, error, attempts, saved_at}; one user per phone, so no owner.
   //   2: adds user_id (outboxes are kept per user) and household_id (the household page
   //      lists its waiting entries without opening every record).
+  // Records of other types (answer, roster_change) are entries of the same shape: record.type
+  // tells them apart, household_id is the household whose page shows them, and labels (free
+  // display words, never sent) may carry page/summary/context. No new format, no migration.
   const MIGRATIONS = {
     1: (entry, ctx) => Object.assign(entry, {
       user_id: entry.user_id || ctx.userId,
@@ -149,11 +152,11 @@
 
   // labels: what the leader saw when saving (household, residents' names), to list the entry
   // offline; they are not sent.
-  async function add(record, labels) {
+  async function add(record, labels, householdId) {
     const s = await session();
     if (!s) throw new Error('no session on this phone');
     const entry = {
-      id: record.id, user_id: s.user_id, household_id: record.data.household_id, record,
+      id: record.id, user_id: s.user_id, household_id: householdId || record.data.household_id || null, record,
       labels: labels || null, state: 'waiting', error: null, attempts: 0,
       saved_at: new Date().toISOString(), last_attempt_at: null, server_version: null,
     };
@@ -163,8 +166,8 @@
   }
 
   // A corrected rejected entry is sent again under the same id: the server never stored it.
-  const correct = (id, record) => change([id], (entry) => Object.assign(entry, {
-    record, household_id: record.data.household_id, state: 'waiting', error: null,
+  const correct = (id, record, householdId) => change([id], (entry) => Object.assign(entry, {
+    record, household_id: householdId || record.data.household_id || entry.household_id, state: 'waiting', error: null,
   })).then(() => notify());
 
   const remove = (id) => transact(['outbox'], 'readwrite', (outbox) => { outbox.delete(id); }).then(() => notify());

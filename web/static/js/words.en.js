@@ -22,6 +22,7 @@ self.LouzuWords = {
   update: 'Update', newVersion: 'A new version is ready', offlineReady: 'Ready to work offline: your households open without signal',
   waitingOnLogin: 'Entries waiting on this phone: {n}. They upload after you log in.',
   revokedWiped: 'The pages and entries kept on this phone were cleared at the administrator\'s request.', listSep: ', ',
+  type_answer: 'Answer to the office\'s question', type_roster_change: 'Change of residents',
   kind_routine: 'Routine visit', kind_elderly_check: 'Elderly check', kind_mediation: 'Mediation',
   kind_safety: 'Safety check', kind_assistance: 'Assistance', kind_other: 'Other',
   status_ok: 'All well', status_concern: 'Needs attention', status_urgent: 'Urgent',
