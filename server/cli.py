@@ -147,10 +147,12 @@ async def _refuse_demo_data() -> int:
     from server.demo import demo_present
 
     if await demo_present():
+        # Never suggest --demo here: this store may hold a real committee beside the demo.
         return _refuse(
-            "数据库里有演示数据，演示账号的密码是公开的，不能正式运行：请加 --demo 启动，或换用新的数据库。"
-            " / The database holds the demo committee, whose passwords are public: start with --demo,"
-            " or use a fresh database."
+            "数据库里有演示居委会，演示账号的密码是公开的，不能正式运行。请换用一个新的数据库"
+            "（DATABASE_URL 或 DATA_DIR）；只想试用演示请用 make run。"
+            " / The database holds the demo committee, whose passwords are public: use a fresh"
+            " database (DATABASE_URL or DATA_DIR); to try the demo, use `make run`."
         )
     return 0
 

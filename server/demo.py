@@ -460,7 +460,8 @@ async def _counts(community: Community, started: float, loaded: bool) -> DemoSum
 
 
 async def demo_present() -> bool:
-    return await Community.filter(name=COMMUNITY_NAME).exists()
+    # By the marker the loader writes, never by the name: a real committee may carry it.
+    return await Community.filter(is_demo=True).exists()
 
 
 async def _already_there(community: Community, started: float, progress: bool) -> DemoSummary:
@@ -471,7 +472,7 @@ async def _already_there(community: Community, started: float, progress: bool) -
 async def load_demo(progress: bool = False) -> DemoSummary:
     """Load the demo committee unless it is already there; one transaction, so all or nothing."""
     started = time.perf_counter()
-    if existing := await Community.get_or_none(name=COMMUNITY_NAME):  # the common case: nothing to do
+    if existing := await Community.get_or_none(is_demo=True):  # the common case: nothing to do
         return await _already_there(existing, started, progress)
     tz = ZoneInfo(get_settings().timezone)
     now = datetime.now(tz)
@@ -486,7 +487,7 @@ async def load_demo(progress: bool = False) -> DemoSummary:
         if conn.capabilities.dialect == "postgres":
             # Two app processes starting with --demo at once must not load it twice.
             await conn.execute_query("SELECT pg_advisory_xact_lock(hashtext('louzu-demo'))")
-        if existing := await Community.get_or_none(name=COMMUNITY_NAME):  # loaded meanwhile
+        if existing := await Community.get_or_none(is_demo=True):  # loaded meanwhile
             return await _already_there(existing, started, progress)
         # The demo accounts' password is public: they must never sit beside real data.
         if await Community.exists():
@@ -495,7 +496,7 @@ async def load_demo(progress: bool = False) -> DemoSummary:
         if taken:
             raise DemoError(f"账号 {', '.join(sorted(taken))} 已存在：演示数据只能载入空数据库。")
 
-        community = await Community.create(name=COMMUNITY_NAME, subdistrict=SUBDISTRICT)
+        community = await Community.create(name=COMMUNITY_NAME, subdistrict=SUBDISTRICT, is_demo=True)
         await _write_population(community, groups)
         _say(progress, started, f"楼组 / groups {GROUPS}, 户 / households {HOUSEHOLDS}, 居民 / residents {RESIDENTS}")
         users = await _write_users(community, leader_names, password_hash)

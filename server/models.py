@@ -69,6 +69,10 @@ class Community(Model):
     name = fields.CharField(max_length=100)
     subdistrict = fields.CharField(max_length=100)
     check_rules: dict = fields.JSONField(default=dict)
+    # Written only by the demo loader. The demo's accounts share a public password, so a
+    # non-demo start refuses a store holding a demo committee; a real committee may well carry
+    # the demo's name, so the name is never the marker.
+    is_demo = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -430,3 +434,58 @@ class RosterChange(Model):
     class Meta:
         table = "roster_change"
         ordering = ["-received_at"]
+
+
+class SignInCard(Model):
+    # A printed first sign-in card for a leader: a QR code holding a one-time link. Only the
+    # HMAC of the link's token is stored. A card works once and until expires_at (at most 7
+    # days); reissuing sets replaced_at on the old card, which then stops working.
+
+    id = fields.IntField(primary_key=True)
+    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
+        "models.Community", related_name="sign_in_cards", on_delete=fields.RESTRICT
+    )
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="sign_in_cards", on_delete=fields.CASCADE
+    )
+    token_hash = fields.CharField(max_length=64, unique=True)
+    issued_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="cards_issued", null=True, on_delete=fields.SET_NULL
+    )
+    issued_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    # The device session the card opened: the admin's device list shows it like any login.
+    session: fields.ForeignKeyNullableRelation[DeviceSession] = fields.ForeignKeyField(
+        "models.DeviceSession", related_name="sign_in_cards", null=True, on_delete=fields.SET_NULL
+    )
+    replaced_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "sign_in_card"
+        ordering = ["-issued_at"]
+
+
+class RosterUpload(Model):
+    # A roster spreadsheet kept between its preview and the person's confirmation: the
+    # confirmed import reads these same bytes again (on whichever app process answers), so
+    # what is imported is exactly what was previewed.
+
+    id = fields.IntField(primary_key=True)
+    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
+        "models.Community", related_name="roster_uploads", on_delete=fields.RESTRICT
+    )
+    uploaded_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="roster_uploads", null=True, on_delete=fields.SET_NULL
+    )
+    filename = fields.CharField(max_length=200)
+    content = fields.BinaryField()
+    sha256 = fields.CharField(max_length=64)
+    size = fields.IntField()
+    mark_missing_moved = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    imported_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "roster_upload"
+        ordering = ["-created_at"]

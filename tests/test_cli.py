@@ -126,7 +126,8 @@ def test_serve_without_demo_refuses_a_store_holding_the_demo(demo_store):
     env, _ = demo_store  # a real SECRET_KEY: only the demo data stands in the way
     result = louzu(env, "serve", "--port", "9")
     assert result.returncode == 2
-    assert "数据库里有演示数据" in result.stderr
+    assert "数据库里有演示居委会" in result.stderr
+    assert "--demo" not in result.stderr  # never suggested for a store that may hold real data
     assert "serving" not in result.stdout
 
 
