@@ -14,6 +14,7 @@ from server.auth.sessions import hash_token, now_utc
 from server.models import AuditEvent, DeviceSession, Role, SignInCard, User
 from server.office.labels import AUDIT_ACTION_WORDS
 from server.signin_cards.cards import ALPHABET, TOKEN_LENGTH, read_token
+from server.signin_cards.qr import qr_svg
 from tests.factories import make_user
 from tests.office_factories import Clients
 
@@ -64,10 +65,12 @@ async def test_the_print_page_has_each_leaders_qr_and_link_and_the_store_keeps_o
     paths = card_paths(page)
     assert len(paths) == 2
     assert html.count('<svg role="img" aria-label=') == 2
-    assert "王秀英 的登录二维码" in html and "李国强 的登录二维码" in html
+    assert "王秀英的登录二维码" in html and "李国强的登录二维码" in html
     assert "楼组 1 · 天山路680弄16号" in html and "楼组 2 · 天山路680弄18号" in html
     # The link is printed as text under the QR, absolute, on the origin the admin used.
     assert f"http://127.0.0.1<wbr><strong>{paths[0]}</strong>" in html
+    # The QR holds exactly the link printed under it.
+    assert qr_svg(f"http://127.0.0.1{paths[0]}", "王秀英的登录二维码") in html
     assert "离开本页后无法再次显示，需重新发卡" in html
     assert "用手机相机扫一扫，或在浏览器里输入下面的网址；这张卡只能用一次，7天内有效。" in html
     assert 'data-print' in html and "/static/js/cards.js" in html and "<script>" not in html
@@ -100,6 +103,8 @@ async def test_opening_the_link_uses_nothing_and_shows_whose_card_it_is(desk, wo
     card = await SignInCard.get()
     assert card.used_at is None and card.session_id is None
     assert not await leader_sessions(world).exists()
+    # Opened on a device signed in as someone else: it says who will be signed in instead.
+    assert "这部手机现在登录的是「管理员」。点下面的按钮后，会改为王秀英登录。" in (await desk.admin.get(path)).text
     # Typed by hand: capitals (phones capitalise the first letter) and no dashes still work.
     typed = "/c/" + path.removeprefix("/c/").replace("-", "").upper()
     assert "王秀英，您好" in (await handset.get(typed)).text
@@ -216,8 +221,9 @@ async def test_the_cards_page_lists_this_communitys_leaders_only(desk, world):
     assert "居委办公室" not in page.text  # the office account is no leader
     assert "为选中的楼组长打印登录卡" in page.text and "还没有发过" in page.text
     assert f'value="{world.users["leader02"].id}" id="pick-{world.users["leader02"].id}" checked' in page.text
-    user_page = await admin.get(f"/admin/users/{world.users['leader01'].id}")
-    assert f'href="/admin/cards?user={world.users["leader01"].id}#leader-{world.users["leader01"].id}"' in user_page.text
+    leader_id = world.users["leader01"].id
+    user_page = await admin.get(f"/admin/users/{leader_id}")
+    assert f'href="/admin/cards?user={leader_id}#leader-{leader_id}"' in user_page.text
     assert 'href="/admin/cards"' in user_page.text  # the admin navigation
 
 
@@ -225,7 +231,8 @@ async def test_the_cards_page_lists_this_communitys_leaders_only(desk, world):
 async def test_leaders_and_the_office_cannot_issue_cards(desk, world, caller):
     client = await desk.clients.login(caller)
     assert (await client.get("/admin/cards")).status_code == 403
-    response = await client.post("/admin/cards", data={"_csrf": desk.clients.csrf[caller], "user": str(world.users["leader01"].id)})
+    form = {"_csrf": desk.clients.csrf[caller], "user": str(world.users["leader01"].id)}
+    response = await client.post("/admin/cards", data=form)
     assert response.status_code == 403
     assert not await SignInCard.exists()
 
@@ -285,3 +292,16 @@ async def test_behind_https_the_printed_link_is_https(desk, world, monkeypatch):
 def test_the_audit_log_names_the_card_actions_in_chinese():
     for action in ("sign_in_card_issued", "sign_in_card_reissued", "sign_in_card_used", "sign_in_card_refused"):
         assert AUDIT_ACTION_WORDS[action]
+
+
+async def test_the_card_pages_speak_english_when_asked(desk, world):
+    path = card_paths(await desk.issue(world.users["leader01"]))[0]
+    handset = desk.phone()
+    handset.cookies.set("louzu_locale", "en")
+    page = await handset.get(path)
+    assert "Hello, 王秀英" in page.text and "Group 1 · 天山路680弄16号" in page.text
+    await handset.post(path)
+    handset.cookies.delete("louzu_session")
+    refused = await handset.get(path)
+    assert "This sign-in card has already been used." in refused.text
+    assert "Please ask the committee office to print you a new sign-in card." in refused.text
