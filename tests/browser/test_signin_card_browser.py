@@ -40,6 +40,7 @@ async def test_a_leader_signs_in_from_a_printed_card_and_works_offline(browser, 
     await desk.wait_for_url("**/admin/cards")
     await expect(desk.get_by_role("heading", name="登录卡")).to_be_visible()
     await assert_accessible(desk)
+    await shot(desk, "cards-list.png")
     await desk.get_by_label("王秀英").check()
     await desk.get_by_role("button", name="为选中的楼组长打印登录卡").click()
     await expect(desk.get_by_role("heading", name="1 张登录卡")).to_be_visible()
