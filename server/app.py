@@ -24,6 +24,7 @@ from server.office.routes import OfficePages
 from server.offline.routes import OfflineApi, OfflinePages
 from server.security_headers import SecurityHeadersMiddleware
 from server.settings import APP_VERSION, WEB_DIR, Settings, get_settings
+from server.signin_cards.routes import AdminCards, SignInCardPages
 from server.sync_api.routes import SyncApi
 
 # Bodies over this are refused before they are read (sync-protocol.md: 1 MiB per push).
@@ -51,7 +52,7 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Lite
     )
     return Litestar(
         route_handlers=[AuthPages, AuthApi, HomePages, LeaderPages, SyncApi, OfflinePages, OfflineApi,
-            OfficePages, AdminUsers, AuditLogPages, static],
+            OfficePages, AdminUsers, AuditLogPages, AdminCards, SignInCardPages, static],
         state=State({"settings": settings}),
         middleware=[SecurityHeadersMiddleware(), SessionMiddleware(settings)],
         guards=[csrf_guard],

@@ -51,6 +51,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/admin/users/{user_id:int}/activate"): ADMIN,
     ("POST", "/admin/users/{user_id:int}/devices/{session_id:int}/revoke"): ADMIN,
     ("GET", "/admin/audit"): OFFICE,
+    ("GET", "/admin/cards"): ADMIN,
+    ("POST", "/admin/cards"): ADMIN,
 }
 CALLERS = ("anonymous", "leader01", "office", "admin", "office_other", "admin_other")
 # Text that only this community's pages contain: a caller from elsewhere must never see it.

@@ -16,6 +16,8 @@ from server.auth.sessions import now_utc
 from server.models import Role, User
 from server.office.labels import N_
 from server.office.pages import community_id, current_user, staff_render
+from server.signin_cards import cards
+from server.signin_cards.routes import CARD_STATE_WORDS
 
 SAVED_NOTICES = {
     "created": N_("账号已创建。"),
@@ -81,7 +83,9 @@ class AdminUsers(Controller):
             request, "admin/user.html", "users", status_code=status_code, target=target, errors=errors or {},
             form=form, notice=notice, groups=await accounts.community_groups(community_id(request)),
             devices=await accounts.user_devices(target), device_state=accounts.device_state, now=now_utc(),
-            device_words=accounts.DEVICE_STATE_WORDS,
+            device_words=accounts.DEVICE_STATE_WORDS, card_sessions=await cards.card_session_ids(target),
+            card=await cards.card_of(community_id(request), target) if target.role == Role.LEADER else None,
+            card_words=CARD_STATE_WORDS,
         )
 
     @post("/{user_id:int}", name="admin_user_update")

@@ -16,7 +16,7 @@ from server.auth.guards import login_required
 from server.auth.passwords import verify_password
 from server.auth.sessions import COOKIE_NAME, end_session, open_session
 from server.i18n import normalise_locale
-from server.models import User
+from server.models import DeviceSession, User
 from server.settings import Settings, app_settings
 from server.web import LOCALE_COOKIE, render
 
@@ -59,6 +59,21 @@ def user_json(user: User) -> dict[str, Any]:
     }
 
 
+async def open_device_session(
+    request: Request, user: User, settings: Settings, device_id: str | None = None
+) -> tuple[str, DeviceSession]:
+    """Opens this device's session, the same for every way in (password, sign-in card):
+    labelled by the browser's User-Agent so the admin's device list can tell phones apart."""
+    return await open_session(user, settings, request.headers.get("user-agent", ""), device_id)
+
+
+def signed_in_redirect(target: str, token: str, settings: Settings) -> Response:
+    """The answer to a page that signed a device in: go on to `target` with the session cookie."""
+    response = Redirect(target, status_code=303)
+    response.cookies.append(session_cookie(token, settings))
+    return response
+
+
 async def authenticate(request: Request, username: str, password: str, settings: Settings) -> User | None:
     """Checks throttling, then the password; records failures and successful logins."""
     ip = audit.client_ip(request)
@@ -98,10 +113,8 @@ class AuthPages(Controller):
         if user is None:
             return render(request, "login.html", status_code=401, username=username, next=next_url,
                           error=BAD_LOGIN)
-        token, _ = await open_session(user, settings, request.headers.get("user-agent", ""))
-        response = Redirect(next_url, status_code=303)
-        response.cookies.append(session_cookie(token, settings))
-        return response
+        token, _ = await open_device_session(request, user, settings)
+        return signed_in_redirect(next_url, token, settings)
 
     @post("/logout", name="logout", guards=[login_required])
     async def logout(self, request: Request) -> Response:
@@ -149,7 +162,7 @@ class AuthApi(Controller):
         if user is None:
             return Response({"error": "bad_credentials", "message": BAD_LOGIN}, status_code=401)
         device_id = body.get("device_id") if isinstance(body.get("device_id"), str) else None
-        token, session = await open_session(user, settings, request.headers.get("user-agent", ""), device_id)
+        token, session = await open_device_session(request, user, settings, device_id)
         response = Response({"user": user_json(user), "csrf_token": session.csrf_token})
         response.cookies.append(session_cookie(token, settings))
         return response

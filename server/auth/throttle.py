@@ -22,6 +22,15 @@ async def check(username: str, ip: str, settings: Settings) -> None:
         raise Throttled(int(window.total_seconds()))
 
 
+async def check_address(ip: str, settings: Settings) -> None:
+    """For a way in without a username (a sign-in card's link): only the address's failures
+    count, at the address limit, so one guesser cannot lock every leader's card out."""
+    window = timedelta(minutes=settings.login_window_minutes)
+    by_ip = await LoginFailure.filter(ip=ip, at__gte=now_utc() - window).count()
+    if by_ip >= settings.login_max_failures * IP_FACTOR:
+        raise Throttled(int(window.total_seconds()))
+
+
 async def record_failure(username: str, ip: str) -> None:
     await LoginFailure.create(username=username.lower()[:50], ip=ip)
 

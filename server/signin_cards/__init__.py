@@ -1,0 +1,1 @@
+"""Printed sign-in cards: a leader's first sign-in on a phone from a one-time QR link."""
