@@ -37,6 +37,16 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/office/households/{household_id:int}"): OFFICE,
     ("POST", "/office/households/{household_id:int}"): OFFICE,
     ("POST", "/office/households/{household_id:int}/residents/{resident_id:int}"): OFFICE,
+    ("POST", "/office/households/{household_id:int}/residents"): OFFICE,
+    ("POST", "/office/households/{household_id:int}/group"): OFFICE,
+    ("POST", "/office/roster/approve-selected"): OFFICE,
+    ("GET", "/office/groups"): OFFICE,
+    ("POST", "/office/groups"): OFFICE,
+    ("GET", "/office/groups/{group_id:int}"): OFFICE,
+    ("POST", "/office/groups/{group_id:int}"): OFFICE,
+    ("POST", "/office/groups/{group_id:int}/leaders"): OFFICE,
+    ("POST", "/office/groups/{group_id:int}/households"): OFFICE,
+    ("GET", "/office/residents"): OFFICE,
     ("GET", "/office/follow-ups"): OFFICE,
     ("GET", "/office/checks"): OFFICE,
     ("POST", "/office/checks/rules"): OFFICE,
@@ -91,6 +101,7 @@ async def callers(world, settings):
     yield {
         "clients": logged, "csrf": clients.csrf, "visit": visit, "spare": spare, "device": device,
         "question": question, "change": change, "household": world.households[0], "resident": world.residents["li"],
+        "group": world.groups[0],
     }
     await clients.close()
 
@@ -104,6 +115,7 @@ def fill(path: str, ctx) -> str:
         .replace("{change_id:str}", str(ctx["change"].id))
         .replace("{household_id:int}", str(ctx["household"].id))
         .replace("{resident_id:int}", str(ctx["resident"].id))
+        .replace("{group_id:int}", str(ctx["group"].id))
     )
 
 
@@ -157,13 +169,31 @@ async def test_permission_matrix(callers):
     # Our admin's harmless calls did act: the spare phone is revoked, by our admin.
     assert (await DeviceSession.get(id=ctx["device"].id)).revoked_at is not None
     # Our office's did too (closed the question, approved the proposal); the empty forms
-    # (send-back, household, resident) were refused and changed nothing.
+    # (send-back, household, resident, group, leaders, new household or resident, another group,
+    # approve-selected with nothing ticked) were refused and changed nothing.
     assert (await VisitQuestion.get(id=ctx["question"].id)).state == QuestionState.CLOSED
     assert (await RosterChange.get(id=ctx["change"].id)).decided_by_id == (await User.get(username="office")).id
     assert (await Resident.get(id=ctx["resident"].id)).phone == "13900001111"
     assert await VisitQuestion.all().count() == 1
     assert (await Household.get(id=ctx["household"].id)).address == ctx["household"].address
-    assert not await AuditEvent.filter(action__in=["household_updated", "resident_updated", "visit_sent_back"]).exists()
+    assert not await AuditEvent.filter(action__in=[
+        "household_updated", "resident_updated", "visit_sent_back", "household_created", "household_moved",
+        "resident_created", "group_created", "group_updated", "group_leaders_updated",
+    ]).exists()
+    assert await world_counts() == (2, 6, 6)
+    leader = await User.get(username="leader01")
+    assert {g.id for g in await leader.building_groups} == {ctx["group"].id}
+
+
+async def world_counts() -> tuple[int, int, int]:
+    """Our community's groups, households and residents (the foreign callers' must not grow either)."""
+    from server.models import BuildingGroup
+
+    community = (await User.get(username="office")).community_id
+    return (
+        await BuildingGroup.filter(community_id=community).count(), await Household.filter(community_id=community).count(),
+        await Resident.filter(community_id=community).count(),
+    )
 
 
 async def test_api_caller_without_session_gets_json_401(client, world):

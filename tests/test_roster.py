@@ -211,7 +211,7 @@ async def test_the_household_page_shows_everything_editable(client, world, offic
     assert f'action="/office/households/{world.households[0].id}/residents/{world.residents["li"].id}"' in html
     assert f'action="/office/households/{world.households[0].id}/residents/{world.residents["wang"].id}"' in html
     assert 'value="age_80_plus" checked' in html and "已搬离" in html
-    assert f'href="/office/roster#change-{pending.id}"' in html
+    assert f'href="/office/roster?household={world.households[0].id}#change-{pending.id}"' in html
 
 
 async def test_saving_a_household_is_audited_and_a_form_without_changes_saves_nothing(client, world, office):
@@ -261,8 +261,11 @@ async def test_saving_a_resident_is_audited_and_moved_residents_leave_the_leader
     clients, csrf = people
     li = world.residents["li"]
     url = f"/office/households/{world.households[0].id}/residents/{li.id}"
-    response = await clients["office"].post(url, data=resident_form(
-        csrf["office"], phone="13800000000", care_flags=["age_80_plus", "lives_alone"], status="moved"))
+    form = resident_form(csrf["office"], phone="13800000000", care_flags=["age_80_plus", "lives_alone"], status="moved")
+    asked = await clients["office"].post(url, data=form)
+    assert asked.status_code == 200 and 'name="confirm_status" value="moved"' in asked.text  # asked first
+    assert (await Resident.get(id=li.id)).status == ResidentStatus.ACTIVE
+    response = await clients["office"].post(url, data={**form, "confirm_status": "moved"})
     assert response.status_code == 303 and response.headers["location"].endswith(f"saved=resident#resident-{li.id}")
     stored = await Resident.get(id=li.id)
     assert (stored.phone, stored.care_flags) == ("13800000000", ["age_80_plus", "lives_alone"])

@@ -67,6 +67,12 @@ AUDIT_ACTION_WORDS = {
     "roster_rejected": N_("不采纳名册变化"),
     "household_updated": N_("修改住户信息"),
     "resident_updated": N_("修改居民信息"),
+    "resident_created": N_("登记居民"),
+    "household_created": N_("添加住户"),
+    "household_moved": N_("住户换楼组"),
+    "group_created": N_("建立楼组"),
+    "group_updated": N_("修改楼组"),
+    "group_leaders_updated": N_("分配楼组长"),
 }
 
 QUESTION_STATE_WORDS = {

@@ -1,4 +1,4 @@
-"""Roster proposals from leaders' phones (`roster_change` records): list, approve, reject.
+"""Roster proposals from leaders' phones (`roster_change` records): approve, reject, approve the selected.
 
 The roster is office-owned: a proposal changes nothing until approved, and approval applies it
 to Resident in the same transaction as the decision and its audit row, or not at all.
@@ -16,10 +16,13 @@ from tortoise.transactions import in_transaction
 
 from server import audit
 from server.models import Resident, ResidentStatus, RosterChange, RosterChangeKind, RosterChangeState, User
+from server.office.households import SAME_PERSON, same_person
 from server.office.labels import N_
 from sync.records import MAX_TEXT_CHARS
 
 DECIDED_SHOWN = 50
+# "Approve the selected" takes at most this many proposals in one go (a page shows 50).
+MAX_SELECTED = 200
 # What a resident's row holds of each proposable field (the rest of the row is never touched).
 RESIDENT_FIELDS = ("name", "gender", "birth_year", "phone", "care_flags")
 
@@ -33,7 +36,7 @@ class RosterRefused(Exception):
         self.message = message
 
 
-def _with_people(query):
+def with_people(query):
     return query.select_related("household__building_group", "resident", "author", "decided_by")
 
 
@@ -43,12 +46,12 @@ class RosterListing:
     decided: list[RosterChange]  # latest decisions first
 
 
-async def roster_listing(community_id: int | None, household_id: int | None = None) -> RosterListing:
-    query = RosterChange.filter(community_id=community_id)
-    if household_id is not None:
-        query = query.filter(household_id=household_id)
-    pending = await _with_people(query.filter(state=RosterChangeState.PENDING)).order_by("-received_at")
-    decided = await _with_people(query.exclude(state=RosterChangeState.PENDING)).order_by("-decided_at").limit(
+async def household_proposals(community_id: int | None, household_id: int) -> RosterListing:
+    """One household's proposals, for its page (the proposals page pages through them all:
+    server/office/roster_listing.py)."""
+    query = RosterChange.filter(community_id=community_id, household_id=household_id)
+    pending = await with_people(query.filter(state=RosterChangeState.PENDING)).order_by("-received_at")
+    decided = await with_people(query.exclude(state=RosterChangeState.PENDING)).order_by("-decided_at").limit(
         DECIDED_SHOWN
     )
     return RosterListing(list(pending), list(decided))
@@ -62,7 +65,7 @@ async def community_change(community_id: int | None, change_id: str) -> RosterCh
         return None
     if community_id is None:
         return None
-    return await _with_people(RosterChange.filter(id=parsed, community_id=community_id)).first()
+    return await with_people(RosterChange.filter(id=parsed, community_id=community_id)).first()
 
 
 def current_values(resident: Resident | None) -> dict[str, Any]:
@@ -119,6 +122,8 @@ async def _apply(change: RosterChange) -> Resident:
     proposed = dict(change.proposed or {})
     kind = RosterChangeKind(change.kind)
     if kind is RosterChangeKind.NEW_RESIDENT:
+        if await same_person(change.household_id, proposed["name"], proposed["birth_year"]):
+            raise RosterRefused("decision", SAME_PERSON)
         return await Resident.create(
             community_id=change.community_id, household_id=change.household_id, name=proposed["name"],
             gender=proposed["gender"], birth_year=proposed["birth_year"], phone=proposed.get("phone"),
@@ -131,12 +136,43 @@ async def _apply(change: RosterChange) -> Resident:
         raise RosterRefused("decision", N_("找不到这位居民，不能按这条建议修改。"))
     if kind is RosterChangeKind.UPDATE:
         changed = {key: value for key, value in proposed.items() if key in RESIDENT_FIELDS}
+        name, birth_year = changed.get("name", resident.name), changed.get("birth_year", resident.birth_year)
+        if {"name", "birth_year"} & set(changed) and await same_person(
+            resident.household_id, name, birth_year, resident.id
+        ):
+            raise RosterRefused("decision", SAME_PERSON)
     else:
         changed = {"status": ResidentStatus.MOVED if kind is RosterChangeKind.MOVED else ResidentStatus.DECEASED}
     for key, value in changed.items():
         setattr(resident, key, value)
     await resident.save(update_fields=[*changed, "updated_at"])
     return resident
+
+
+@dataclass
+class SelectedOutcome:
+    """What "approve the selected" did: who was approved, and each refusal with its reason."""
+
+    approved: list[RosterChange]
+    failed: list[tuple[str, RosterChange | None, str]]  # (id as sent, the proposal if ours, msgid)
+
+
+async def approve_selected(request: Request, community_id: int | None, ids: list[str], actor: User) -> SelectedOutcome:
+    """Approves each proposal on its own, in its own transaction (with `approve`): one that
+    cannot be approved is reported and the others still are."""
+    outcome = SelectedOutcome([], [])
+    for change_id in dict.fromkeys(ids):  # each once, in the page's order
+        change = await community_change(community_id, change_id)
+        if change is None:  # unknown, malformed, or another community's: all the same to the caller
+            outcome.failed.append((change_id, None, N_("找不到这条建议。")))
+            continue
+        try:
+            await approve(request, change, actor)
+        except RosterRefused as refused:
+            outcome.failed.append((change_id, change, refused.message))
+        else:
+            outcome.approved.append(change)
+    return outcome
 
 
 def _code(value: Any) -> str:

@@ -25,6 +25,7 @@ from server.office.labels import N_
 from server.office.monthly import monthly_pack
 from server.office.pages import community_id, current_community, current_user, staff_render
 from server.office.queries import community_visit, dashboard_page, export_rows, office_staff, visit_detail
+from server.office.group_routes import GroupRoutes
 from server.office.roster_routes import RosterRoutes
 
 SAVED_NOTICES = {
@@ -90,9 +91,9 @@ def _export_response(body: bytes, media_type: str, extension: str) -> Response:
     )
 
 
-# The roster routes live in their own module and are mixed in, so they share this controller's
-# path and guards without another controller to register in server/app.py.
-class OfficePages(RosterRoutes, Controller):
+# The roster and group routes live in their own modules and are mixed in, so they share this
+# controller's path and guards without another controller to register in server/app.py.
+class OfficePages(RosterRoutes, GroupRoutes, Controller):
     path = "/office"
     tags = ["office (pages)"]
     guards = [role_required(Role.OFFICE, Role.ADMIN)]
