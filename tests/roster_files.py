@@ -91,19 +91,23 @@ def lying_zip(real: bytes) -> bytes:
 
 
 def encrypted_office_file() -> bytes:
-    """An OLE2 compound file holding EncryptionInfo and EncryptedPackage streams: the container
-    Excel and WPS write for a password-protected .xlsx (the streams' content is filler here)."""
+    """The OLE2 container Excel and WPS write for a password-protected .xlsx: EncryptionInfo and
+    EncryptedPackage streams (their content is filler here)."""
+    return ole2_file([("EncryptionInfo", b"\x04\x00\x04\x00\x40\x00\x00\x00" + b"\0" * (4096 - 8)),
+                      ("EncryptedPackage", (struct.pack("<Q", 4088) + bytes(range(256)) * 16)[:4096])])
+
+
+def ole2_file(streams: list[tuple[str, bytes]]) -> bytes:
+    """A minimal OLE2 compound file with these streams (each a multiple of 512 bytes, >= 4096, so
+    no mini stream is needed), written by hand: a FAT sector, a directory sector, the streams."""
     sector = 512
     free, end, fat_sector = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
-    info = b"\x04\x00\x04\x00\x40\x00\x00\x00" + b"\0" * (4096 - 8)  # big streams: no mini stream needed
-    package = struct.pack("<Q", 5000) + bytes(range(256)) * 16
-    info_sectors, package_sectors = len(info) // sector, len(package) // sector
-    # Sector 0: the FAT; 1: the directory; then EncryptionInfo, then EncryptedPackage.
-    fat = [fat_sector, end]
-    first_info = len(fat)
-    fat += [first_info + i + 1 for i in range(info_sectors - 1)] + [end]
-    first_package = len(fat)
-    fat += [first_package + i + 1 for i in range(package_sectors - 1)] + [end]
+    fat, starts = [fat_sector, end], []
+    for _, data in streams:
+        assert len(data) % sector == 0 and len(data) >= 4096
+        first = len(fat)
+        starts.append(first)
+        fat += [first + i + 1 for i in range(len(data) // sector - 1)] + [end]
     fat += [free] * (sector // 4 - len(fat))
 
     def entry(name: str, kind: int, child=free, right=free, start=end, size=0) -> bytes:
@@ -112,11 +116,14 @@ def encrypted_office_file() -> bytes:
                 + struct.pack("<III", free, right, child) + b"\0" * 16 + b"\0" * 4 + b"\0" * 16
                 + struct.pack("<IQ", start, size))
 
-    directory = (entry("Root Entry", 5, child=1) + entry("EncryptionInfo", 2, right=2, start=first_info, size=len(info))
-                 + entry("EncryptedPackage", 2, start=first_package, size=len(package)) + b"\0" * 128)
+    directory = entry("Root Entry", 5, child=1)
+    for i, ((name, data), start) in enumerate(zip(streams, starts)):
+        right = i + 2 if i + 1 < len(streams) else free
+        directory += entry(name, 2, right=right, start=start, size=len(data))
+    directory = directory.ljust(sector, b"\0")
     header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16
               + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6
               + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, end, 0, end, 0)
               + struct.pack("<I", 0) + struct.pack("<I", free) * 108)
     assert len(header) == sector and len(directory) == sector
-    return header + struct.pack(f"<{sector // 4}I", *fat) + directory + info + package
+    return header + struct.pack(f"<{sector // 4}I", *fat) + directory + b"".join(data for _, data in streams)

@@ -7,11 +7,12 @@ import datetime
 
 import pytest
 
+import server.roster_import as roster_import
 from server.roster_import import RosterFileError, columns
 from server.roster_import.reader import read_table
 from server.roster_import.rows import read_rows
 from tests.roster_files import (
-    HEADERS, csv_bytes, encrypted_office_file, lying_zip, person, xls, xlsx, zip_bomb,
+    HEADERS, csv_bytes, encrypted_office_file, lying_zip, ole2_file, person, xls, xlsx, zip_bomb,
 )
 
 
@@ -192,20 +193,54 @@ def test_refused_password_protected():
     assert refused(encrypted_office_file()) == "文件设置了密码，系统打不开。请在 Excel 或 WPS 里去掉密码后另存，再导入。"
 
 
+def test_refused_word_97_document_renamed():
+    assert "不是 Excel 表格或 CSV 文件" in refused(ole2_file([("WordDocument", b"\xec\xa5" + b"\0" * 4094)]))
+
+
+def test_refused_one_cell_far_away():
+    """Two cells, A1 and one in row 300,000 column 16,000: calamine would allocate every cell
+    between them (gigabytes) and abort the process; the guard reads the extent first."""
+    from openpyxl import Workbook
+    import io
+
+    for row, column, message in ((300_000, 3, "表格超过 50,000 行"), (2, 16_000, "表格用到了第 16,000 列，太宽了")):
+        book = Workbook()
+        book.active.append(HEADERS)
+        book.active.cell(row=row, column=column, value="x")
+        out = io.BytesIO()
+        book.save(out)
+        assert message in refused(out.getvalue())
+
+
+def test_refused_xls_cell_far_away():
+    import io
+
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("名册")
+    for c, header in enumerate(HEADERS):
+        sheet.write(0, c, header)
+    sheet.write(65535, 255, "x")  # calamine would hold 16.7 million cells (about 1 GB)
+    out = io.BytesIO()
+    book.save(out)
+    assert "表格超过 50,000 行" in refused(out.getvalue())
+
+
 def test_refused_ole2_file_calamine_cannot_read():
     content = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4000
     assert "文件已损坏" in refused(content)
 
 
 def test_refused_over_size(monkeypatch):
-    monkeypatch.setattr(columns, "MAX_BYTES", 1024 * 1024)
+    monkeypatch.setattr(roster_import, "MAX_BYTES", 1024 * 1024)
     content = csv_bytes([person(name=f"居民{i}", notes="按门铃两次" * 10) for i in range(8000)])
     assert len(content) > 1024 * 1024
     assert refused(content) == f"文件太大了（{len(content) / 1024 / 1024:.1f} MB），最多 1 MB。请分成几个文件导入。"
 
 
 def test_refused_over_rows(monkeypatch):
-    monkeypatch.setattr(columns, "MAX_ROWS", 3)
+    monkeypatch.setattr(roster_import, "MAX_ROWS", 3)
     message = refused(csv_bytes([person(name=f"居民{i}") for i in range(4)]))
     assert message == "表格超过 3 行，太多了。请分成几个文件导入。"
     assert len(read_table(csv_bytes([person(name=f"居民{i}") for i in range(3)])).rows) == 3

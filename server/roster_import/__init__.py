@@ -30,7 +30,7 @@ from tortoise.transactions import in_transaction
 from server import audit
 from server.models import Community, User
 from server.roster_import.apply import apply_plan
-from server.roster_import.columns import COLUMNS, MAX_BYTES, MAX_ROWS
+from server.roster_import.columns import COLUMNS
 from server.roster_import.plan import load_store, make_plan
 from server.roster_import.reader import read_table
 from server.roster_import.report import (
@@ -38,6 +38,11 @@ from server.roster_import.report import (
 )
 from server.roster_import.rows import RosterRow, read_rows
 from server.roster_import.workbook import export_roster, roster_template
+
+# Larger files are refused (RosterFileError). The reader looks them up here at each call
+# (columns.limits), so a test may lower them with monkeypatch.
+MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 50_000
 
 __all__ = [
     "COLUMNS", "MAX_BYTES", "MAX_ROWS", "Counts", "RosterFileError", "RosterPreview", "RowProblem",

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import re
 
-MAX_BYTES = 20 * 1024 * 1024  # larger files are refused (RosterFileError)
-MAX_ROWS = 50_000
-
 GROUP = "楼组"
 GROUP_NAME = "楼组名称"
 ADDRESS = "地址"
@@ -67,5 +64,12 @@ EXPLANATIONS = (
      "楼组长登录用的账号名（字母、数字、下划线、连字符，3 到 50 个字符）。没有的账号会新建，"
      "由管理员打印登录卡给楼组长；已有的账号会分到这个楼组。导入不会把楼组长从楼组里去掉。", "wangxy"),
 )
+
+def limits() -> tuple[int, int]:
+    """(MAX_BYTES, MAX_ROWS) as the package holds them now."""
+    import server.roster_import as package
+
+    return package.MAX_BYTES, package.MAX_ROWS
+
 
 SEPARATORS = re.compile(r"[、,，;；/\s]+")
