@@ -151,6 +151,8 @@ async def _community(name: str):
 
 
 async def _import_roster(settings: Settings, args: argparse.Namespace) -> int:
+    from tortoise.exceptions import OperationalError
+
     from server.roster_import import RosterFileError, import_roster, preview_lines, preview_roster
 
     try:
@@ -170,6 +172,8 @@ async def _import_roster(settings: Settings, args: argparse.Namespace) -> int:
                 preview = await import_roster(community, content, name, mark_missing_moved=args.mark_missing_moved)
         except RosterFileError as exc:
             return _refuse(f"文件不能导入，什么也没有写入 / the file is refused, nothing written: {exc}")
+        except OperationalError as exc:  # e.g. SQLite busy with the running server's write: rolled back
+            return _refuse(f"数据库忙或出错，什么也没有写入，请稍后再试 / database busy, nothing written: {exc}")
         print("\n".join(preview_lines(preview)), flush=True)
         if not preview.ok:
             return _refuse("有问题的行要先改好，这次什么也没有写入 / fix the rows above: nothing was written")

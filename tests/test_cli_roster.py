@@ -92,7 +92,7 @@ def test_dry_run_then_import_then_again(store, tmp_path):
     assert done.returncode == 0 and "已导入" in done.stdout
     rows = roster(store, tmp_path)
     assert [(r["楼组"], r["地址"], r["室号"], r["姓名"], r["出生年份"], r["楼组长账号"]) for r in rows] == [
-        (16, "天山路680弄16号", "503", "张桂英", 1938, "wangxy"), (16, "天山路680弄16号", "503", "李建国", 1944, "wangxy"),
+        (16, "天山路680弄16号", "503", "张桂英", 1938, "wangxy"), (16, "天山路680弄16号", "503", "李建国", 1944, ""),
         (17, "天山路680弄18号", "101", "赵小明", 1985, ""),
     ]
 

@@ -238,12 +238,22 @@ async def test_a_committee_never_sees_or_writes_another_committees_rows(world):
 
 async def test_export_then_import_is_zero_changes(world):
     await make_visit(world, 0, residents=[world.residents["li"]])
+    # Text as people type it: Chinese punctuation, a line break, full-width digits, a formula-like name.
+    notes = "请先打电话，\n下午在家（周二除外）７点后"
+    await Household.filter(id=world.households[0].id).update(visitor_notes=notes)
+    await BuildingGroup.filter(id=world.groups[1].id).update(name="天山路680弄18号（东）")
+    await Resident.filter(id=world.residents["sun"].id).update(name="=孙丽", phone="021-6543 2100")
     content = await export_roster(world.community)
     table = read_table(content)
     assert list(table.headers) == list(COLUMNS) and len(table.rows) == 6
-    first = dict(zip(COLUMNS, table.rows[0][1]))
-    assert (first["楼组"], first["地址"], first["室号"], first["楼组长账号"], first["楼组长"]) == (
-        1, "天山路680弄16号", "101", "leader01", "王秀英")
+    rows = [dict(zip(COLUMNS, cells)) for _, cells in table.rows]
+    assert [(r["楼组"], r["地址"], r["室号"], r["姓名"]) for r in rows[:2]] == [
+        (1, "天山路680弄16号", "101", "李建国"), (1, "天山路680弄16号", "101", "王美华")]
+    # A group's name and leaders and a household's notes are on its first row only.
+    assert (rows[0]["楼组名称"], rows[0]["楼组长账号"], rows[0]["楼组长"], rows[0]["备注"]) == (
+        "天山路680弄16号", "leader01", "王秀英", notes)
+    assert (rows[1]["楼组名称"], rows[1]["楼组长账号"], rows[1]["备注"]) == ("", "", "")
+    assert ("=孙丽", "021-6543 2100") in [(r["姓名"], r["联系电话"]) for r in rows]
     before = await dump()
     preview = await import_roster(world.community, content, "导出.xlsx")
     assert preview.ok and preview.change_count == 0 and preview.leaders.unchanged == 2

@@ -113,14 +113,21 @@ async def export_rows(community_id: int) -> list[list[Any]]:
         return (groups[h["building_group_id"]]["number"], _natural(h["address"]), h["id"], r["birth_year"], r["id"])
 
     rows = []
+    seen_groups, seen_households = set(), set()
     for r in sorted(residents, key=order):
         h = households[r["household_id"]]
         g = groups[h["building_group_id"]]
-        group_leaders = sorted(leaders.get(g["id"], []))
+        # A group's name and leaders, and a household's notes, go on its first row only: editing
+        # them is then one cell (the import reads them from any one row of the group / household).
+        first_of_group, first_of_household = g["id"] not in seen_groups, h["id"] not in seen_households
+        seen_groups.add(g["id"])
+        seen_households.add(h["id"])
+        group_leaders = sorted(leaders.get(g["id"], [])) if first_of_group else []
         rows.append([
-            g["number"], g["name"], cells.split_address(h["address"], h["room"], stored=True), h["room"], r["name"],
-            {"M": "男", "F": "女"}.get(r["gender"], r["gender"]), r["birth_year"], r["phone"] or "",
-            cells.flag_words(r["care_flags"] or []) if r["care_flags"] else "", h["visitor_notes"] or "",
+            g["number"], g["name"] if first_of_group else "", cells.split_address(h["address"], h["room"], stored=True),
+            h["room"], r["name"], {"M": "男", "F": "女"}.get(r["gender"], r["gender"]), r["birth_year"], r["phone"] or "",
+            cells.flag_words(r["care_flags"]) if r["care_flags"] else "",
+            (h["visitor_notes"] or "") if first_of_household else "",
             "、".join(name for _, name in group_leaders), "、".join(u for u, _ in group_leaders),
         ])
     return rows
