@@ -60,9 +60,11 @@ async def _baseline(rows: list[list]) -> float:
                                      for n, name in groups.items()], batch_size=500)
     group_ids = dict(await BuildingGroup.filter(community=community).values_list("number", "id"))
     homes = {f"{row[2]}{row[3]}室": (row[0], row[3], row[9]) for row in rows}
-    await Household.bulk_create([Household(community=community, building_group_id=group_ids[g], address=address,
-                                           room=room, visitor_notes=notes) for address, (g, room, notes) in homes.items()],
-                                batch_size=500)
+    await Household.bulk_create(
+        [Household(community=community, building_group_id=group_ids[g], address=address, room=room,
+                   visitor_notes=notes) for address, (g, room, notes) in homes.items()],
+        batch_size=500,
+    )
     home_ids = dict(await Household.filter(community=community).values_list("address", "id"))
     await Resident.bulk_create([Resident(community=community, household_id=home_ids[f"{row[2]}{row[3]}室"], name=row[4],
                                          gender="M" if row[5] == "男" else "F", birth_year=row[6], phone=row[7] or None,

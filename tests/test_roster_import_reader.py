@@ -44,7 +44,8 @@ def test_xlsx_as_people_keep_it():
     first, second = rows
     assert (first.row, first.name, first.birth_year, first.care_flags, first.notes) == (
         2, "张桂英", 1938, ["age_80_plus", "lives_alone"], "按门铃两次")
-    assert (second.row, second.group, second.room, second.birth_year, second.phone) == (4, 16, "503", 1938, "13912345678")
+    assert (second.row, second.group, second.room, second.birth_year, second.phone) == (
+        4, 16, "503", 1938, "13912345678")
     assert second.address == "天山路680弄16号503室" and second.group_name == "天山路680弄16号"
 
 

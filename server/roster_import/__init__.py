@@ -60,37 +60,43 @@ def _usernames(rows: list[RosterRow]) -> set[str]:
     return {username for row in rows for username, _ in row.leaders}
 
 
-async def preview_roster(community: Community, content: bytes, filename: str, *,
+def _id(community: Community | int) -> int:
+    """The community (居委会) the import reads and writes; every query is scoped by it."""
+    return community if isinstance(community, int) else community.id
+
+
+async def preview_roster(community: Community | int, content: bytes, filename: str, *,
                          mark_missing_moved: bool = False) -> RosterPreview:
     """What importing this file would change; writes nothing. Raises RosterFileError."""
     rows, preview = _read(content, filename)
-    store = await load_store(community.id, _usernames(rows))
-    plan = make_plan(rows, store, community.id, preview, mark_missing_moved)
+    store = await load_store(_id(community), _usernames(rows))
+    plan = make_plan(rows, store, _id(community), preview, mark_missing_moved)
     preview.changes = plan.lines[:CHANGES_SHOWN]
     return preview
 
 
-async def import_roster(community: Community, content: bytes, filename: str, *, mark_missing_moved: bool = False,
-                        actor: User | None = None) -> RosterPreview:
+async def import_roster(community: Community | int, content: bytes, filename: str, *,
+                        mark_missing_moved: bool = False, actor: User | None = None) -> RosterPreview:
     """Preview; when no row has a problem, apply it all in one transaction with one audit event.
 
     With problems nothing is written and the preview comes back with imported=False.
     """
     rows, preview = _read(content, filename)
+    community_id = _id(community)
     try:
         async with in_transaction():
             # Two imports into one committee at once would both create the same households:
             # the second waits for the first (PostgreSQL; SQLite runs one transaction at a time).
-            await Community.filter(id=community.id).select_for_update().first()
-            store = await load_store(community.id, _usernames(rows))
-            plan = make_plan(rows, store, community.id, preview, mark_missing_moved)
+            await Community.filter(id=community_id).select_for_update().first()
+            store = await load_store(community_id, _usernames(rows))
+            plan = make_plan(rows, store, community_id, preview, mark_missing_moved)
             preview.changes = plan.lines[:CHANGES_SHOWN]
             if not preview.ok:
                 return preview
-            await apply_plan(community.id, plan, store)
+            await apply_plan(community_id, plan, store)
             await audit.record(
-                None, "roster_imported", actor=actor, target_type="community", target_id=community.id,
-                **({} if actor else {"community_id": community.id}),
+                None, "roster_imported", actor=actor, target_type="community", target_id=community_id,
+                **({} if actor else {"community_id": community_id}),
                 filename=filename[:200], sha256=hashlib.sha256(content).hexdigest(), rows=preview.rows,
                 groups=preview.groups.as_dict(), households=preview.households.as_dict(),
                 residents=preview.residents.as_dict(), leaders=preview.leaders.as_dict(),

@@ -5,6 +5,7 @@ Each parser returns the value or raises CellError with the Chinese sentence afte
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -60,6 +61,8 @@ def birth_year(value: Any) -> int:
     elif isinstance(value, bool):
         raise CellError(f"写的是「{shown}」，请写 4 位年份（如 1938）或出生日期。")
     elif isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise CellError(f"写的是 {shown}，请检查。")
         if value == int(value) and FIRST_YEAR - 1000 < value <= now + 1000:
             year = int(value)  # a year, perhaps mistyped: reported as written
         elif FIRST_SERIAL <= value < 2_958_466:  # a date whose cell lost its date format
@@ -203,7 +206,7 @@ def flag_words(codes: list[str]) -> str:
 
 
 def names_list(value: Any) -> list[str]:
-    return [word for word in cols.SEPARATORS.split(clean_text(value)) if word]
+    return [name for word in cols.NAME_SEPARATORS.split(clean_text(value)) if (name := name_key(word))]
 
 
 def same_text(stored: str | None, given: str) -> bool:

@@ -74,3 +74,4 @@ def limits() -> tuple[int, int]:
 
 
 SEPARATORS = re.compile(r"[、,，;；/\s]+")
+NAME_SEPARATORS = re.compile(r"[、,，;；/]+")  # a padded "王　秀英" is one name

@@ -49,7 +49,8 @@ async def load_store(community_id: int, usernames: set[str]) -> Store:
         users += await User.filter(query).values("id", "username", "display_name", "role", "community_id")
     assigned = set()
     if users:
-        pairs = await BuildingGroup.filter(community_id=community_id, leaders__id__in=[u["id"] for u in users]).values_list(
+        user_ids = [u["id"] for u in users]
+        pairs = await BuildingGroup.filter(community_id=community_id, leaders__id__in=user_ids).values_list(
             "leaders__id", "id"
         )
         assigned = {(user_id, group_id) for user_id, group_id in pairs}
@@ -116,7 +117,8 @@ def _households(rows: list[RosterRow], store: Store, plan: Plan, preview: Roster
     for key, row in first.items():
         stored, note = store.households.get(key), notes.get(key)
         if stored is None:
-            plan.new_households[key] = {"group": row.group, "address": row.address, "room": row.room, "notes": note or ""}
+            plan.new_households[key] = {"group": row.group, "address": row.address, "room": row.room,
+                                        "notes": note or ""}
             plan.lines.append(f"新增住户 {row.address}（楼组 {row.group}）")
             preview.households.created += 1
             continue
@@ -166,7 +168,8 @@ def _residents(rows: list[RosterRow], store: Store, plan: Plan, preview: RosterP
             said.append(f"关怀标记 {cells.flag_words(change['care_flags'])} → {cells.flag_words(row.care_flags)}")
             change["care_flags"] = row.care_flags
         if stored["status"] != ResidentStatus.ACTIVE:
-            said.append(f"重新登记为在住（原为{RESIDENT_STATUS_WORDS.get(getattr(stored['status'], 'value', stored['status']), '')}）")
+            status = getattr(stored["status"], "value", stored["status"])
+            said.append(f"重新登记为在住（原为{RESIDENT_STATUS_WORDS.get(status, status)}）")
         if said:
             plan.changed_residents[stored["id"]] = change
             plan.lines.append(f"居民 {row.name}（{household['address']}）" + "；".join(said))

@@ -37,8 +37,10 @@ class Table:
 
 # Full-width digits, letters and spaces (a Chinese input method's) made ASCII; Chinese punctuation
 # such as ， and （ is kept, so notes and names read back exactly as typed.
-WIDE = {**{code: code - 0xFEE0 for code in range(0xFF10, 0xFF1A)}, **{code: code - 0xFEE0 for code in range(0xFF21, 0xFF3B)},
-        **{code: code - 0xFEE0 for code in range(0xFF41, 0xFF5B)}, 0x3000: " ", 0xA0: " ", 0x200B: None, 0xFEFF: None}
+WIDE = {
+    **{code: code - 0xFEE0 for span in ((0xFF10, 0xFF1A), (0xFF21, 0xFF3B), (0xFF41, 0xFF5B)) for code in range(*span)},
+    0x3000: " ", 0xA0: " ", 0x200B: None, 0xFEFF: None,
+}
 
 
 def clean_text(value: Any) -> str:

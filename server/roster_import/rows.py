@@ -69,9 +69,11 @@ class _Row:
 
 
 def _leaders(row: _Row) -> list[tuple[str, str]]:
-    usernames = row.read(cols.LEADER_ACCOUNT, cells.usernames) or []
+    usernames = row.read(cols.LEADER_ACCOUNT, cells.usernames)
+    if usernames is None:
+        return []  # the account cell's own problem is reported
     names = cells.names_list(row.raw(cols.LEADER_NAME))
-    if names and not usernames and not row.bad:
+    if names and not usernames:
         row.problem(cols.LEADER_ACCOUNT, f"第 {row.number} 行写了「楼组长」，还要写「楼组长账号」（登录用的账号名）。")
     elif names and len(names) != len(usernames):
         row.problem(cols.LEADER_NAME, f"第 {row.number} 行「楼组长」写了 {len(names)} 个人，「楼组长账号」写了"

@@ -133,12 +133,12 @@ async def export_rows(community_id: int) -> list[list[Any]]:
     return rows
 
 
-async def export_roster(community: Community) -> bytes:
+async def export_roster(community: Community | int) -> bytes:
     """The committee's roster as .xlsx in the template's columns (export -> edit -> import)."""
     book = Workbook()
     sheet = book.active
     _header(sheet)
-    for row in await export_rows(community.id):
+    for row in await export_rows(community if isinstance(community, int) else community.id):
         sheet.append([_cell(value) for value in row])
     for cells_ in sheet.iter_rows(min_row=2):
         for cell in cells_:
