@@ -228,6 +228,14 @@ def test_refused_xls_cell_far_away():
     assert "表格超过 50,000 行" in refused(out.getvalue())
 
 
+def test_csv_bounds_as_it_is_read():
+    row = csv_bytes([person()]).rstrip(b"\r\n")
+    assert rows_of(row + b"," * 200)[0][0].name == "张桂英"  # empty cells far right are nothing
+    assert "表格用到了第 212 列，太宽了" in refused(row + b"," * 200 + b"x")
+    blank_lines = csv_bytes([person()]) + b"\r\n" * 60_000
+    assert "表格超过 50,000 行" in refused(blank_lines)
+
+
 def test_refused_ole2_file_calamine_cannot_read():
     content = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4000
     assert "文件已损坏" in refused(content)

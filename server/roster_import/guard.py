@@ -42,7 +42,7 @@ def too_many_rows(max_rows: int) -> str:
     return f"表格超过 {max_rows:,} 行，太多了。请分成几个文件导入。"
 
 
-def _check_extent(last_row: int, last_column: int) -> None:
+def check_extent(last_row: int, last_column: int) -> None:
     _, max_rows = cols.limits()
     if last_row > max_rows + SPARE_ROWS:
         raise RosterFileError(too_many_rows(max_rows))
@@ -110,7 +110,7 @@ def check_xlsx(content: bytes) -> None:
                     if sheet:
                         sheet.feed(chunk)
             if sheet:
-                _check_extent(sheet.last_row, sheet.last_column)
+                check_extent(sheet.last_row, sheet.last_column)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
         raise RosterFileError(DAMAGED) from None
     except RuntimeError:  # zipfile's word for an encrypted entry
@@ -147,4 +147,4 @@ def check_ole2(content: bytes) -> None:
             if kind in BIFF_MULTI and len(body) >= 6:
                 column = struct.unpack_from("<H", body, len(body) - 2)[0]
             last_row, last_column = max(last_row, row + 1), max(last_column, column + 1)
-    _check_extent(last_row, last_column)
+    check_extent(last_row, last_column)

@@ -126,10 +126,15 @@ def _csv_rows(content: bytes) -> list[list[Any]]:
     text = _decode(content)
     first_line = text.lstrip("\ufeff").split("\n", 1)[0]
     delimiter = max((",", "\t", ";"), key=first_line.count)
+    rows: list[list[Any]] = []
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            # The same bounds as a workbook's extent (guard.py), checked as the lines come.
+            guard.check_extent(len(rows) + 1, len(row) if any(row[guard.MAX_COLUMNS:]) else 0)
+            rows.append(row[: guard.MAX_COLUMNS])
     except csv.Error:
         raise RosterFileError(NOT_A_SPREADSHEET) from None
+    return rows
 
 
 def _header_key(value: Any) -> str:
