@@ -213,6 +213,23 @@ def test_refused_one_cell_far_away():
         assert message in refused(out.getvalue())
 
 
+def test_formatted_empty_cells_far_away_are_fine():
+    """A column formatted to the sheet's end, as people do: empty cells, no content, no refusal."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    import io
+
+    book = Workbook()
+    book.active.append(list(columns.COLUMNS))
+    book.active.append(person())
+    book.active.cell(row=1_000_000, column=3).font = Font(bold=True)
+    book.active.cell(row=3, column=16_000).font = Font(bold=True)
+    out = io.BytesIO()
+    book.save(out)
+    rows, problems = rows_of(out.getvalue())
+    assert problems == [] and [r.name for r in rows] == ["张桂英"]
+
+
 def test_refused_xls_cell_far_away():
     import io
 
@@ -226,6 +243,22 @@ def test_refused_xls_cell_far_away():
     out = io.BytesIO()
     book.save(out)
     assert "表格超过 50,000 行" in refused(out.getvalue())
+
+
+def test_xls_formatted_empty_cells_far_away_are_fine():
+    import io
+
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("名册")
+    for r, row in enumerate([list(columns.COLUMNS), person()]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    sheet.write(65535, 255, None, xlwt.easyxf("font: bold on"))  # a BLANK record: formatted, empty
+    out = io.BytesIO()
+    book.save(out)
+    assert [r.name for r in rows_of(out.getvalue())[0]] == ["张桂英"]
 
 
 def test_csv_bounds_as_it_is_read():

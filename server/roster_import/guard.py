@@ -32,9 +32,10 @@ BOMB = ("文件解压后异常巨大，可能已损坏，也可能不是正常�
 # A row or cell start tag (any namespace prefix), with its attributes.
 XML_TAG = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
 XML_REF = re.compile(rb'\br="([A-Z]{0,3})([0-9]{1,7})"')
-# BIFF8 records that place a cell: their data starts with (row, column).
-BIFF_CELLS = {0x0006, 0x00BD, 0x00BE, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x0406, 0x00D6}
-BIFF_MULTI = {0x00BD, 0x00BE}  # MULRK / MULBLANK end with their last column
+# BIFF8 records that place a cell with content: their data starts with (row, column). BLANK and
+# MULBLANK (formatted empty cells) are left out, as calamine leaves them out of the sheet.
+BIFF_CELLS = {0x0006, 0x00BD, 0x00FD, 0x0203, 0x0204, 0x0205, 0x027E, 0x0406, 0x00D6}
+BIFF_MULTI = {0x00BD}  # MULRK ends with its last column
 BIFF_FILEPASS = 0x002F
 
 
@@ -71,17 +72,21 @@ class _SheetExtent:
         cut = data.rfind(b"<")  # a tag may continue in the next chunk
         data, self.rest = (data[:cut], data[cut:]) if cut != -1 else (data, b"")
         for match in XML_TAG.finditer(data):
-            ref = XML_REF.search(match.group(2))
+            attributes = match.group(2)
+            ref = XML_REF.search(attributes)
             if match.group(1) == b"row":  # a row without r= follows the previous one
                 self.row = int(ref.group(2)) if ref else self.row + 1
                 self.column = 0
+                continue
+            if ref and ref.group(1):
+                self.column, self.row = _column_number(ref.group(1)), int(ref.group(2))
             else:
-                if ref and ref.group(1):
-                    self.column, self.row = _column_number(ref.group(1)), int(ref.group(2))
-                else:
-                    self.column += 1
+                self.column += 1
+            # Only a cell with content counts: calamine skips empty ones (a formatted column,
+            # WPS's empty rows), and so may a roster.
+            if not attributes.endswith(b"/"):
                 self.last_column = max(self.last_column, self.column)
-            self.last_row = max(self.last_row, self.row)
+                self.last_row = max(self.last_row, self.row)
         if len(self.rest) > 1024 * 1024:  # no tag is this long
             raise RosterFileError(DAMAGED)
 
