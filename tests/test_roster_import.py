@@ -196,6 +196,10 @@ async def test_leader_accounts_from_the_file(world):
     new = await User.get(username="new02")
     assert (new.role, new.community_id, new.display_name, new.password_hash) == (
         Role.LEADER, world.community.id, "新组长", "!")
+    exported = read_table(await export_roster(world.community))
+    group_two = next(dict(zip(COLUMNS, cells)) for _, cells in exported.rows if cells[0] == 2)
+    assert (group_two["楼组长账号"], group_two["楼组长"]) == ("leader01、leader02、new02", "王秀英、李国强、新组长")
+    assert (await import_roster(world.community, await export_roster(world.community), "x.xlsx")).change_count == 0
 
     for taken in ("leader_other", "office"):  # another committee's leader; an office account
         before = await dump()
