@@ -90,6 +90,8 @@ def import_page(
 
 # A preview of a 50,000-row file can list as many problems; the page shows this many, says so.
 PROBLEMS_SHOWN = 1000
+# The importer lists at most this many change lines (the interface's "first 200").
+CHANGE_LINES_MAX = 200
 
 
 def preview_page(
@@ -100,7 +102,8 @@ def preview_page(
     return staff_render(
         request, "office/roster_preview.html", "roster_import", status_code=status_code, preview=preview,
         upload_id=upload_id, mark_missing_moved=mark_missing_moved, confirm_refused=confirm_refused,
-        problems=preview.problems[:PROBLEMS_SHOWN], kinds=KIND_ROWS, guide=column_guide(),
+        problems=preview.problems[:PROBLEMS_SHOWN], kinds=KIND_ROWS,
+        change_lines_max=CHANGE_LINES_MAX,
         max_megabytes=MAX_BYTES // (1024 * 1024),
     )
 
