@@ -347,3 +347,33 @@ async def test_another_committees_office_cannot_confirm_our_upload(world, people
     assert "张桂英" not in {c for row in theirs.worksheets[0].iter_rows(values_only=True) for c in row}
     assert (await confirm(people, action, who="admin")).status_code == 303
     assert (await AuditEvent.get(action="roster_imported")).actor_id == world.users["admin"].id
+
+
+async def test_an_import_that_fails_leaves_the_upload_to_be_confirmed_again(world, people, monkeypatch):
+    from server.roster_import import RosterFileError, import_roster
+
+    async def someone_else_wrote_at_the_same_time(*args, **kwargs):
+        raise RosterFileError("名册刚被别人同时修改了，这次没有导入任何内容。请重新导入。")
+
+    action = confirm_action((await upload(people, roster_csv())).text)
+    before = await roster_size()
+    monkeypatch.setattr("server.roster_import.routes.import_roster", someone_else_wrote_at_the_same_time)
+    response = await confirm(people, action)
+    assert response.status_code == 400 and "名册刚被别人同时修改了" in response.text
+    assert await roster_size() == before and (await RosterUpload.get()).imported_at is None
+    monkeypatch.setattr("server.roster_import.routes.import_roster", import_roster)
+    assert (await confirm(people, action)).status_code == 303
+    assert await roster_size() == (before[0] + 1, before[1] + 2, before[2] + 3)
+
+
+async def test_two_confirms_at_once_import_once(world, people):
+    import asyncio
+
+    action = confirm_action((await upload(people, roster_csv())).text)
+    before = await roster_size()
+    first, second = await asyncio.gather(confirm(people, action), confirm(people, action, who="admin"))
+    locations = sorted(r.headers["location"] for r in (first, second))
+    assert locations[0] == "/office/roster/import?done=already"
+    assert locations[1].startswith("/office/roster/import?imported=1")
+    assert await roster_size() == (before[0] + 1, before[1] + 2, before[2] + 3)
+    assert await AuditEvent.filter(action="roster_imported").count() == 1

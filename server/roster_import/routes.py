@@ -16,17 +16,19 @@ from litestar.exceptions import NotFoundException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.response import Redirect
+from tortoise.transactions import in_transaction
 
 from server import audit
 from server.auth.guards import role_required
 from server.errors import on_http_exception, on_role_refused
-from server.models import Role
+from server.models import Community, Role, RosterUpload
 from server.office.dates import today_shanghai
 from server.office.labels import N_
 from server.office.pages import current_community, current_user
 from server.roster_import import (
-    MAX_BYTES, RosterFileError, export_roster, import_roster, preview_roster, roster_template, screens, uploads,
+    MAX_BYTES, RosterFileError, RosterPreview, export_roster, import_roster, preview_roster, roster_template,
 )
+from server.roster_import import screens, uploads
 
 # The file may be as large as the importer reads (MAX_BYTES) plus the form around it: the
 # boundaries, the part headers, the CSRF token and the checkbox. Other routes keep the app's 1 MiB.
@@ -124,24 +126,38 @@ class RosterImportPages(Controller):
         if uploads.is_expired(upload, datetime.now(timezone.utc)):
             await upload.delete()
             return Redirect("/office/roster/import?done=expired", status_code=303)
-        if not await uploads.claim(upload):
-            return Redirect("/office/roster/import?done=already", status_code=303)
         try:
-            result = await import_roster(
-                community, upload.content, upload.filename, mark_missing_moved=upload.mark_missing_moved,
-                actor=current_user(request),
-            )
+            result = await _import_once(request, community, upload)
         except RosterFileError as refused:
-            await uploads.release(upload)
             return screens.import_page(request, 400, refusal=str(refused), mark_missing_moved=upload.mark_missing_moved)
-        except BaseException:
-            await uploads.release(upload)
-            raise
-        if not result.imported and not result.ok:
+        except _NothingImported as nothing:
             # The roster changed since the preview and the file now has problems: nothing written.
-            await uploads.release(upload)
             return screens.preview_page(
-                request, result, None, upload.mark_missing_moved, 400, confirm_refused=True
+                request, nothing.preview, None, upload.mark_missing_moved, 400, confirm_refused=True
             )
-        await uploads.forget_content(upload)
+        if result is None:
+            return Redirect("/office/roster/import?done=already", status_code=303)
         return Redirect(f"/office/roster/import?{screens.result_query(result)}", status_code=303)
+
+
+class _NothingImported(Exception):
+    def __init__(self, preview: RosterPreview) -> None:
+        super().__init__("nothing imported")
+        self.preview = preview
+
+
+async def _import_once(request: Request, community: Community, upload: RosterUpload) -> RosterPreview | None:
+    """The import and the upload's "imported" mark commit together or not at all: a second click
+    or tab waits for the first and then finds it imported (None); a failed import leaves the
+    upload as it was, to be confirmed again."""
+    async with in_transaction():
+        if not await uploads.claim(upload):
+            return None
+        result = await import_roster(
+            community, upload.content, upload.filename, mark_missing_moved=upload.mark_missing_moved,
+            actor=current_user(request),
+        )
+        if not result.imported and not result.ok:
+            raise _NothingImported(result)  # rolls the claim back
+        await uploads.forget_content(upload)
+    return result

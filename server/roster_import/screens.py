@@ -10,22 +10,23 @@ from litestar import Request, Response
 from server.office.labels import N_
 from server.office.pages import staff_render
 from server.roster_import import COLUMNS, MAX_BYTES, RosterPreview
+from server.roster_import.columns import REQUIRED
 
-# What to write in each template column, for the import page (the template's second sheet says
-# the same at more length). Required columns are marked so on the page.
+# What to write in each template column, short, for the import page; the template's second sheet
+# (columns.EXPLANATIONS) says it at length. Which columns are required comes from the importer.
 COLUMN_GUIDE = {
-    "楼组": (N_("楼组的编号，例如 16"), True),
-    "楼组名称": (N_("可以不填，例如 仙霞路318弄5号"), False),
-    "地址": (N_("住户地址，不写室号，例如 仙霞路318弄5号"), True),
-    "室号": (N_("例如 503"), True),
-    "姓名": (N_("居民姓名"), True),
-    "性别": (N_("男 或 女"), True),
-    "出生年份": (N_("例如 1946，也可以写完整的出生日期"), True),
-    "联系电话": (N_("可以不填"), False),
-    "关怀标记": (N_("可以不填；写下面这些词，几个之间用顿号或空格隔开："), False),
-    "备注": (N_("可以不填；给上门的人看的提示，每户一条"), False),
-    "楼组长": (N_("可以不填；这个楼组的楼组长姓名"), False),
-    "楼组长账号": (N_("可以不填；楼组长登录用的用户名，填了就会建好账号"), False),
+    "楼组": N_("楼组的编号，例如 16"),
+    "楼组名称": N_("例如 仙霞路318弄5号；不填时新楼组用地址作名称"),
+    "地址": N_("住户地址，不写室号，例如 仙霞路318弄5号"),
+    "室号": N_("例如 503"),
+    "姓名": N_("居民姓名；同一户里姓名和出生年份一样的算同一个人"),
+    "性别": N_("男 或 女"),
+    "出生年份": N_("例如 1946，也可以写出生日期"),
+    "联系电话": N_("不填时系统里原有的电话不变；写“无”就删去"),
+    "关怀标记": N_("这一格是这个人的全部标记，空着表示没有标记；几个之间用顿号或空格隔开，可以写："),
+    "备注": N_("给上门走访的人看的提醒，每户一条；不填时原有的不变，写“无”就删去"),
+    "楼组长": N_("这个楼组的楼组长姓名"),
+    "楼组长账号": N_("楼组长登录用的账号名；没有的账号会新建，由管理员打印登录卡"),
 }
 
 NOTICES = {
@@ -42,7 +43,8 @@ KINDS = ("groups", "households", "residents", "leaders")
 
 
 def column_guide() -> list[tuple[str, str, bool]]:
-    return [(column, *COLUMN_GUIDE.get(column, ("", False))) for column in COLUMNS]
+    """(header, what to write, required?) in the template's order."""
+    return [(column, COLUMN_GUIDE.get(column, ""), column in REQUIRED) for column in COLUMNS]
 
 
 def result_query(preview: RosterPreview) -> str:
@@ -90,8 +92,6 @@ def import_page(
 
 # A preview of a 50,000-row file can list as many problems; the page shows this many, says so.
 PROBLEMS_SHOWN = 1000
-# The importer lists at most this many change lines (the interface's "first 200").
-CHANGE_LINES_MAX = 200
 
 
 def preview_page(
@@ -103,7 +103,6 @@ def preview_page(
         request, "office/roster_preview.html", "roster_import", status_code=status_code, preview=preview,
         upload_id=upload_id, mark_missing_moved=mark_missing_moved, confirm_refused=confirm_refused,
         problems=preview.problems[:PROBLEMS_SHOWN], kinds=KIND_ROWS,
-        change_lines_max=CHANGE_LINES_MAX,
         max_megabytes=MAX_BYTES // (1024 * 1024),
     )
 

@@ -54,17 +54,12 @@ async def community_upload(community_id: int | None, upload_id: int) -> RosterUp
 
 
 async def claim(upload: RosterUpload) -> bool:
-    """Marks the upload imported before importing, so a second click or a second tab cannot
-    import it again: only one request wins the update."""
+    """Marks the upload imported; False when another request already did. Call it in the import's
+    transaction, so the mark and the import stand or fall together."""
     won = await RosterUpload.filter(id=upload.id, imported_at__isnull=True).update(
         imported_at=datetime.now(timezone.utc)
     )
     return won == 1
-
-
-async def release(upload: RosterUpload) -> None:
-    """The import did not happen (a problem appeared, or it failed): it may be confirmed again."""
-    await RosterUpload.filter(id=upload.id).update(imported_at=None)
 
 
 async def forget_content(upload: RosterUpload) -> None:
