@@ -45,6 +45,7 @@ test: install-test
 bench: install-test
 	$(PY) bench/demo_load.py
 	$(PY) bench/offline_budgets.py
+	$(PY) bench/roster_import.py
 
 clean:
 	rm -rf $(VENV) data/*.sqlite3*

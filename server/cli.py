@@ -1,4 +1,5 @@
-"""`louzu` command: serve, migrate, demo, createcommunity, createuser."""
+"""`louzu` command: serve, migrate, demo, createcommunity, createuser, import-roster, export-roster,
+roster-template."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import getpass
 import os
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from server import db
 from server.settings import Settings, SettingsError, from_environment
@@ -142,6 +144,71 @@ async def _createuser(settings: Settings, args: argparse.Namespace) -> int:
     return await _with_db(settings, create)
 
 
+async def _community(name: str):
+    from server.models import Community
+
+    return await Community.get_or_none(name=name)
+
+
+async def _import_roster(settings: Settings, args: argparse.Namespace) -> int:
+    from server.roster_import import RosterFileError, import_roster, preview_lines, preview_roster
+
+    try:
+        content = Path(args.file).read_bytes()
+    except OSError as exc:
+        return _refuse(f"读不到文件 / cannot read {args.file}: {exc.strerror}")
+
+    async def run() -> int:
+        community = await _community(args.community)
+        if community is None:
+            return _refuse(f"找不到居委会“{args.community}”，请检查名称。/ no such community")
+        name = Path(args.file).name
+        try:
+            if args.dry_run:
+                preview = await preview_roster(community, content, name, mark_missing_moved=args.mark_missing_moved)
+            else:
+                preview = await import_roster(community, content, name, mark_missing_moved=args.mark_missing_moved)
+        except RosterFileError as exc:
+            return _refuse(f"文件不能导入，什么也没有写入 / the file is refused, nothing written: {exc}")
+        print("\n".join(preview_lines(preview)), flush=True)
+        if not preview.ok:
+            return _refuse("有问题的行要先改好，这次什么也没有写入 / fix the rows above: nothing was written")
+        print("预览，没有写入 / dry run, nothing written" if args.dry_run else "已导入 / imported", flush=True)
+        return 0
+
+    return await _with_db(settings, run)
+
+
+async def _export_roster(settings: Settings, args: argparse.Namespace) -> int:
+    from server.roster_import import export_roster
+
+    async def run() -> int:
+        community = await _community(args.community)
+        if community is None:
+            return _refuse(f"找不到居委会“{args.community}”，请检查名称。/ no such community")
+        content = await export_roster(community)
+        try:
+            with open(args.file, "wb") as out:
+                out.write(content)
+        except OSError as exc:
+            return _refuse(f"写不了文件 / cannot write {args.file}: {exc.strerror}")
+        print(f"已导出名册 / roster exported: {args.file}", flush=True)
+        return 0
+
+    return await _with_db(settings, run)
+
+
+def _roster_template(args: argparse.Namespace) -> int:
+    from server.roster_import import roster_template
+
+    try:
+        Path(args.file).write_bytes(roster_template())
+    except OSError as exc:
+        return _refuse(f"写不了文件 / cannot write {args.file}: {exc.strerror}")
+    print(f"已写入名册模板 / roster template written: {args.file}", flush=True)
+    return 0
+
+
 async def _refuse_demo_data() -> int:
     """domain.md: a server started without --demo has no demo accounts (their password is public)."""
     from server.demo import demo_present
@@ -197,6 +264,17 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--community", required=True, help="the community (居委会) name")
     create.add_argument("--group", action="append", type=int, help="building group number (leaders; repeatable)")
     create.add_argument("--password", help="else LOUZU_PASSWORD or a prompt")
+    roster = sub.add_parser("import-roster", help="import a roster spreadsheet (.xlsx, .xls, .csv); all or nothing")
+    roster.add_argument("file")
+    roster.add_argument("--community", required=True, help="the community (居委会) name")
+    roster.add_argument("--dry-run", action="store_true", help="print the preview, write nothing")
+    roster.add_argument("--mark-missing-moved", action="store_true",
+                        help="mark active residents missing from the file as moved (迁出); never deleted")
+    export = sub.add_parser("export-roster", help="write the roster as .xlsx in the template's columns")
+    export.add_argument("file")
+    export.add_argument("--community", required=True, help="the community (居委会) name")
+    template = sub.add_parser("roster-template", help="write the empty roster template (.xlsx)")
+    template.add_argument("file")
     return parser
 
 
@@ -218,6 +296,12 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_createcommunity(settings, args))
     if args.command == "createuser":
         return asyncio.run(_createuser(settings, args))
+    if args.command == "import-roster":
+        return asyncio.run(_import_roster(settings, args))
+    if args.command == "export-roster":
+        return asyncio.run(_export_roster(settings, args))
+    if args.command == "roster-template":
+        return _roster_template(args)
     return 1
 
 

@@ -63,7 +63,7 @@ AUDIT_ACTION_WORDS = {
     "roster_rejected": N_("不采纳名册变化"),
     "household_updated": N_("修改住户信息"),
     "resident_updated": N_("修改居民信息"),
-    "roster_imported": N_("导入居民名单"),
+    "roster_imported": N_("导入名册"),
     "roster_exported": N_("导出居民名册"),
 }
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from server.models import CareFlag
 from server.roster_import import columns as cols
-from server.roster_import.reader import clean_text
+from server.roster_import.reader import clean_text, plain_text
 from server.words import CARE_FLAG_WORDS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -54,7 +54,7 @@ def _serial_year(serial: float) -> int:
 def birth_year(value: Any) -> int:
     """A year, a date cell, an Excel serial number, or a date written as text."""
     now = this_year()
-    shown = clean_text(value)
+    shown = plain_text(value)
     if isinstance(value, datetime | date):
         year = value.year
     elif isinstance(value, bool):
@@ -82,7 +82,7 @@ def birth_year(value: Any) -> int:
 
 
 def group_number(value: Any) -> int:
-    text = clean_text(value)
+    text = plain_text(value)
     if not text:
         raise CellError("没有填写。")
     match = GROUP_NUMBER.fullmatch(text)
@@ -92,7 +92,7 @@ def group_number(value: Any) -> int:
 
 
 def gender(value: Any) -> str:
-    text = clean_text(value)
+    text = plain_text(value)
     if not text:
         raise CellError("没有填写。")
     if text.lower() not in GENDERS:
@@ -158,8 +158,11 @@ def person_name(value: Any) -> str:
 
 
 def optional_text(value: Any, limit: int) -> str | None:
-    """None: the cell is empty (leave the stored value alone); "": the cell says 无 (clear it)."""
-    text = " ".join(clean_text(value).split())
+    """None: the cell is empty (leave the stored value alone); "": the cell says 无 (clear it).
+
+    The text is kept as typed (line breaks, Chinese punctuation), only trimmed.
+    """
+    text = clean_text(value)
     if not text:
         return None
     if text == cols.CLEAR_WORD:
@@ -170,7 +173,7 @@ def optional_text(value: Any, limit: int) -> str | None:
 
 
 def phone(value: Any) -> str | None:
-    text = optional_text(value, cols.MAX_PHONE)
+    text = optional_text(" ".join(plain_text(value).split()), cols.MAX_PHONE)
     if not text:
         return text
     digits = sum(ch.isdigit() for ch in text)
@@ -182,7 +185,7 @@ def phone(value: Any) -> str | None:
 def care_flags(value: Any) -> list[str]:
     """The full list of the resident's flags, in the model's order; an empty cell is no flags."""
     codes = set()
-    text = clean_text(value)
+    text = plain_text(value)
     if text == cols.CLEAR_WORD:
         return []
     for word in cols.SEPARATORS.split(text):
@@ -203,8 +206,20 @@ def names_list(value: Any) -> list[str]:
     return [word for word in cols.SEPARATORS.split(clean_text(value)) if word]
 
 
+def same_text(stored: str | None, given: str) -> bool:
+    """Whether a file's text says what is stored (as the file would show the stored value)."""
+    return clean_text(stored) == given
+
+
+def same_phone(stored: str | None, given: str) -> bool:
+    try:
+        return phone(stored) == given
+    except CellError:
+        return stored == given
+
+
 def usernames(value: Any) -> list[str]:
-    words = names_list(value)
+    words = [word for word in cols.SEPARATORS.split(plain_text(value)) if word]
     for word in words:
         if not USERNAME.fullmatch(word):
             raise CellError(f"写的是「{word}」，账号只能用字母、数字、下划线和连字符，3 到 50 个字符。")

@@ -98,7 +98,7 @@ def _groups(rows: list[RosterRow], store: Store, plan: Plan, preview: RosterPrev
             plan.new_groups[number] = name or row.base  # a group is usually one building: its 地址
             plan.lines.append(f"新增楼组 {number}（{plan.new_groups[number]}）")
             preview.groups.created += 1
-        elif name and name != stored["name"]:
+        elif name and not cells.same_text(stored["name"], name):
             plan.renamed_groups[stored["id"]] = name
             plan.lines.append(f"楼组 {number} 改名：{stored['name']} → {name}")
             preview.groups.updated += 1
@@ -125,7 +125,7 @@ def _households(rows: list[RosterRow], store: Store, plan: Plan, preview: Roster
         if row.group != old_group:
             change["group"] = row.group
             said.append(f"从楼组 {old_group} 改到楼组 {row.group}")
-        if note is not None and note != stored["visitor_notes"]:
+        if note is not None and not cells.same_text(stored["visitor_notes"], note):
             change["notes"] = note
             said.append(f"备注：{_shown(stored['visitor_notes'])} → {_shown(note)}")
         if change:
@@ -158,7 +158,8 @@ def _residents(rows: list[RosterRow], store: Store, plan: Plan, preview: RosterP
         if row.gender != stored["gender"]:
             change["gender"] = row.gender
             said.append(f"性别 {GENDER_WORDS.get(stored['gender'], stored['gender'])} → {GENDER_WORDS[row.gender]}")
-        if row.phone is not None and (row.phone or None) != stored["phone"]:
+        if row.phone is not None and not (cells.same_phone(stored["phone"], row.phone) if row.phone
+                                          else stored["phone"] in (None, "")):
             change["phone"] = row.phone or None
             said.append(f"电话 {_shown(stored['phone'])} → {_shown(row.phone)}")
         if row.care_flags is not None and set(row.care_flags) != set(change["care_flags"]):

@@ -43,14 +43,24 @@ class Table:
     rows: list[tuple[int, list[Any]]] = field(default_factory=list)  # (spreadsheet row number, cells)
 
 
+# Full-width digits, letters and spaces (a Chinese input method's) made ASCII; Chinese punctuation
+# such as ， and （ is kept, so notes and names read back exactly as typed.
+WIDE = {**{code: code - 0xFEE0 for code in range(0xFF10, 0xFF1A)}, **{code: code - 0xFEE0 for code in range(0xFF21, 0xFF3B)},
+        **{code: code - 0xFEE0 for code in range(0xFF41, 0xFF5B)}, 0x3000: " ", 0xA0: " ", 0x200B: None, 0xFEFF: None}
+
+
 def clean_text(value: Any) -> str:
-    """A cell as text: full-width digits and letters made ASCII (NFKC), spaces trimmed."""
+    """A cell as text: full-width digits and letters made ASCII, spaces around it trimmed."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = unicodedata.normalize("NFKC", str(value))
-    return text.replace("\u200b", "").replace("\ufeff", "").strip()
+    return str(value).translate(WIDE).strip()
+
+
+def plain_text(value: Any) -> str:
+    """clean_text, then NFKC: for cells that are codes, numbers or dates (full-width ／ － ＋ too)."""
+    return unicodedata.normalize("NFKC", clean_text(value)).strip()
 
 
 def read_table(content: bytes, filename: str = "") -> Table:
@@ -163,7 +173,7 @@ def _csv_rows(content: bytes) -> list[list[Any]]:
 
 
 def _header_key(value: Any) -> str:
-    key = "".join(clean_text(value).split())
+    key = "".join(plain_text(value).split())
     return cols.ALIASES.get(key, key)
 
 
