@@ -22,6 +22,7 @@ from server.home import HomePages
 from server.leader.routes import LeaderPages
 from server.office.routes import OfficePages
 from server.offline.routes import OfflineApi, OfflinePages
+from server.roster_import.routes import RosterImportPages
 from server.security_headers import SecurityHeadersMiddleware
 from server.settings import APP_VERSION, WEB_DIR, Settings, get_settings
 from server.signin_cards.routes import AdminCards, SignInCardPages
@@ -52,7 +53,7 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Lite
     )
     return Litestar(
         route_handlers=[AuthPages, AuthApi, HomePages, LeaderPages, SyncApi, OfflinePages, OfflineApi,
-            OfficePages, AdminUsers, AuditLogPages, AdminCards, SignInCardPages, static],
+            OfficePages, RosterImportPages, AdminUsers, AuditLogPages, AdminCards, SignInCardPages, static],
         state=State({"settings": settings}),
         middleware=[SecurityHeadersMiddleware(), SessionMiddleware(settings)],
         guards=[csrf_guard],

@@ -7,12 +7,14 @@ MATRIX fails here until someone decides who may use it.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
 import pytest
 
 from server.app import create_app
 from server.models import (
-    AuditEvent, DeviceSession, Household, QuestionState, Resident, Role, RosterChange, User, Visit, VisitQuestion,
+    AuditEvent, DeviceSession, Household, QuestionState, Resident, Role, RosterChange, RosterUpload, User, Visit,
+    VisitQuestion,
 )
 from tests.factories import make_user
 from tests.office_factories import Clients, make_device, make_question, make_roster_change, make_visit
@@ -47,6 +49,11 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/office/groups/{group_id:int}/leaders"): OFFICE,
     ("POST", "/office/groups/{group_id:int}/households"): OFFICE,
     ("GET", "/office/residents"): OFFICE,
+    ("GET", "/office/roster/template.xlsx"): OFFICE,
+    ("GET", "/office/roster/export.xlsx"): OFFICE,
+    ("GET", "/office/roster/import"): OFFICE,
+    ("POST", "/office/roster/import"): OFFICE,
+    ("POST", "/office/roster/import/{upload_id:int}/confirm"): OFFICE,
     ("GET", "/office/follow-ups"): OFFICE,
     ("GET", "/office/checks"): OFFICE,
     ("POST", "/office/checks/rules"): OFFICE,
@@ -94,6 +101,11 @@ async def callers(world, settings):
     question = await make_question(world, visit, "煤气公司来过了吗？")
     # Its resident's phone is what our office's harmless approve changes (seen at the end).
     change = await make_roster_change(world, resident=world.residents["li"], proposed={"phone": "13900001111"})
+    # Already imported: confirming it again is refused with a notice, so the calls import nothing.
+    upload = await RosterUpload.create(
+        community=world.community, uploaded_by=world.users["office"], filename="名单.csv", content=b"",
+        sha256="0" * 64, size=0, imported_at=datetime.now(timezone.utc),
+    )
     clients = Clients(settings)
     logged = {"anonymous": clients.anonymous()}
     for name in CALLERS[1:]:
@@ -102,6 +114,7 @@ async def callers(world, settings):
         "clients": logged, "csrf": clients.csrf, "visit": visit, "spare": spare, "device": device,
         "question": question, "change": change, "household": world.households[0], "resident": world.residents["li"],
         "group": world.groups[0],
+        "upload": upload,
     }
     await clients.close()
 
@@ -116,6 +129,7 @@ def fill(path: str, ctx) -> str:
         .replace("{household_id:int}", str(ctx["household"].id))
         .replace("{resident_id:int}", str(ctx["resident"].id))
         .replace("{group_id:int}", str(ctx["group"].id))
+        .replace("{upload_id:int}", str(ctx["upload"].id))
     )
 
 
@@ -180,6 +194,8 @@ async def test_permission_matrix(callers):
         "household_updated", "resident_updated", "visit_sent_back", "household_created", "household_moved",
         "resident_created", "group_created", "group_updated", "group_leaders_updated",
     ]).exists()
+    # The roster import: no upload without a file, nothing imported (the one upload was done).
+    assert await RosterUpload.all().count() == 1 and not await AuditEvent.filter(action="roster_imported").exists()
     assert await world_counts() == (2, 6, 6)
     leader = await User.get(username="leader01")
     assert {g.id for g in await leader.building_groups} == {ctx["group"].id}

@@ -74,6 +74,7 @@ AUDIT_ACTION_WORDS = {
     "group_updated": N_("修改楼组"),
     "group_leaders_updated": N_("分配楼组长"),
     "roster_imported": N_("导入名册"),
+    "roster_exported": N_("导出居民名册"),
 }
 
 QUESTION_STATE_WORDS = {
