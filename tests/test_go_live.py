@@ -115,15 +115,14 @@ def test_from_an_empty_store_to_a_leader_signed_in_from_a_card(fresh_store, tmp_
         csrf = login.json()["csrf_token"]
         listing = admin.get("/admin/cards")
         assert listing.status_code == 200 and "王秀英" in listing.text and "李国强" in listing.text
-        leader_id = re.search(r'name="user" value="(\d+)"[^>]*>\s*</?[^>]*>?[^<]*王秀英|'
-                              r'value="(\d+)"[^<]*</[^<]*<[^<]*王秀英', listing.text)
-        ids = re.findall(r'name="user" value="(\d+)"', listing.text)
-        assert ids, listing.text
+        ids = re.findall(r'type="checkbox" name="user" value="(\d+)"', listing.text)
+        assert len(ids) == 3, "the two leaders from the file and the one from the command line"
         printed = admin.post("/admin/cards", data={"_csrf": csrf, "user": ids})
         assert printed.status_code == 200, printed.text
-        links = re.findall(rf"{re.escape(url)}/c/[0-9a-z-]+", printed.text)
-        assert len(set(links)) == len(ids), "one card per ticked leader"
-        del leader_id
+        # The link as printed under the QR code: the origin, then the card's path.
+        links = re.findall(r"(/c/[0-9a-z]{5}-[0-9a-z]{5}-[0-9a-z]{5})", printed.text)
+        assert len(set(links)) == 3, "one card per ticked leader"
+        assert f"{url}<wbr>" in printed.text
 
         for link in sorted(set(links)):
             phone = httpx.Client(base_url=url)
