@@ -11,23 +11,20 @@ the script creates its own database louzu_bench_<random> there and drops it afte
 
 from __future__ import annotations
 
-import asyncio
 import io
 import os
-import secrets
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.stores import on_both_stores  # noqa: E402
+
 from server import db  # noqa: E402
 from server.models import BuildingGroup, Community, Household, Resident, Role, User  # noqa: E402
 from server.settings import from_environment  # noqa: E402
 
-PG_ADMIN = os.environ.get("LOUZU_BENCH_PG", "postgres://postgres@127.0.0.1:5432/test")
 
 
 def _xlsx(rows: list[list]) -> bytes:
@@ -117,38 +114,8 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
     )
 
 
-async def _pg_admin(sql: str) -> bool:
-    import asyncpg
-
-    try:
-        conn = await asyncpg.connect(PG_ADMIN.replace("postgres://", "postgresql://", 1), timeout=5)
-    except (OSError, asyncpg.PostgresError) as exc:
-        print(f"PostgreSQL: not reachable at {PG_ADMIN.split('@')[-1]} ({exc}); skipped")
-        return False
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-    return True
-
-
-def _in_child(label: str, database_url: str, data_dir: Path) -> None:
-    # One process per store: Tortoise builds each model's SQL once per process, for one dialect.
-    subprocess.run([sys.executable, __file__, label, database_url, str(data_dir)], check=True)
-
-
 def main() -> None:
-    if len(sys.argv) == 4:
-        asyncio.run(_bench(sys.argv[1], sys.argv[2], Path(sys.argv[3])))
-        return
-    with tempfile.TemporaryDirectory(prefix="louzu-bench-") as tmp:
-        _in_child("SQLite", f"sqlite://{Path(tmp) / 'bench.sqlite3'}", Path(tmp))
-        name = f"louzu_bench_{secrets.token_hex(4)}"
-        if asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"')):
-            try:
-                _in_child("PostgreSQL", PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", Path(tmp))
-            finally:
-                asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    on_both_stores(__file__, _bench)
 
 
 if __name__ == "__main__":

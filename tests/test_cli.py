@@ -6,63 +6,21 @@ Under LOUZU_TEST_DB=postgres the commands run against a fresh PostgreSQL databas
 
 from __future__ import annotations
 
-import asyncio
-import os
-import secrets
-import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests import conftest
-
-ROOT = Path(__file__).resolve().parent.parent
-DEMO_NAME = "天山路第一居民区"
-GOOD_PASSWORD = "Zq8-river-lamp"
-
-
-def louzu(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "server.cli", *args], env=env, cwd=ROOT, input=stdin,
-        capture_output=True, text=True, timeout=120,
-    )
-
-
-def _base_env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(DATA_DIR=str(data_dir), LOUZU_FAST_HASHING="1")
-    return env
-
-
-def _pg_admin(sql: str) -> None:
-    import asyncpg
-
-    async def run() -> None:
-        conn = await asyncpg.connect(conftest._PG_ADMIN.replace("postgres://", "postgresql://", 1))
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
+from tests.cli_process import DEMO_NAME, GOOD_PASSWORD, ROOT, base_env, free_port, louzu, own_store
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     """The command's environment: its own empty store, never the one the other tests use."""
-    env = _base_env(tmp_path_factory.mktemp("cli"))
-    name = None
-    if conftest.TEST_DB == "postgres":
-        name = f"louzu_cli_{secrets.token_hex(4)}"
-        _pg_admin(f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = conftest._PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    yield env
-    if name:
-        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with own_store(tmp_path_factory.mktemp("cli"), "cli") as env:
+        yield env
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +65,7 @@ def test_createcommunity_starts_a_new_server(demo_store):
 
 
 def test_createuser_on_an_unmigrated_store_says_what_to_do(tmp_path):
-    result = louzu(_base_env(tmp_path), "createuser", "someone", "--role", "office", "--community", "x",
+    result = louzu(base_env(tmp_path), "createuser", "someone", "--role", "office", "--community", "x",
                    "--password", GOOD_PASSWORD)
     assert result.returncode == 2
     assert "尚未迁移" in result.stderr and "louzu migrate" in result.stderr
@@ -131,16 +89,10 @@ def test_serve_without_demo_refuses_a_store_holding_the_demo(demo_store):
     assert "serving" not in result.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_serve_demo_starts_without_a_secret_and_lets_people_in(demo_store):
     env, _ = demo_store
     env = {k: v for k, v in env.items() if k != "SECRET_KEY"}  # demo mode needs none
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--demo", "--port", str(port)],
         env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -3,15 +3,13 @@ of their own (SQLite file, or a fresh PostgreSQL database under LOUZU_TEST_DB=po
 
 from __future__ import annotations
 
-import secrets
 
 import pytest
 
 from server.roster_import import COLUMNS, RosterFileError
 from server.roster_import.reader import read_table
-from tests import conftest
 from tests.roster_files import person, xlsx
-from tests.test_cli import _base_env, _pg_admin, louzu
+from tests.cli_process import base_env, louzu, own_store
 
 COMMUNITY = "天山路测试居委"
 GOOD = [
@@ -25,17 +23,10 @@ GOOD = [
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     """An empty committee in a store of its own, as `migrate` and `createcommunity` leave it."""
-    env = _base_env(tmp_path_factory.mktemp("cli-roster"))
-    name = None
-    if conftest.TEST_DB == "postgres":
-        name = f"louzu_cli_{secrets.token_hex(4)}"
-        _pg_admin(f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = conftest._PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    assert louzu(env, "migrate").returncode == 0
-    assert louzu(env, "createcommunity", COMMUNITY, "--subdistrict", "天山路街道").returncode == 0
-    yield env
-    if name:
-        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with own_store(tmp_path_factory.mktemp("cli-roster"), "cli_roster") as env:
+        assert louzu(env, "migrate").returncode == 0
+        assert louzu(env, "createcommunity", COMMUNITY, "--subdistrict", "天山路街道").returncode == 0
+        yield env
 
 
 def roster(store, tmp_path) -> list[dict]:
@@ -52,7 +43,7 @@ def roster(store, tmp_path) -> list[dict]:
 
 def test_template(tmp_path):
     path = tmp_path / "模板.xlsx"
-    result = louzu({**_base_env(tmp_path)}, "roster-template", str(path))
+    result = louzu({**base_env(tmp_path)}, "roster-template", str(path))
     assert result.returncode == 0 and "已写入名册模板" in result.stdout
     with pytest.raises(RosterFileError, match="只有列名"):
         read_table(path.read_bytes())

@@ -19,8 +19,7 @@ import httpx
 import openpyxl
 import pytest
 
-from tests import conftest
-from tests.test_cli import GOOD_PASSWORD, ROOT, _base_env, _free_port, _pg_admin, louzu
+from tests.cli_process import GOOD_PASSWORD, ROOT, free_port, louzu, own_store
 
 COMMUNITY = "天山路第一居民区"  # the demo's name, on purpose
 ROWS = [
@@ -36,16 +35,9 @@ ROWS = [
 @pytest.fixture(scope="module")
 def fresh_store(tmp_path_factory):
     """An empty store of its own, like a new server's."""
-    env = _base_env(tmp_path_factory.mktemp("golive"))
-    env["SECRET_KEY"] = secrets.token_urlsafe(48)
-    name = None
-    if conftest.TEST_DB == "postgres":
-        name = f"louzu_golive_{secrets.token_hex(4)}"
-        _pg_admin(f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = conftest._PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    yield env
-    if name:
-        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with own_store(tmp_path_factory.mktemp("golive"), "golive") as env:
+        env["SECRET_KEY"] = secrets.token_urlsafe(48)
+        yield env
 
 
 def ok(result: subprocess.CompletedProcess) -> str:
@@ -68,7 +60,7 @@ def fill_template(template: Path, roster: Path) -> None:
 
 
 def serve(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
         env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

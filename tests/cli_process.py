@@ -1,0 +1,71 @@
+"""The `louzu` command as a real process, against a store of its own (never the tests' store).
+
+Under LOUZU_TEST_DB=postgres a store is a fresh PostgreSQL database (DATABASE_URL); otherwise a
+temporary DATA_DIR with its SQLite file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests import conftest
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_NAME = "天山路第一居民区"
+GOOD_PASSWORD = "Zq8-river-lamp"
+
+
+def louzu(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", *args], env=env, cwd=ROOT, input=stdin,
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def base_env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(DATA_DIR=str(data_dir), LOUZU_FAST_HASHING="1")
+    return env
+
+
+def pg_admin(sql: str) -> None:
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(conftest._PG_ADMIN.replace("postgres://", "postgresql://", 1))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def own_store(data_dir: Path, label: str) -> Iterator[dict[str, str]]:
+    """The environment of a command that runs on its own empty store, dropped afterwards."""
+    env = base_env(data_dir)
+    name = None
+    if conftest.TEST_DB == "postgres":
+        name = f"louzu_{label}_{secrets.token_hex(4)}"
+        pg_admin(f'CREATE DATABASE "{name}"')
+        env["DATABASE_URL"] = conftest._PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield env
+    finally:
+        if name:
+            pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
