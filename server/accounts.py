@@ -8,7 +8,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from server import audit
-from server.auth.passwords import hash_password, weak_password_reason
+from server.auth.passwords import NO_PASSWORD, hash_password, weak_password_reason
 from server.models import BuildingGroup, Community, Role, User
 
 USERNAME = re.compile(r"[A-Za-z0-9_-]{3,50}")
@@ -24,13 +24,16 @@ async def create_user(
     username: str,
     display_name: str,
     role: str,
-    password: str,
+    password: str | None,
     community_name: str,
     building_groups: list[int],
     allow_weak: bool,
     actor: User | None = None,
 ) -> User:
-    """Create an account; `actor` is the admin doing it (None from the command line)."""
+    """Create an account; `actor` is the admin doing it (None from the command line).
+
+    A leader may start without a password (`password=None`): they sign in with a printed card.
+    """
     if not USERNAME.fullmatch(username):
         raise AccountError("用户名只能包含字母、数字、下划线和连字符，长度 3 到 50 个字符。")
     try:
@@ -52,9 +55,11 @@ async def create_user(
     missing = sorted(set(numbers) - {g.number for g in groups})
     if missing:
         raise AccountError(f"{community.name}没有编号为 {', '.join(map(str, missing))} 的楼组。")
-    if not password:
+    if password is None and role is not Role.LEADER:
+        raise AccountError("办公室和管理员账号必须设置密码。")
+    if password is not None and not password:
         raise AccountError("密码不能为空。")
-    if not allow_weak and (reason := weak_password_reason(password, username)):
+    if password is not None and not allow_weak and (reason := weak_password_reason(password, username)):
         raise AccountError(reason)
     # Case-insensitive: "Leader01" next to "leader01" would only ever be a mistake.
     if await User.filter(username__iexact=username).exists():
@@ -64,13 +69,14 @@ async def create_user(
         async with in_transaction():
             user = await User.create(
                 username=username, display_name=display_name, role=role,
-                password_hash=hash_password(password), community=community,
+                password_hash=NO_PASSWORD if password is None else hash_password(password), community=community,
             )
             if groups:
                 await user.building_groups.add(*groups)
             await audit.record(
                 None, "account_created", actor=actor, target_type="user", target_id=user.id,
                 community_id=community.id, username=username, role=role.value, building_groups=numbers,
+                password_set=password is not None,
             )
     except IntegrityError:  # created by someone else between the check and the insert
         raise AccountError(f"用户名“{username}”已被使用。") from None

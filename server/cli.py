@@ -125,8 +125,9 @@ def _password(args: argparse.Namespace) -> str | None:
 async def _createuser(settings: Settings, args: argparse.Namespace) -> int:
     from server.accounts import AccountError, create_user
 
-    password = _password(args)
-    if password is None:
+    if args.no_password:
+        password = None  # a leader who signs in with a printed card (/admin/cards)
+    elif (password := _password(args)) is None:
         return _refuse("没有得到密码 / no password given (--password, LOUZU_PASSWORD or the prompt)")
 
     async def create() -> int:
@@ -268,6 +269,8 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--community", required=True, help="the community (居委会) name")
     create.add_argument("--group", action="append", type=int, help="building group number (leaders; repeatable)")
     create.add_argument("--password", help="else LOUZU_PASSWORD or a prompt")
+    create.add_argument("--no-password", action="store_true",
+                        help="leaders only: no password; they sign in with a printed card (/admin/cards)")
     roster = sub.add_parser("import-roster", help="import a roster spreadsheet (.xlsx, .xls, .csv); all or nothing")
     roster.add_argument("file")
     roster.add_argument("--community", required=True, help="the community (居委会) name")

@@ -72,7 +72,7 @@ class Community(Model):
     # Written only by the demo loader. The demo's accounts share a public password, so a
     # non-demo start refuses a store holding a demo committee; a real committee may well carry
     # the demo's name, so the name is never the marker.
-    is_demo = fields.BooleanField(default=False)
+    is_demo = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from server.accounts import AccountError, create_community, create_user
-from server.auth.passwords import verify_password
+from server.auth.passwords import NO_PASSWORD, verify_password
 from server.models import AuditEvent, Community, User
 
 GOOD_PASSWORD = "Zq8-river-lamp"
@@ -100,3 +100,10 @@ async def test_a_community_is_created_once(db):
     with pytest.raises(AccountError, match="都要填写"):
         await create_community(name="另一个", subdistrict=" ")
     assert await Community.all().count() == 1
+
+
+async def test_a_leader_may_have_no_password_but_staff_must(world):
+    leader = await _new(world, password=None)
+    assert leader.password_hash == NO_PASSWORD and not verify_password(leader.password_hash, "")
+    with pytest.raises(AccountError, match="必须设置密码"):
+        await _new(world, username="office2", role="office", building_groups=[], password=None)

@@ -3,7 +3,7 @@ deactivation, devices and revoking a lost phone — all audited, all within one 
 
 from __future__ import annotations
 
-from server.auth.passwords import verify_password
+from server.auth.passwords import NO_PASSWORD, verify_password
 from server.models import AuditEvent, DeviceSession, Role, User
 from tests.factories import api_login
 from tests.office_factories import Clients, make_device
@@ -28,6 +28,35 @@ async def test_admin_creates_a_leader_with_groups(client, world):
     assert "周阿姨" in (await client.get("/admin/users")).text
     # The new leader can log in with that password.
     assert (await client.post("/api/auth/login", json={"username": "leader03", "password": STRONG})).status_code == 200
+
+
+async def test_a_leader_may_start_without_a_password_and_sign_in_with_a_card(client, world):
+    token = await api_login(client, "admin")
+    response = await client.post("/admin/users", data={
+        "_csrf": token, "username": "leader03", "display_name": "周阿姨", "role": "leader",
+        "groups": [str(world.groups[0].id)], "password": "",
+    })
+    assert response.status_code == 303, response.text
+    user = await User.get(username="leader03")
+    assert user.password_hash == NO_PASSWORD
+    audit = await AuditEvent.get(action="account_created")
+    assert audit.detail["password_set"] is False
+    # No password signs in, the empty one included; the card page offers this leader.
+    for password in ("", "!", STRONG):
+        login = await client.post("/api/auth/login", json={"username": "leader03", "password": password})
+        assert login.status_code != 200
+    cards = await client.get(f"/admin/cards?user={user.id}")
+    assert cards.status_code == 200 and "周阿姨" in cards.text
+
+
+async def test_an_office_account_needs_a_password(client, world):
+    token = await api_login(client, "admin")
+    response = await client.post("/admin/users", data={
+        "_csrf": token, "username": "office2", "display_name": "某某", "role": "office", "password": "",
+    })
+    assert response.status_code == 400
+    assert 'id="password-error"' in response.text and "办公室账号必须设置密码。" in response.text
+    assert not await User.filter(username="office2").exists()
 
 
 async def test_bad_account_forms_store_nothing_and_say_why_next_to_the_field(client, world):

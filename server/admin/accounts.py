@@ -86,7 +86,11 @@ async def check_new_account(form: Any, groups: list[BuildingGroup]) -> tuple[New
         errors["groups"] = N_("楼组长至少要负责一个楼组。")
     elif role == Role.OFFICE.value and chosen:
         errors["groups"] = N_("办公室账号不分配楼组。")
-    if reason := weak_password_reason(password, username):
+    if not password and role == Role.LEADER.value:
+        pass  # no password yet: the leader signs in with a printed card (/admin/cards)
+    elif not password:
+        errors["password"] = N_("办公室账号必须设置密码。")
+    elif reason := weak_password_reason(password, username):
         errors["password"] = reason
     return NewAccount(username, display_name, role, chosen), errors
 
@@ -99,7 +103,7 @@ async def create_account(admin: User, form: Any, groups: list[BuildingGroup]) ->
     try:
         user = await create_user(
             username=account.username, display_name=account.display_name, role=account.role,
-            password=str(form.get("password", "")), community_name=community.name,
+            password=str(form.get("password", "")) or None, community_name=community.name,
             building_groups=[g.number for g in account.groups], allow_weak=False, actor=admin,
         )
     except AccountError as refused:

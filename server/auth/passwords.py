@@ -12,6 +12,9 @@ _DEFAULT = PasswordHasher()
 _FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 MIN_LENGTH = 10
+# Stored instead of a hash for a leader who has no password yet: argon2 never verifies it, so
+# nobody signs in with a password until an admin sets one; the leader uses a printed card.
+NO_PASSWORD = "!"
 DEMO_PASSWORD = "louzu-demo"
 # A short list of the passwords people pick first; long enough to stop the obvious.
 COMMON = {

@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Community',
             name='is_demo',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
         # A store loaded by an older demo loader has no marker yet. Mark it only when it is
         # unmistakably the demo: its name and all 62 of its accounts (leader01..leader60,

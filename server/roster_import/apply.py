@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timezone
 
+from server.auth.passwords import NO_PASSWORD
 from server.models import BuildingGroup, Household, Resident, ResidentStatus, Role, User
 from server.roster_import import cells
 from server.roster_import.plan import Plan, Store
 
 BATCH = 500
-# An argon2 hash never looks like this, so no password signs in: a leader made by an import
-# signs in with the printed card (or a password an admin sets later).
-UNUSABLE_PASSWORD = "!"
 
 
 async def _groups(community_id: int, plan: Plan) -> dict[int, int]:
@@ -87,7 +85,7 @@ async def _leaders(community_id: int, plan: Plan, store: Store) -> None:
     for lower, new in plan.new_leaders.items():
         users[lower] = await User.create(
             username=new["username"], display_name=new["display_name"], role=Role.LEADER,
-            password_hash=UNUSABLE_PASSWORD, community_id=community_id,
+            password_hash=NO_PASSWORD, community_id=community_id,
         )
     for user_id, display_name in plan.renamed_leaders.items():
         await User.filter(id=user_id, community_id=community_id).update(display_name=display_name, updated_at=now)
