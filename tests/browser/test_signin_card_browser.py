@@ -1,6 +1,6 @@
-"""A printed sign-in card, end to end in Chromium: the admin issues it on the real page, a
-fresh 390 px phone opens its link, presses one button, lands on the leader's home, and then
-opens a household with the network off."""
+"""A printed sign-in card, end to end in Chromium: the roster import brings a new household, the
+admin issues a card on the real page, a fresh 390 px phone opens its link, presses one button,
+lands on the leader's home with the imported household, and then opens it with the network off."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from pathlib import Path
 
 from playwright.async_api import expect
 
-from server.models import DeviceSession, Role, SignInCard
+from server.models import DeviceSession, Household, Role, SignInCard
+from server.roster_import import import_roster
 from tests.browser.conftest import assert_accessible, log_in
 from tests.browser.offline_helpers import (  # noqa: F401  (fixtures)
     LAPTOP, counted_server, go_offline, handset, leader_page, ready_offline,
 )
 from tests.factories import make_user
+from tests.roster_files import person, xlsx
 
 # Screenshots for people to look at (not compared): kept only when asked for.
 SHOTS = os.environ.get("LOUZU_SCREENSHOTS")
@@ -30,7 +32,12 @@ async def shot(page, name: str) -> None:
 async def test_a_leader_signs_in_from_a_printed_card_and_works_offline(browser, leader_page, handset, world,
                                                                        counted_server):
     leader = world.users["leader01"]
-    household = world.households[2]
+    # The committee's roster spreadsheet brings a household the leader has never seen.
+    imported = await import_roster(world.community, xlsx([
+        person(1, room="808", name="钱阿婆", year=1936, flags="高龄、独居", account="leader01"),
+    ]), "名册.xlsx")
+    assert imported.imported and imported.households.created == 1
+    household = await Household.get(community_id=world.community.id, room="808")
 
     # The admin, on the office PC, ticks the leader and prints a card.
     laptop = await browser.new_context(base_url=counted_server.url, **LAPTOP)
@@ -71,7 +78,7 @@ async def test_a_leader_signs_in_from_a_printed_card_and_works_offline(browser, 
     await button.click()
     await page.wait_for_url(counted_server.url + "/")
     await expect(page.get_by_role("heading", name="您好，王秀英")).to_be_visible()
-    await expect(page.locator(f'.households [data-household-id="{household.id}"]')).to_contain_text("张桂英")
+    await expect(page.locator(f'.households [data-household-id="{household.id}"]')).to_contain_text("钱阿婆")
     session = await DeviceSession.get(user_id=leader.id)
     assert (await SignInCard.get()).session_id == session.id and "Chrome" in session.device_label
 
@@ -80,7 +87,7 @@ async def test_a_leader_signs_in_from_a_printed_card_and_works_offline(browser, 
     before = await go_offline(handset, counted_server)
     await page.goto(f"/households/{household.id}")
     await expect(page.get_by_role("heading", name=household.address)).to_be_visible()
-    await expect(page.get_by_text("张桂英").first).to_be_visible()
+    await expect(page.get_by_text("钱阿婆").first).to_be_visible()
     assert await counted_server.requests() == before, "an offline phone must send nothing"
 
     # Back online, the same link again: the card is spent, and this phone is told it is signed in.
