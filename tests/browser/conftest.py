@@ -15,6 +15,8 @@ CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
 ]
+# The committee office's laptop.
+LAPTOP = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
 # An ordinary phone; leaders use large system fonts, which the CSS must survive.
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -69,3 +71,11 @@ async def assert_accessible(page: Page) -> None:
     """axe-core finds no violations on what the page shows now."""
     results = await _AXE.run(page)
     assert results.violations_count == 0, results.generate_report()
+
+
+@pytest.fixture
+async def laptop(browser, live_server) -> AsyncIterator[BrowserContext]:
+    """A browser on the office's laptop, pointed at the live server."""
+    context = await browser.new_context(base_url=live_server, **LAPTOP)
+    yield context
+    await context.close()

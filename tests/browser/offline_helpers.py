@@ -17,7 +17,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import PHONE, log_in
+from tests.browser.conftest import LAPTOP, PHONE, log_in  # noqa: F401  (LAPTOP: for the tests that import it from here)
 from tests.browser.offline_server import COUNTER_PATH
 
 # Sync waits on backoff after a failed first try (testing.md): allow a few rounds of it.
@@ -213,8 +213,6 @@ async def kept_urls(page: Page) -> list[str]:
     )
 
 
-# A laptop in the committee office, for the tests where the office acts while a phone waits.
-LAPTOP = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
 
 
 async def sync_with_button(page: Page) -> None:

@@ -4,21 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
-from playwright.async_api import BrowserContext, Page
+from playwright.async_api import Page
 
 from tests.browser.conftest import assert_accessible, log_in
 from tests.office_factories import make_device, make_visit
-
-LAPTOP = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
-
-
-@pytest.fixture
-async def laptop(browser, live_server) -> BrowserContext:
-    context = await browser.new_context(base_url=live_server, **LAPTOP)
-    yield context
-    await context.close()
-
 
 async def test_office_and_admin_pages_are_accessible(laptop, world):
     now = datetime.now(timezone.utc)

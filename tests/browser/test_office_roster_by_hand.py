@@ -3,22 +3,11 @@ out confirmed, finding people, and approving ticked proposals — each page acce
 
 from __future__ import annotations
 
-import pytest
-from playwright.async_api import BrowserContext, Page
+from playwright.async_api import Page
 
 from server.models import Household, Resident, ResidentStatus, RosterChange, RosterChangeState
 from tests.browser.conftest import assert_accessible, log_in
 from tests.office_factories import make_roster_change
-
-LAPTOP = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
-
-
-@pytest.fixture
-async def laptop(browser, live_server) -> BrowserContext:
-    context = await browser.new_context(base_url=live_server, **LAPTOP)
-    yield context
-    await context.close()
-
 
 async def test_the_office_keeps_the_roster_by_hand(laptop, world):
     changes = [

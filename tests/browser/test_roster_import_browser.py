@@ -8,9 +8,8 @@ import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
 from server.models import AuditEvent, Resident
-from tests.browser.conftest import assert_accessible, log_in
+from tests.browser.conftest import LAPTOP, assert_accessible, log_in
 
-LAPTOP = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
 HEADER = "楼组,楼组名称,地址,室号,姓名,性别,出生年份,联系电话,关怀标记,备注"
 GOOD = [
     "3,天山路700弄3号,天山路700弄3号,101,周桂芳,女,1941,13800000001,高龄、独居,按门铃两次",
