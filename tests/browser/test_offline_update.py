@@ -43,7 +43,16 @@ async def test_a_new_release_keeps_waiting_entries_and_syncs_them(leader_page, h
         release.unlink(missing_ok=True)
 
     await expect_pending(page, 2)
-    assert [e["state"] for e in await outbox(page)] == ["waiting", "waiting"]
+    # The reloaded page flushes at once and its push is refused: while that attempt is in flight
+    # the entries read "sending". Wait for it to give them back, rather than race it (seen in CI
+    # runs); entries stuck in "sending" still fail here.
+    states: list[str] = []
+    for _ in range(100):
+        states = [e["state"] for e in await outbox(page)]
+        if states == ["waiting", "waiting"]:
+            break
+        await page.wait_for_timeout(100)
+    assert states == ["waiting", "waiting"]
     # The new worker deletes the old release's cache in its activate step, which may still be
     # running when the page has reloaded: wait for it rather than race it (a flake seen under load).
     await page.wait_for_function(
