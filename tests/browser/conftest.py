@@ -79,3 +79,11 @@ async def laptop(browser, live_server) -> AsyncIterator[BrowserContext]:
     context = await browser.new_context(base_url=live_server, **LAPTOP)
     yield context
     await context.close()
+
+
+@pytest.fixture
+async def office_page(laptop, world) -> AsyncIterator[Page]:
+    """The office's laptop, logged in as the office."""
+    page = await laptop.new_page()
+    await log_in(page, "office")
+    yield page

@@ -4,11 +4,10 @@ show; a file over the limit gets the Chinese page, not a broken connection. axe-
 
 from __future__ import annotations
 
-import pytest
-from playwright.async_api import BrowserContext, Page, expect
+from playwright.async_api import Page, expect
 
 from server.models import AuditEvent, Resident
-from tests.browser.conftest import LAPTOP, assert_accessible, log_in
+from tests.browser.conftest import assert_accessible
 
 HEADER = "楼组,楼组名称,地址,室号,姓名,性别,出生年份,联系电话,关怀标记,备注"
 GOOD = [
@@ -16,15 +15,6 @@ GOOD = [
     "3,天山路700弄3号,天山路700弄3号,101,周国平,男,1939,,高龄,",
     "3,天山路700弄3号,天山路700弄3号,202,吴丽娟,女,1956,,,",
 ]
-
-
-@pytest.fixture
-async def office_page(browser, live_server, world) -> Page:
-    context: BrowserContext = await browser.new_context(base_url=live_server, **LAPTOP)
-    page = await context.new_page()
-    await log_in(page, "office")
-    yield page
-    await context.close()
 
 
 def write_csv(path, rows) -> str:

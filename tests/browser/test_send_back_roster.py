@@ -9,26 +9,15 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-import pytest
-from playwright.async_api import BrowserContext, Page, expect
+from playwright.async_api import Page, expect
 
 from server.models import QuestionAnswer, Resident, RosterChange
 from tests.browser.conftest import assert_accessible, log_in
 from tests.browser.test_leader_round import assert_big_enough, assert_no_sideways_scroll, without_offline_scripts
 from tests.office_factories import make_visit
 
-LAPTOP = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
 QUESTION = "老人说药吃完了，是哪种药？"
 ANSWER = "是降压药，女儿周六去配。"
-
-
-@pytest.fixture
-async def office_page(browser, live_server, world) -> Page:
-    context: BrowserContext = await browser.new_context(base_url=live_server, **LAPTOP)
-    page = await context.new_page()
-    await log_in(page, "office")
-    yield page
-    await context.close()
 
 
 async def test_send_back_round_trip(page: Page, office_page: Page, world):
