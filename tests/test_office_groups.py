@@ -174,6 +174,18 @@ async def test_a_leaders_only_group_cannot_be_taken_away_and_strangers_cannot_be
 
 # --- households -----------------------------------------------------------------------------
 
+async def test_a_room_that_is_a_word_is_stored_as_the_roster_import_stores_it(client, world, office):
+    from server.roster_import.cells import full_address
+
+    response = await client.post(
+        f"/office/groups/{world.groups[0].id}/households",
+        data={"_csrf": office, "address": "天山路680弄16号", "room": "亭子间"},
+    )
+    assert response.status_code == 303
+    household = await Household.get(room="亭子间")
+    assert household.address == "天山路680弄16号亭子间" == full_address("天山路680弄16号", "亭子间")
+
+
 async def test_the_group_page_lists_its_households_in_room_order_with_links(client, world, office):
     group = world.groups[0]
     await Household.create(community=world.community, building_group=group, room="1001", address="天山路680弄16号1001室")

@@ -62,8 +62,10 @@ def _line(text: str) -> str:
 
 
 def household_address(street: str, room: str) -> str:
-    """The household's address as stored: the street address, then the room, then 室."""
-    return f"{street}{room}室"
+    """The household's address as stored, for the office's forms and the roster import alike:
+    天山路680弄16号 + 503 -> 天山路680弄16号503室; a room that is a word (亭子间) takes no 室."""
+    suffix = "室" if room[-1:].isascii() and room[-1:].isalnum() else ""
+    return f"{street}{room}{suffix}"
 
 
 def check_household(form: Any) -> Checked:

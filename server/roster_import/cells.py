@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from server.models import CareFlag
+from server.office.households import household_address
 from server.roster_import import columns as cols
 from server.roster_import.reader import clean_text, plain_text
 from server.words import CARE_FLAG_WORDS
@@ -130,10 +131,8 @@ def room(value: Any) -> str:
     return text
 
 
-def full_address(base: str, room: str) -> str:
-    """地址 + 室号 + 室: 天山路680弄16号 + 503 -> 天山路680弄16号503室; 亭子间 takes no 室."""
-    suffix = "室" if room[-1:].isascii() and room[-1:].isalnum() else ""
-    return f"{base}{room}{suffix}"
+# 地址 + 室号 -> the stored address: one rule with the office's household forms.
+full_address = household_address
 
 
 def split_address(address: str, room: str, *, stored: bool = False) -> str:
