@@ -11,6 +11,7 @@ from litestar import Request, Response
 from litestar.enums import MediaType
 
 from server import i18n
+from server.leader.page_rules import form_rules
 from server.settings import APP_VERSION, WEB_DIR
 
 LOCALE_COOKIE = "louzu_locale"
@@ -46,6 +47,7 @@ def _build_environment() -> Environment:
     )
     env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True)
     env.filters["local_time"] = local_time
+    env.globals["form_rules"] = form_rules  # the leader's forms carry the sync rules (data-rules)
     return env
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from server.models import QuestionAnswer, QuestionState, Visit, VisitQuestion
 from sync.fields import content_hash, long_text, missing, positive_int, refuse_unknown_keys
+from sync.form_rules import ANSWER_EMPTY
 from sync.records import APPLIED, MAX_TEXT_CHARS, MISSING_FIELD, RecordResult, Rejected
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def parse_answer_data(data: dict[str, Any], creating: bool = True) -> AnswerData
     # An empty textarea arrives as null (the outbox forms' typing contract), or as blanks.
     text = long_text("text", data.get("text") or "", MAX_TEXT_CHARS).strip()
     if not text:
-        raise Rejected(MISSING_FIELD, "回答是空的，请写下要告诉居委会的情况。", "text")
+        raise Rejected(MISSING_FIELD, ANSWER_EMPTY, "text")
     return AnswerData(question_id, text)
 
 

@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
+from server.models import CareFlag, RosterChangeKind, VisitKind, VisitStatus
+from server.words import CARE_FLAG_WORDS, ROSTER_CHANGE_WORDS, VISIT_KIND_WORDS, VISIT_STATUS_WORDS
 from sync.records import INVALID_FIELD, MISSING_FIELD, TEXT_TOO_LONG, UNKNOWN_FIELD, Rejected
 
 # Database integer columns are 32-bit: a larger number must be refused here, not crash the insert.
@@ -35,6 +37,15 @@ LABELS = {
     "fields.gender": "性别", "fields.birth_year": "出生年份", "fields.phone": "电话",
     "fields.care_flags": "关注情况", "note": "说明",
 }
+
+# A choice is named to the leader in the domain's words, never by its code (server/words.py).
+CHOICE_WORDS: dict[type[Enum], dict[str, str]] = {
+    VisitKind: VISIT_KIND_WORDS,
+    VisitStatus: VISIT_STATUS_WORDS,
+    RosterChangeKind: ROSTER_CHANGE_WORDS,
+    CareFlag: CARE_FLAG_WORDS,
+}
+MANY_CHOICES = ("fields.care_flags",)  # ticked boxes, not one choice
 
 _ECHO_LIMIT = 64  # an invalid id or unknown key is echoed back, but never a huge one
 
@@ -99,10 +110,15 @@ def aware_datetime(field: str, value: Any) -> datetime:
         raise invalid(field, "超出了可以接受的时间范围。") from None
 
 
+def choice_message(field: str, enum: type[Enum]) -> str:
+    words = "、".join(CHOICE_WORDS[enum][member.value] for member in enum)
+    how = "只能从这些里勾选" if field in MANY_CHOICES else "请选一项"
+    return f"“{label(field)}”{how}：{words}。"
+
+
 def choice(field: str, enum: type[Enum], value: Any) -> Any:
-    allowed = [member.value for member in enum]
-    if not isinstance(value, str) or value not in allowed:
-        raise invalid(field, f"应为以下之一：{', '.join(allowed)}。")
+    if not isinstance(value, str) or value not in [member.value for member in enum]:
+        raise Rejected(INVALID_FIELD, choice_message(field, enum), field)
     return enum(value)
 
 
@@ -128,11 +144,14 @@ def storable_text(field: str, value: Any) -> str:
     return text
 
 
+def too_long_message(field: str) -> str:
+    """With {max} and {count} still to fill (the phone fills them too: sync/form_rules.py)."""
+    return f"{label(field)}最多 {{max}} 个字，现在有 {{count}} 个字，请删减后再保存。"
+
+
 def long_text(field: str, value: Any, limit: int) -> str:
     """A free text of at most `limit` characters (characters, not bytes), kept as typed."""
     text = storable_text(field, value)
     if len(text) > limit:
-        raise Rejected(
-            TEXT_TOO_LONG, f"{label(field)}最多 {limit} 个字，现在有 {len(text)} 个字，请删减后再保存。", field
-        )
+        raise Rejected(TEXT_TOO_LONG, too_long_message(field).format(max=limit, count=len(text)), field)
     return text

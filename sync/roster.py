@@ -20,7 +20,6 @@ never updated.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -30,7 +29,14 @@ from server.models import CareFlag, Resident, ResidentStatus, RosterChange, Rost
 from sync.fields import (
     choice, content_hash, invalid, long_text, missing, positive_int, refuse_unknown_keys, storable_text,
 )
-from sync.records import APPLIED, INVALID_RESIDENT, MAX_TEXT_CHARS, MISSING_FIELD, RecordResult, Rejected
+from sync.form_rules import (  # noqa: F401  (the limits are re-exported: the office's forms use them too)
+    BIRTH_YEAR_BAD, BIRTH_YEAR_FUTURE, CHANGE_MISSING, FIELDS_MISSING, FIELDS_UNWANTED, GENDER_BAD, GENDERS,
+    MAX_BIRTH_YEAR, MAX_NAME_CHARS, MAX_PHONE_CHARS, MIN_BIRTH_YEAR, NAME_BAD, NEW_RESIDENT_MISSING, PHONE,
+    PHONE_BAD, RESIDENT_FOR_NEW_RESIDENT, RESIDENT_MISSING,
+)
+from sync.records import (
+    APPLIED, INVALID_FIELD, INVALID_RESIDENT, MAX_TEXT_CHARS, MISSING_FIELD, RecordResult, Rejected,
+)
 
 if TYPE_CHECKING:
     from sync.scope import PushContext
@@ -39,12 +45,6 @@ if TYPE_CHECKING:
 REQUIRED_KEYS = ("household_id", "change")
 OPTIONAL_KEYS = ("resident_id", "fields", "note")
 FIELD_KEYS = ("name", "gender", "birth_year", "phone", "care_flags")
-NEW_RESIDENT_NEEDS = ("name", "gender", "birth_year")
-GENDERS = ("M", "F")
-MAX_NAME_CHARS = 50  # Resident.name
-MAX_PHONE_CHARS = 30  # Resident.phone
-MIN_BIRTH_YEAR = 1900
-PHONE = re.compile(r"^[0-9+\-() ]{3,30}$")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 OUT_OF_SCOPE_MESSAGE = "这户不在您负责的楼组里，不能为它报告住户变化。如果楼组刚调整过，请刷新后再试。"
@@ -78,7 +78,7 @@ def parse_roster_data(data: dict[str, Any], creating: bool = True) -> RosterData
         raise missing("household_id")
     household_id = positive_int("household_id", data["household_id"])
     if data.get("change") is None:
-        raise Rejected(MISSING_FIELD, "请选择是哪种变化：新来了居民、搬走、去世，或信息有变化。", "change")
+        raise Rejected(MISSING_FIELD, CHANGE_MISSING, "change")
     change = choice("change", RosterChangeKind, data["change"])
     resident_id = data.get("resident_id")
     if resident_id is not None:
@@ -94,18 +94,22 @@ def _check_change(change: RosterChangeKind, resident_id: int | None, proposed: d
     """What each kind of change needs, and what it must not carry."""
     if change is RosterChangeKind.NEW_RESIDENT:
         if resident_id is not None:
-            raise invalid("resident_id", "在新增居民时应为空（null）：新来的居民还没有编号，请不要选择已有的居民。")
-        for key in NEW_RESIDENT_NEEDS:
-            if key not in proposed:
-                raise missing(f"fields.{key}")
+            raise Rejected(INVALID_FIELD, RESIDENT_FOR_NEW_RESIDENT, "resident_id")
+        # One line per field, so that tests/test_form_rules.py can read each field's refusal.
+        if "name" not in proposed:
+            raise Rejected(MISSING_FIELD, NEW_RESIDENT_MISSING["fields.name"], "fields.name")
+        if "gender" not in proposed:
+            raise Rejected(MISSING_FIELD, NEW_RESIDENT_MISSING["fields.gender"], "fields.gender")
+        if "birth_year" not in proposed:
+            raise Rejected(MISSING_FIELD, NEW_RESIDENT_MISSING["fields.birth_year"], "fields.birth_year")
         return
     if resident_id is None:
-        raise Rejected(MISSING_FIELD, "请选择是哪位居民。", "resident_id")
+        raise Rejected(MISSING_FIELD, RESIDENT_MISSING, "resident_id")
     if change is RosterChangeKind.UPDATE and not proposed:
-        raise Rejected(MISSING_FIELD, "请填写要修改的信息（姓名、性别、出生年份、电话或关注情况）。", "fields")
+        raise Rejected(MISSING_FIELD, FIELDS_MISSING, "fields")
     if change in (RosterChangeKind.MOVED, RosterChangeKind.DECEASED) and proposed:
         # Refused rather than dropped: the leader must not believe the office got those values.
-        raise invalid("fields", "在报告搬走或去世时不用填写；要说明的情况请写在“说明”里。")
+        raise Rejected(INVALID_FIELD, FIELDS_UNWANTED, "fields")
 
 
 def parse_fields(value: Any) -> dict[str, Any]:
@@ -124,26 +128,26 @@ def parse_fields(value: Any) -> dict[str, Any]:
 def _name(value: Any) -> str:
     name = storable_text("fields.name", value).strip()
     if not name or len(name) > MAX_NAME_CHARS or "\n" in name:
-        raise invalid("fields.name", f"应为 1 到 {MAX_NAME_CHARS} 个字的一行文字。")
+        raise Rejected(INVALID_FIELD, NAME_BAD, "fields.name")
     return name
 
 
 def _gender(value: Any) -> str:
     if value not in GENDERS:
-        raise invalid("fields.gender", "应为 M（男）或 F（女）。")
+        raise Rejected(INVALID_FIELD, GENDER_BAD, "fields.gender")
     return value
 
 
 def _birth_year(value: Any) -> int:
-    if type(value) is not int or not MIN_BIRTH_YEAR <= value <= 9999:
-        raise invalid("fields.birth_year", f"应为四位数的年份，不早于 {MIN_BIRTH_YEAR} 年。")
+    if type(value) is not int or not MIN_BIRTH_YEAR <= value <= MAX_BIRTH_YEAR:
+        raise Rejected(INVALID_FIELD, BIRTH_YEAR_BAD, "fields.birth_year")
     return value
 
 
 def _phone(value: Any) -> str:
     phone = storable_text("fields.phone", value).strip()
     if not PHONE.match(phone):
-        raise invalid("fields.phone", f"只能有数字、空格和 + - ( )，3 到 {MAX_PHONE_CHARS} 个字符。")
+        raise Rejected(INVALID_FIELD, PHONE_BAD, "fields.phone")
     return phone
 
 
@@ -162,7 +166,7 @@ def check_birth_year(proposed: dict[str, Any], now: datetime) -> None:
     """The one check that needs today's date: nobody is born next year."""
     year = proposed.get("birth_year")
     if year is not None and year > now.astimezone(SHANGHAI).year:
-        raise invalid("fields.birth_year", "不能晚于今年。")
+        raise Rejected(INVALID_FIELD, BIRTH_YEAR_FUTURE, "fields.birth_year")
 
 
 async def create_roster_change(record: Record, result_id: str, push: PushContext) -> RecordResult:

@@ -10,24 +10,24 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from server.models import VisitKind, VisitStatus
 from sync import answer, roster
+from sync.form_rules import (
+    FOLLOW_UP_DUE_NEEDED, FOLLOW_UP_DUE_UNWANTED, FUTURE_TOLERANCE, MAX_AGE, NOTES_TOO_LONG_MESSAGE,
+    OCCURRED_IN_FUTURE_MESSAGE, OCCURRED_TOO_OLD_MESSAGE,
+)
 from sync.fields import (
     LABELS, MAX_INT, aware_datetime, boolean, choice, content_hash, echo, invalid, missing, positive_int,
     refuse_unknown_keys, storable_text, utc_iso,
 )
 from sync.records import (
-    ANSWER, CREATE, INVALID_ID, INVALID_OP, MAX_NOTES_CHARS, MISSING_FIELD, NOTES_TOO_LONG, OCCURRED_IN_FUTURE,
-    OCCURRED_TOO_OLD, ROSTER_CHANGE, UNKNOWN_FIELD, UNKNOWN_TYPE, UPDATE, VISIT, Rejected,
+    ANSWER, CREATE, INVALID_FIELD, INVALID_ID, INVALID_OP, MAX_NOTES_CHARS, MISSING_FIELD, NOTES_TOO_LONG,
+    OCCURRED_IN_FUTURE, OCCURRED_TOO_OLD, ROSTER_CHANGE, UNKNOWN_FIELD, UNKNOWN_TYPE, UPDATE, VISIT, Rejected,
 )
-
-# Phones' clocks are wrong, but not by more than this; beyond it the entry is surely mistyped.
-FUTURE_TOLERANCE = timedelta(days=1)
-MAX_AGE = timedelta(days=365)
 
 RECORD_KEYS = ("id", "type", "op", "base_version", "client_time", "data")
 REQUIRED_DATA = ("household_id", "kind", "occurred_at", "status")
@@ -37,7 +37,10 @@ _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 # Kept importable under their old names (server/demo.py, tests).
-__all__ = ["LABELS", "MAX_INT", "echo", "utc_iso", "parse_record", "parse_visit_data", "check_occurred_at"]
+__all__ = [
+    "LABELS", "MAX_INT", "FUTURE_TOLERANCE", "MAX_AGE", "echo", "utc_iso", "parse_record", "parse_visit_data",
+    "check_occurred_at",
+]
 
 
 @dataclass(frozen=True)
@@ -187,7 +190,7 @@ def _notes(value: Any) -> str:
     # Its own code (notes_too_long), older than the text_too_long of the later record types.
     if len(notes) > MAX_NOTES_CHARS:
         raise Rejected(
-            NOTES_TOO_LONG, f"备注最多 {MAX_NOTES_CHARS} 个字，现在有 {len(notes)} 个字，请删减后再保存。", "notes"
+            NOTES_TOO_LONG, NOTES_TOO_LONG_MESSAGE.format(max=MAX_NOTES_CHARS, count=len(notes)), "notes"
         )
     return notes
 
@@ -195,7 +198,7 @@ def _notes(value: Any) -> str:
 def _follow_up_due(needed: bool, value: Any) -> date | None:
     if value is None:
         if needed:
-            raise Rejected(MISSING_FIELD, "需要跟进时，请填写跟进日期。", "follow_up_due")
+            raise Rejected(MISSING_FIELD, FOLLOW_UP_DUE_NEEDED, "follow_up_due")
         return None
     if not isinstance(value, str) or not _DATE.match(value):
         raise invalid("follow_up_due", "应为日期，格式如 2026-12-01。")
@@ -204,21 +207,13 @@ def _follow_up_due(needed: bool, value: Any) -> date | None:
     except ValueError:
         raise invalid("follow_up_due", "不是有效的日期。") from None
     if not needed:
-        raise invalid("follow_up_due", "只在需要跟进时填写；不需要跟进时请清空跟进日期。")
+        raise Rejected(INVALID_FIELD, FOLLOW_UP_DUE_UNWANTED, "follow_up_due")
     return due
 
 
 def check_occurred_at(occurred_at: datetime, now: datetime) -> None:
     """The visit time comes from the phone's clock: refuse what no real visit could have."""
     if occurred_at > now + FUTURE_TOLERANCE:
-        raise Rejected(
-            OCCURRED_IN_FUTURE,
-            "走访时间比现在晚了一天以上，请检查手机的日期和时间设置，或改正走访时间。",
-            "occurred_at",
-        )
+        raise Rejected(OCCURRED_IN_FUTURE, OCCURRED_IN_FUTURE_MESSAGE, "occurred_at")
     if occurred_at < now - MAX_AGE:
-        raise Rejected(
-            OCCURRED_TOO_OLD,
-            "走访时间在一年以前，不能再补录。请检查手机的日期和时间，或改正走访时间。",
-            "occurred_at",
-        )
+        raise Rejected(OCCURRED_TOO_OLD, OCCURRED_TOO_OLD_MESSAGE, "occurred_at")

@@ -15,6 +15,7 @@ const SHELL = [
   '/static/css/offline.css?v=' + ASSET_VERSION,
   '/static/js/outbox.js?v=' + ASSET_VERSION,
   '/static/js/app.js?v=' + ASSET_VERSION,
+  '/static/js/checks.js?v=' + ASSET_VERSION,
   '/static/js/phone.js?v=' + ASSET_VERSION,
   '/static/js/words.en.js?v=' + ASSET_VERSION,
   '/static/vendor/htmx-2.0.11.min.js',

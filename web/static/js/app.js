@@ -104,6 +104,9 @@
   // One widget, one branch per state: waiting, sending, rejected, conflict; one head per type.
   function entryItem(entry, withHousehold) {
     const { type, data } = entry.record;
+    // A missing or unknown kind or status (an entry the server sent back) is left out, never shown as a code.
+    const head = type !== 'visit' ? [] : [WORDS['kind_' + data.kind], WORDS['status_' + data.status],
+      t('visitTime', { t: shortTime(data.occurred_at) })].filter(Boolean);
     const message = entry.error && entry.error.message ? entry.error.message : '';
     const state = { waiting: t('stateWaiting'), sending: t('stateSending'), conflict: t('stateConflict'),
                     rejected: t('stateRejected', { m: message }) }[entry.state];
@@ -122,7 +125,7 @@
     }
     return el('li', { class: 'entry entry-' + entry.state, 'data-entry-id': entry.id }, [
       el('p', { class: 'entry-head' }, type === 'visit'
-        ? [el('strong', { text: t('kind_' + data.kind) }), ` · ${t('status_' + data.status)} · ${t('visitTime', { t: shortTime(data.occurred_at) })}`]
+        ? [el('strong', { text: head[0] }), head.slice(1).map((part) => ' · ' + part).join('')]
         : [el('strong', { text: t('type_' + type) }), labels.summary && ' · ' + labels.summary]),
       withHousehold && labels.household && el('p', { class: 'entry-household', text: labels.household }),
       withHousehold && labels.context && el('p', { text: labels.context }),
