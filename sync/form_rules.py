@@ -98,7 +98,8 @@ class Rule:
 
     def to_json(self) -> dict[str, Any]:
         """What the page carries: only the keys this rule uses."""
-        return {key: value for key, value in asdict(self).items() if value is not None and value is not False}
+        body = {key: value for key, value in asdict(self).items() if value is not None and value is not False}
+        return {key: list(value) if isinstance(value, tuple) else value for key, value in body.items()}
 
 
 def _choice(name: str, enum: type, optional: bool = False, when: dict[str, Any] | None = None) -> Rule:

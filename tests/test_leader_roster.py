@@ -96,7 +96,7 @@ BAD_REPORTS = [
     ("moved with details typed", {"change": "moved"}, 422, "fields", "在报告搬走或去世时不用填写"),
     ("update with nothing to change", {"fields.phone": ""}, 422, "fields", "请填写要修改的信息"),
     ("new resident without a name", {"change": "new_resident", "resident_id": "", "fields.gender": "F",
-                                     "fields.birth_year": "1950"}, 422, "fields.name", "缺少“姓名”"),
+                                     "fields.birth_year": "1950"}, 422, "fields.name", "新来的居民，请填写姓名"),
     ("new resident naming a resident", {"change": "new_resident", "fields.name": "周小红", "fields.gender": "F",
                                         "fields.birth_year": "1950"}, 422, "resident_id", "新来的居民还没有编号"),
     ("birth year in words", {"fields.birth_year": "一九五零"}, 400, "fields.birth_year", "出生年份请填四位数字"),
