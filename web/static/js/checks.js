@@ -117,5 +117,9 @@
   addEventListener('input', recheck);
   addEventListener('change', recheck);
 
+  // These checks say more, and stay in sight, than the browser's own bubbles (min= on the birth
+  // year): they take over where this script runs; without it the browser's and the server's remain.
+  for (const form of document.querySelectorAll('form[data-rules]')) form.noValidate = true;
+
   self.LouzuChecks = { check, showAt, clear };
 })();
