@@ -170,6 +170,13 @@ async def save_visit(
     )
 
 
+async def skip_phone_checks(page: Page) -> None:
+    """The phone refuses a form the server would refuse before saving it (checks.js, with the
+    rules of sync/form_rules.py that each form carries); to see what becomes of a record the
+    server refuses, the open page's forms lose their rules."""
+    await page.evaluate("() => document.querySelectorAll('form[data-rules]').forEach((f) => delete f.dataset.rules)")
+
+
 async def submit_visit(page: Page, notes: str) -> None:
     """Saves a routine visit through the form without Playwright's actionability waits, which
     stall in a tab that is not in front (no animation frames there)."""

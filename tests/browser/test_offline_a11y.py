@@ -6,7 +6,7 @@ from playwright.async_api import expect
 
 from tests.browser.conftest import assert_accessible
 from tests.browser.offline_helpers import (  # noqa: F401  (fixtures)
-    counted_server, expect_pending, handset, leader_page, log_in_ready, save_visit,
+    counted_server, expect_pending, handset, leader_page, log_in_ready, save_visit, skip_phone_checks,
 )
 
 
@@ -14,6 +14,7 @@ async def test_offline_screens_are_accessible(leader_page, handset, world):
     page = leader_page
     await log_in_ready(page, "leader01", world.users["leader01"].id)
     await page.goto(f"/households/{world.households[0].id}")
+    await skip_phone_checks(page)
     await save_visit(page, notes="被退回的一条", follow_up=True)
     await expect(page.locator("#pending-visits .entry-rejected")).to_be_visible()
 

@@ -6,6 +6,7 @@ from playwright.async_api import expect
 from server.models import Visit, VisitRevision
 from tests.browser.offline_helpers import (  # noqa: F401  (fixtures)
     counted_server, expect_pending, handset, leader_page, log_in_ready, outbox, outbox_emptied, save_visit,
+    skip_phone_checks,
 )
 
 LOSE_ANSWER = {"x-louzu-test-fault": "drop-response-after-commit"}
@@ -42,6 +43,7 @@ async def test_a_rejected_entry_stays_until_corrected(leader_page, world):
     await log_in_ready(page, "leader01", world.users["leader01"].id)
     await page.goto(f"/households/{household.id}")
     # A follow-up without a due date: the server refuses it (sync/validate.py).
+    await skip_phone_checks(page)
     await save_visit(page, status="需要关注", notes="水管漏水，要找物业", follow_up=True)
 
     rejected = page.locator("#pending-visits .entry-rejected")
@@ -72,6 +74,7 @@ async def test_a_rejected_entry_can_be_withdrawn_after_confirming(leader_page, w
     page = leader_page
     await log_in_ready(page, "leader01", world.users["leader01"].id)
     await page.goto(f"/households/{world.households[1].id}")
+    await skip_phone_checks(page)
     await save_visit(page, notes="记错了", follow_up=True)
     await page.goto("/phone")
     problem = page.locator("[data-problems-list] .entry-rejected")

@@ -18,7 +18,7 @@ from server.models import QuestionAnswer, RosterChange, VisitQuestion
 from tests.browser.conftest import assert_accessible, log_in
 from tests.browser.offline_helpers import (  # noqa: F401  (fixtures)
     LAPTOP, counted_server, expect_pending, go_offline, handset, leader_page, log_in_ready, outbox, outbox_emptied,
-    sync_with_button, until_kept,
+    skip_phone_checks, sync_with_button, until_kept,
 )
 from tests.office_factories import make_visit
 
@@ -157,6 +157,7 @@ async def test_rejected_answers_and_proposals_keep_the_servers_words(leader_page
 
     # An empty answer reaches the server and comes back refused, with the server's reason.
     await page.goto(f"/households/{household.id}")
+    await skip_phone_checks(page)
     await answer(page, question.id, "")
     rejected = page.locator(f"#question-{question.id} .entry-rejected")
     await expect(rejected).to_contain_text("被退回：回答是空的")
@@ -176,6 +177,7 @@ async def test_rejected_answers_and_proposals_keep_the_servers_words(leader_page
     await form.get_by_label("信息有变化").check()
     await form.get_by_label("张桂英").check()
     await form.get_by_label("出生年份（例如 1948）").fill("2099")
+    await skip_phone_checks(page)
     await form.get_by_role("button", name="报告给居委会").click()
     await expect(page.locator("#sync-status")).to_contain_text("1 条被退回，请处理")
     await page.goto(f"/households/{household.id}")
