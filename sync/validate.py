@@ -102,11 +102,12 @@ def _visit_data(data: dict[str, Any], creating: bool) -> VisitData:
 
 
 # Answers and roster changes are requests the server keeps as sent: created, never updated.
+# A leader may read any of these messages on the phone (本机状态): words, never protocol codes.
 TYPES: dict[str, _Type] = {
-    VISIT: _Type((CREATE, UPDATE), "操作只能是新建（create）或修改（update）。", _visit_data),
-    ANSWER: _Type((CREATE,), "回答只能新建（create），不能修改；要补充，请再写一条回答。", answer.parse_answer_data),
+    VISIT: _Type((CREATE, UPDATE), "走访记录只能新建或修改。", _visit_data),
+    ANSWER: _Type((CREATE,), "回答只能新建，不能修改；要补充，请再写一条回答。", answer.parse_answer_data),
     ROSTER_CHANGE: _Type(
-        (CREATE,), "住户变化只能新建（create），不能修改；要更正，请再报告一次。", roster.parse_roster_data
+        (CREATE,), "住户变化只能新建，不能修改；要更正，请再报告一次。", roster.parse_roster_data
     ),
 }
 
@@ -120,7 +121,7 @@ def parse_record(raw: dict[str, Any]) -> Record:
     if kind is None:
         raise Rejected(
             UNKNOWN_TYPE,
-            "这个版本的服务器不认识这种记录（只认识 visit、answer 和 roster_change），请更新应用后再同步。",
+            "这个版本的服务器不认识这种记录，请更新应用后再同步。",
             "type",
         )
     op = raw.get("op")
@@ -142,19 +143,19 @@ def parse_record(raw: dict[str, Any]) -> Record:
 def _record_id(raw: dict[str, Any]) -> UUID:
     value = raw.get("id")
     if value is None:
-        raise Rejected(INVALID_ID, "记录缺少编号（id）。", "id")
+        raise Rejected(INVALID_ID, "记录缺少编号，请更新应用后再同步。", "id")
     if not isinstance(value, str) or not _UUID.match(value):
-        raise Rejected(INVALID_ID, "记录编号（id）应为手机保存时生成的 UUID。", "id")
+        raise Rejected(INVALID_ID, "记录编号无法识别：它应由手机在保存时生成。请更新应用后再同步。", "id")
     return UUID(value)
 
 
 def _base_version(op: str, value: Any) -> int | None:
     if op == CREATE:
         if value is not None:
-            raise invalid("base_version", "在新建记录时应为空（null）。")
+            raise invalid("base_version", "在新建记录时不用填写。")
         return None
     if value is None:
-        raise Rejected(MISSING_FIELD, "修改记录时需要注明它是从哪个版本改的（base_version）。", "base_version")
+        raise Rejected(MISSING_FIELD, "修改记录时需要注明它是从哪个版本改的。", "base_version")
     return positive_int("base_version", value)
 
 
