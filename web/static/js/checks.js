@@ -1,8 +1,6 @@
-/* Checks a leader's form against the rules its page carries (data-rules, from sync/form_rules.py:
-   the server's own rules and messages) before app.js puts the entry into the outbox, so nothing
-   is "saved" that the server will send back. Offline too: the rules come with the page. The
-   server stays the authority. Messages go where the server's own errors go (field_error in
-   leader/_form_macros.html); LouzuChecks.showAt puts a sent-back entry's message there too. */
+/* Checks a form against its page's rules (data-rules: the server's, sync/form_rules.py) before
+   app.js saves it to the outbox; offline too. Messages sit where the server's do (field_error in
+   leader/_form_macros.html); showAt also puts a sent-back entry's message there. */
 'use strict';
 (() => {
   const DAY = 864e5;
@@ -102,8 +100,7 @@
     if (first) first.focus({ preventScroll: true });
   }, true);
 
-  // A message goes as soon as its field is right; a sent-back entry's (the server's, shown by
-  // showAt) as soon as its field is changed.
+  // A message goes once its field is right; a sent-back entry's (showAt) once its field changes.
   const recheck = (event) => {
     const { form, name = '' } = event.target;
     const shown = form && form.matches('[data-rules]') && [...form.querySelectorAll('.field-error[data-field]')];
@@ -117,8 +114,7 @@
   addEventListener('input', recheck);
   addEventListener('change', recheck);
 
-  // These checks say more, and stay in sight, than the browser's own bubbles (min= on the birth
-  // year): they take over where this script runs; without it the browser's and the server's remain.
+  // These messages stay in sight, unlike the browser's bubbles (min= on the birth year).
   for (const form of document.querySelectorAll('form[data-rules]')) form.noValidate = true;
 
   self.LouzuChecks = { check, showAt, clear };
