@@ -11,7 +11,7 @@ from playwright.async_api import Page, expect
 from server.models import Visit
 from tests.browser.conftest import assert_accessible
 from tests.browser.offline_helpers import (  # noqa: F401  (fixtures)
-    counted_server, eventually, go_offline, handset, leader_page, log_in_ready, outbox,
+    counted_server, eventually, go_offline, handset, leader_page, log_in_ready, outbox, skip_phone_checks,
 )
 from tests.office_factories import make_question, make_visit
 
@@ -152,3 +152,19 @@ async def test_the_checks_are_there_for_a_sent_back_entry(leader_page, world):
     assert await page.evaluate(
         "() => LouzuChecks.check(document.querySelector('form[data-outbox-form=roster_change]'))"
     ) == [{"field": "change", "message": "请选择是哪种变化：新来了居民、搬走、去世，或信息有变化。"}]
+
+
+async def test_a_refused_visit_is_listed_in_words_not_codes(leader_page, world):
+    """Should a visit without 情况 reach the server after all (a page without the rules), the
+    phone lists it with the server's words: no "status_", no "ok, concern, urgent"."""
+    page = leader_page
+    await log_in_ready(page, "leader01", world.users["leader01"].id)
+    await page.goto(f"/households/{world.households[0].id}")
+    await skip_phone_checks(page)
+    await page.locator('form[data-outbox-form="visit"]').get_by_role("button", name="保存走访记录").click()
+    rejected = page.locator("#pending-visits .entry-rejected")
+    await expect(rejected).to_contain_text("被退回：" + NO_STATUS)
+    head = await rejected.locator(".entry-head").inner_text()
+    assert head.startswith("老人看望 · 走访时间") and "status_" not in head and "undefined" not in head
+    for shown in (await rejected.inner_text(), await page.locator("#sync-status").inner_text()):
+        assert not any(code in shown for code in ("status_", "kind_", "ok, concern", "urgent"))
