@@ -15,13 +15,13 @@ async def test_offline_screens_are_accessible(leader_page, handset, world):
     await log_in_ready(page, "leader01", world.users["leader01"].id)
     await page.goto(f"/households/{world.households[0].id}")
     await save_visit(page, notes="被退回的一条", follow_up=True)
-    await expect(page.locator("#pending-visits .entry-rejected")).to_be_visible()
+    await expect(page.locator("[data-visit-list] .entry-rejected")).to_be_visible()
 
     await handset.set_offline(True)
     await save_visit(page, residents=("李建国",), notes="等待上传的一条")
     await page.reload()
     await expect(page.locator("[data-offline-banner]")).to_be_visible()
-    await expect(page.locator("#pending-visits .entry")).to_have_count(2)
+    await expect(page.locator("[data-visit-list] .entry")).to_have_count(2)
     await assert_accessible(page)
 
     await page.goto("/")

@@ -32,6 +32,9 @@
     type_answer: '回复办公室的问题', type_roster_change: '住户变化',
     kind_routine: '日常走访', kind_elderly_check: '老人看望', kind_mediation: '矛盾调解', kind_safety: '安全检查',
     kind_assistance: '帮困求助', kind_other: '其他', status_ok: '一切安好', status_concern: '需要关注', status_urgent: '紧急',
+    stateSynced: '已上传', uploaded: '已保存，已上传到居委会', withdrawnMark: '已撤回（这条记录作废）',
+    savedChanged: '已改好，保存在手机上，有信号时自动上传', changing: '正在修改这条走访记录，改好后按“保存走访记录”',
+    withdrawSyncedBody: '撤回后这条记录标为“已撤回”，不再计入统计；居委会仍能看到它。', sentBack: '{n} 条记录被退回，请改好后再保存',
   }, self.LouzuWords || {});
 
   const t = (key, values = {}) => (WORDS[key] || key).replace(/\{(\w+)\}/g, (_, name) => values[name] ?? '');
@@ -63,7 +66,7 @@
 
   // --- what the leader sees --------------------------------------------------------------------
 
-  const renderers = [renderSyncStatus, renderOfflineBanner, renderPending, renderLinked, renderDueMarks, renderOfflinePage, renderLoginNotice];
+  const renderers = [renderSyncStatus, renderOfflineBanner, renderPending, renderLinked, renderDueMarks, renderOfflinePage, renderLoginNotice, renderSentBack, renderSaved];
 
   async function render() {
     if (!canQueue) return;
@@ -101,29 +104,37 @@
     banner.textContent = t('offlineBanner', { t: shortTime(cachedAt) });
   }
 
-  // One widget, one branch per state: waiting, sending, rejected, conflict; one head per type.
+  // Back to the page the entry was saved on, with its form filled (entries saved before
+  // labels.page existed are visits, saved on the household page).
+  const editHref = (entry) => `${(entry.labels && entry.labels.page) || '/households/' + entry.household_id}#edit=${entry.id}`;
+
+  // One widget, one branch per state: waiting, sending, rejected, conflict, synced (a copy of
+  // what was uploaded, outbox.js keepAcked); one head per type.
   function entryItem(entry, withHousehold) {
     const { type, data } = entry.record;
     const message = entry.error && entry.error.message ? entry.error.message : '';
     const state = { waiting: t('stateWaiting'), sending: t('stateSending'), conflict: t('stateConflict'),
-                    rejected: t('stateRejected', { m: message }) }[entry.state];
+                    rejected: t('stateRejected', { m: message }), synced: t('stateSynced') }[entry.state];
     const labels = entry.labels || {};
     const household = `/households/${entry.household_id}`;
     const actions = [];
     if (entry.state === 'rejected') {
-      // Back to the page the entry was saved on, with its form filled (entries saved before
-      // labels.page existed are visits, saved on the household page).
-      actions.push(el('a', { class: 'button primary', href: `${labels.page || household}#edit=${entry.id}`, text: t('edit') }),
+      actions.push(el('a', { class: 'button primary', href: editHref(entry), text: t('edit') }),
         el('button', { type: 'button', class: 'button secondary', 'data-withdraw': entry.id, text: t('withdraw') }));
     } else if (entry.state === 'conflict') {
       actions.push(el('button', { type: 'button', class: 'button secondary', 'data-dismiss': entry.id, text: t('dismiss') }));
-    } else if (withHousehold) {
-      actions.push(el('a', { class: 'button secondary', href: household, text: t('openHousehold') }));
+    } else {
+      if (type === 'visit' && !data.withdrawn && entry.state !== 'sending') {
+        actions.push(el('a', { class: 'button secondary', href: `${household}#change=${entry.id}`, text: t('edit') }),
+          el('button', { type: 'button', class: 'button secondary', 'data-withdraw-visit': entry.id, text: t('withdraw') }));
+      }
+      if (withHousehold) actions.push(el('a', { class: 'button secondary', href: household, text: t('openHousehold') }));
     }
     return el('li', { class: 'entry entry-' + entry.state, 'data-entry-id': entry.id }, [
       el('p', { class: 'entry-head' }, type === 'visit'
         ? [el('strong', { text: t('kind_' + data.kind) }), ` · ${t('status_' + data.status)} · ${t('visitTime', { t: shortTime(data.occurred_at) })}`]
         : [el('strong', { text: t('type_' + type) }), labels.summary && ' · ' + labels.summary]),
+      data.withdrawn && el('p', { class: 'withdrawn-mark', text: t('withdrawnMark') }),
       withHousehold && labels.household && el('p', { class: 'entry-household', text: labels.household }),
       withHousehold && labels.context && el('p', { text: labels.context }),
       labels.residents && labels.residents.length && el('p', { text: labels.residents.join(WORDS.listSep) }),
@@ -133,16 +144,52 @@
     ]);
   }
 
+  // 最近的走访 (one household) and 我的记录 (all): the leader's visits still on the phone, and
+  // copies of those just uploaded until the page the server rendered lists that version, in
+  // the list itself — on top, or in place of the visit a change replaces.
   function renderPending(status) {
-    const section = $('#pending-visits');
-    if (!section) return;
-    const entries = status.entries.filter((e) => e.record.type === 'visit' && e.household_id === Number(section.dataset.householdId));
-    section.hidden = !entries.length;
-    section.setAttribute('aria-labelledby', 'pending-visits-heading');
-    section.replaceChildren(...(entries.length ? [
-      el('h2', { id: 'pending-visits-heading', text: t('pendingHeading') }),
-      el('ul', { class: 'entry-list' }, entries.map((e) => entryItem(e, false))),
-    ] : []));
+    const list = $('[data-visit-list]');
+    if (!list) return;
+    const household = Number(list.dataset.householdId) || 0;
+    const mine = (e) => e.record.type === 'visit' && (!household || e.household_id === household);
+    const shown = (id) => $('#visit-' + id, list);
+    const entries = status.entries.filter(mine);
+    const onPhone = new Set(entries.map((e) => e.id));
+    const synced = status.acked.filter((c) => mine(c) && !onPhone.has(c.id) &&
+      (shown(c.id) ? Number(shown(c.id).dataset.version) : 0) < c.server_version);
+    $all(':scope > [data-entry-id]', list).forEach((item) => item.remove());
+    $all(':scope > [data-replaced]', list).forEach((item) => { item.hidden = false; delete item.dataset.replaced; });
+    for (const entry of [...synced, ...entries]) {  // oldest first, each put on top: newest ends first
+      const item = entryItem(entry, !household);
+      item.classList.add('visit-item');
+      const replaced = shown(entry.id);
+      if (!replaced) list.prepend(item);
+      else { replaced.before(item); replaced.hidden = true; replaced.dataset.replaced = ''; }
+    }
+    $all('[data-own-actions]', list).forEach((actions) => { actions.hidden = false; });
+    $('[data-no-visits]').hidden = !!$(':scope > :not([hidden])', list);
+  }
+
+  // Home: a sent-back entry is a notice with a link straight to the first one to fix.
+  function renderSentBack(status) {
+    const notice = $('[data-sent-back]');
+    if (!notice) return;
+    const first = status.entries.find((e) => e.state === 'rejected');
+    notice.hidden = !first;
+    if (!first) return;
+    $('[data-sent-back-words]', notice).textContent = t('sentBack', { n: status.rejected });
+    $('a', notice).href = editHref(first);
+  }
+
+  // "Saved on the phone" turns into "uploaded" once the server has it (or says why not).
+  function renderSaved(status) {
+    for (const box of $all('[data-outbox-message][data-entry-id]')) {
+      const entry = status.entries.find((e) => e.id === box.dataset.entryId);
+      if (entry ? entry.state !== 'rejected' : box.dataset.entryType === 'visit' && !status.acked.some((c) => c.id === box.dataset.entryId)) continue;
+      box.className = entry ? 'error' : 'success';
+      box.textContent = entry ? t('stateRejected', { m: entry.error ? entry.error.message : '' }) : t('uploaded');
+      delete box.dataset.entryId;
+    }
   }
 
   // Puts entries in a list, in place of those the last render put there; answers how many.
@@ -351,20 +398,25 @@
     performance.mark('louzu-save-start');
     const type = form.dataset.outboxForm;
     const editing = form.dataset.editingId || '';
-    const id = editing || crypto.randomUUID();  // made now, on the phone: never rendered into a page
+    const changing = form.dataset.changingId || '';  // one of the leader's visits (#change=)
+    const id = editing || changing || crypto.randomUUID();  // made now, on the phone: never rendered into a page
     if (form.elements.id) form.elements.id.value = id;
     const record = {
-      id, type, op: 'create', base_version: null, client_time: shanghaiIso(new Date()),
-      data: type === 'visit' ? visitData(form) : formData(form),
+      id, type, op: changing ? 'update' : 'create', base_version: changing ? Number(form.dataset.baseVersion) || null : null,
+      client_time: shanghaiIso(new Date()), data: type === 'visit' ? visitData(form) : formData(form),
     };
     const householdId = Number(form.dataset.householdId);
-    if (editing) await Outbox.correct(id, record, householdId); else await Outbox.add(record, entryLabels(form), householdId);
+    if (changing) await Outbox.amend({ ...record, data: { ...record.data, withdrawn: false } }, entryLabels(form), householdId);
+    else if (editing) await Outbox.correct(id, record, householdId);
+    else await Outbox.add(record, entryLabels(form), householdId);
     performance.measure('louzu-outbox-save', 'louzu-save-start');
     form.reset();
     delete form.dataset.editingId;
-    if (location.hash.startsWith('#edit=')) history.replaceState(null, '', location.pathname + location.search);
+    delete form.dataset.changingId;
+    if (/^#(edit|change)=/.test(location.hash)) history.replaceState(null, '', location.pathname + location.search);
     freshenForm(form);
-    say(form, t(editing ? 'savedCorrected' : 'saved'), 'success');
+    say(form, t(editing ? 'savedCorrected' : changing ? 'savedChanged' : 'saved'), 'success');
+    Object.assign(form.previousElementSibling.dataset, { entryId: id, entryType: type });
     askBackgroundSync();
     backoffMs = 0;
     await render();
@@ -391,6 +443,8 @@
   // "修改" opens the page the entry was saved on at #edit=<id>: the rejected entry fills its
   // form, and saving sends it again under the same id (the server never stored it).
   async function startEditing() {
+    const changing = /^#change=([0-9a-f-]{36})$/.exec(location.hash);
+    if (changing) return startChanging(changing[1]);
     const match = /^#edit=([0-9a-f-]{36})$/.exec(location.hash);
     const entry = match && await Outbox.get(match[1]);
     if (!entry || entry.state !== 'rejected' || entry.user_id !== USER_ID) return;
@@ -400,9 +454,63 @@
     if (!form) return;
     fillForm(form, data);
     form.dataset.editingId = entry.id;
-    say(form, t('editing', { m: entry.error && entry.error.message ? entry.error.message : '' }), 'notice');
+    const message = entry.error && entry.error.message ? entry.error.message : '';
+    say(form, t('editing', { m: message }), 'notice');
+    form.scrollIntoView();
+    // The server's words at the field it named (checks.js), when the page has it.
+    if (self.LouzuChecks && entry.error && entry.error.field) self.LouzuChecks.showAt(form, entry.error.field, message);
+  }
+
+  // What this phone knows of one of the leader's visits, newest first: a change still on the
+  // phone, the copy of what it uploaded last, or the page's own (data-visit; stashed when 修改
+  // was tapped on another page). {data, version, labels} or null.
+  function knownVisit(id, status) {
+    const item = $('#visit-' + id);
+    const json = (item && item.dataset.visit) || sessionStorage.getItem('louzu-change-' + id);
+    const page = json ? JSON.parse(json) : null;
+    const copy = status.acked.find((c) => c.id === id);
+    const mine = status.entries.find((e) => e.id === id && e.state !== 'conflict') ||
+      (copy && (!page || copy.server_version > page.version) ? copy : null);
+    if (!mine) return page;
+    return { data: mine.record.data, labels: mine.labels, entry: mine.state === 'synced' ? null : mine,
+             version: Math.max(page ? page.version : 0, copy ? copy.server_version : 0) || null };
+  }
+
+  // "修改" on one of the leader's visits opens this page at #change=<id>: the visit fills the
+  // form, and saving makes an update from the version shown (a waiting entry is replaced).
+  async function startChanging(id) {
+    const visit = knownVisit(id, await Outbox.status());
+    const form = visit && $(`form[data-outbox-form="visit"][data-household-id="${visit.data.household_id}"]`);
+    if (!form) return;
+    sessionStorage.removeItem('louzu-change-' + id);
+    fillForm(form, visit.data);
+    Object.assign(form.dataset, { changingId: id, baseVersion: visit.version || '' });
+    say(form, t('changing'), 'notice');
     form.scrollIntoView();
   }
+
+  // Withdrawing, with one confirmation: an entry that never reached the server leaves the
+  // phone; an uploaded visit gets an update marking it withdrawn (kept, out of every count).
+  async function withdrawVisit(id) {
+    const visit = knownVisit(id, await Outbox.status());
+    if (!visit) return;
+    const unsent = visit.entry && visit.entry.record.op === 'create';
+    const choice = await choose(t('withdrawTitle'), t(unsent ? 'withdrawBody' : 'withdrawSyncedBody'), [
+      { value: 'withdraw', label: t('withdraw'), primary: true }, { value: 'cancel', label: t('cancel') }]);
+    if (choice !== 'withdraw') return;
+    await Outbox.amend({ id, type: 'visit', op: 'update', base_version: visit.version, client_time: shanghaiIso(new Date()),
+      data: { ...visit.data, withdrawn: true } }, visit.labels, visit.data.household_id);
+    await render();
+    syncNow('save');
+  }
+
+  document.addEventListener('click', (event) => {
+    const change = event.target.closest('[data-change-visit]');
+    const item = change && change.closest('[data-visit]');
+    if (item) sessionStorage.setItem('louzu-change-' + change.dataset.changeVisit, item.dataset.visit);
+    const withdraw = event.target.closest('[data-withdraw-visit]');
+    if (withdraw && canQueue && USER_ID) withdrawVisit(withdraw.dataset.withdrawVisit);
+  });
 
   // --- sessions: login, logout, expiry, revocation -------------------------------------------------
 

@@ -11,6 +11,7 @@
   const FLUSH_LOCK = 'louzu-outbox-flush';
   const PAGES_CACHE_PREFIX = 'louzu-pages-u';
   const CHANNEL = 'louzu-outbox';
+  const ACKED_KEEP_MS = 2 * 86400000;  // a kept page lists an uploaded visit long before this
 
   // Entry format history. Each step turns format N into N + 1 inside one transaction.
   //   1: {id, record, state, error, attempts, saved_at}; one user per phone, so no owner.
@@ -139,14 +140,14 @@
 
   // What the phone holds for the current user, and how many entries other accounts left.
   async function status() {
-    const [s, all, lastSync] = await Promise.all([session(), allEntries(), getMeta('last_sync')]);
+    const [s, all, lastSync, acked] = await Promise.all([session(), allEntries(), getMeta('last_sync'), getMeta('acked')]);
     const userId = s ? s.user_id : null;
     const mine = all.filter((e) => e.user_id === userId);
     const count = (...states) => mine.filter((e) => states.includes(e.state)).length;
     return {
       userId, problem: s ? s.problem : null, lastSync: lastSync || null, entries: mine,
       waiting: count('waiting', 'sending'), rejected: count('rejected'), conflict: count('conflict'),
-      otherUsers: all.length - mine.length,
+      otherUsers: all.length - mine.length, acked: (acked || []).filter((c) => c.user_id === userId),
     };
   }
 
@@ -165,18 +166,60 @@
     return entry;
   }
 
-  // A corrected rejected entry is sent again under the same id: the server never stored it.
+  // A corrected rejected entry is sent again under the same id: the server never stored it (a
+  // refused update stays an update of the version it was made from, withdrawn or not).
   const correct = (id, record, householdId) => change([id], (entry) => Object.assign(entry, {
-    record, household_id: householdId || record.data.household_id || entry.household_id, state: 'waiting', error: null,
+    record: entry.record.op !== 'update' ? record : { ...record, op: 'update', base_version: entry.record.base_version,
+      data: { ...record.data, withdrawn: !!entry.record.data.withdrawn } },
+    household_id: householdId || record.data.household_id || entry.household_id, state: 'waiting', error: null,
   })).then(() => notify());
 
   const remove = (id) => transact(['outbox'], 'readwrite', (outbox) => { outbox.delete(id); }).then(() => notify());
+
+  // A leader's change to one of their visits (record: an update made from the version the page
+  // showed; data.withdrawn to withdraw). Under the flush lock, so no copy of that visit is in
+  // flight meanwhile: an entry that never reached the server is replaced and stays a create (a
+  // withdrawn one simply goes); a waiting update is replaced and keeps its base_version; a
+  // synced visit gets the update, from the newest version this phone knows.
+  const amend = (record, labels, householdId) => locked(async () => {
+    const s = await session();
+    if (!s) throw new Error('no session on this phone');
+    const [entry, acked] = await Promise.all([get(record.id), getMeta('acked')]);
+    const copy = (acked || []).find((c) => c.id === record.id);
+    if (entry && entry.record.op === 'create') {
+      const { withdrawn, ...data } = record.data;
+      if (withdrawn) return remove(record.id);
+      record = { ...record, op: 'create', base_version: null, data };
+    } else if (entry && entry.state !== 'conflict') {
+      record = { ...record, base_version: entry.record.base_version };
+    } else {
+      record = { ...record, base_version: Math.max(record.base_version || 0, copy ? copy.server_version || 0 : 0) || null };
+    }
+    const changed = Object.assign(entry || {
+      id: record.id, user_id: s.user_id, attempts: 0, saved_at: new Date().toISOString(), last_attempt_at: null,
+    }, { record, household_id: householdId || record.data.household_id, labels: labels || (entry || copy || {}).labels || null,
+         state: 'waiting', error: null, server_version: null });
+    await transact(['outbox'], 'readwrite', (outbox) => { outbox.put(changed); });
+    notify();
+    return changed;
+  });
+
+  // What an acknowledged visit looked like, kept (without sending anything) so the lists show it
+  // as uploaded until the page the server renders lists it; pruned after ACKED_KEEP_MS.
+  async function keepAcked(entries) {
+    if (!entries.length) return;
+    const now = Date.now();
+    const ids = new Set(entries.map((e) => e.id));
+    const kept = ((await getMeta('acked')) || []).filter((c) => !ids.has(c.id) && now - c.acked_at < ACKED_KEEP_MS);
+    await setMeta('acked', [...kept, ...entries.map(({ id, user_id, household_id, record, labels, server_version }) => ({
+      id, user_id, household_id, record, labels, server_version, acked_at: now, state: 'synced' }))]);
+  }
 
   // Logout, revocation: nothing personal stays. The install's device id is not personal.
   async function wipe() {
     await transact(['outbox', 'meta'], 'readwrite', (outbox, meta) => {
       outbox.clear();
-      for (const key of ['session', 'last_sync', 'pages', 'persist_asked', 'offline_ready_told']) meta.delete(key);
+      for (const key of ['session', 'last_sync', 'pages', 'persist_asked', 'offline_ready_told', 'acked']) meta.delete(key);
     });
     await deletePagesCaches(null);
     notify('wiped');
@@ -267,6 +310,7 @@
   async function acknowledge(batch, body, summary) {
     const results = new Map((body.results || []).map((r) => [r.id, r]));
     const now = new Date().toISOString();
+    const uploaded = [];
     summary.sent += batch.length;
     await change(batch.map((e) => e.id), (entry) => {
       const result = results.get(entry.id);
@@ -274,6 +318,7 @@
       if (!result) return Object.assign(entry, { state: 'waiting' });  // not answered: try again
       if (result.status === 'applied' || result.status === 'duplicate') {
         summary.acknowledged += 1;
+        if (entry.record.type === 'visit') uploaded.push({ ...entry, server_version: result.version || null });
         return null;
       }
       entry.server_version = result.version || null;
@@ -281,12 +326,13 @@
       summary.rejected += 1;
       return Object.assign(entry, { state: 'rejected', error: result.error || { code: 'rejected', message: '' } });
     });
+    await keepAcked(uploaded);
     await setMeta('last_sync', { at: Date.now(), server_time: body.server_time || null });
     notify();
   }
 
   self.LouzuOutbox = {
-    CHANNEL, open, getMeta, setMeta, session, adopt, setProblem, status, add, correct, get, remove,
+    CHANNEL, open, getMeta, setMeta, session, adopt, setProblem, status, add, correct, amend, get, remove,
     flush, wipe, pagesCacheName,
   };
 })();
