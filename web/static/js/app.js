@@ -164,7 +164,9 @@
       item.classList.add('visit-item');
       const replaced = shown(entry.id);
       if (!replaced) list.prepend(item);
-      else { replaced.before(item); replaced.hidden = true; replaced.dataset.replaced = ''; }
+      else replaced.before(item);
+      // A change stands in for the visit it changes; a conflict sits beside the server's version.
+      if (replaced && entry.state !== 'conflict') { replaced.hidden = true; replaced.dataset.replaced = ''; }
     }
     $all('[data-own-actions]', list).forEach((actions) => { actions.hidden = false; });
     $('[data-no-visits]').hidden = !!$(':scope > :not([hidden])', list);
