@@ -20,7 +20,7 @@
     stateWaiting: '等待上传', stateSending: '正在上传…', stateRejected: '被退回：{m}',
     stateConflict: '和另一台手机上的修改冲突，两份都已交给居委会办公室处理',
     edit: '修改', withdraw: '撤回', dismiss: '知道了', openHousehold: '打开这户',
-    pendingHeading: '手机上还没上传的记录', visitTime: '走访时间 {t}',
+    visitTime: '走访时间 {t}',
     dueWaiting: '已看望 · 记录等待上传', dueWaitingCount: '其中 {n} 位已看望，记录还在手机上等待上传',
     withdrawTitle: '撤回这条记录？', withdrawBody: '这条记录没有上传到服务器。撤回后它会从手机上删除，不能恢复。',
     cancel: '取消', logoutTitle: '还有记录没有上传',
@@ -33,8 +33,7 @@
     kind_routine: '日常走访', kind_elderly_check: '老人看望', kind_mediation: '矛盾调解', kind_safety: '安全检查',
     kind_assistance: '帮困求助', kind_other: '其他', status_ok: '一切安好', status_concern: '需要关注', status_urgent: '紧急',
     stateSynced: '已上传', uploaded: '已保存，已上传到居委会', withdrawnMark: '已撤回（这条记录作废）',
-    savedChanged: '已改好，保存在手机上，有信号时自动上传', changing: '正在修改这条走访记录，改好后按“保存走访记录”',
-    withdrawSyncedBody: '撤回后这条记录标为“已撤回”，不再计入统计；居委会仍能看到它。', sentBack: '{n} 条记录被退回，请改好后再保存',
+    savedChanged: '已改好，保存在手机上，有信号时自动上传', sentBack: '{n} 条记录被退回，请改好后再保存',
   }, self.LouzuWords || {});
 
   const t = (key, values = {}) => (WORDS[key] || key).replace(/\{(\w+)\}/g, (_, name) => values[name] ?? '');
@@ -66,7 +65,7 @@
 
   // --- what the leader sees --------------------------------------------------------------------
 
-  const renderers = [renderSyncStatus, renderOfflineBanner, renderPending, renderLinked, renderDueMarks, renderOfflinePage, renderLoginNotice, renderSentBack, renderSaved];
+  const renderers = [renderSyncStatus, renderOfflineBanner, renderLinked, renderDueMarks, renderOfflinePage, renderLoginNotice, renderSentBack, renderSaved];
 
   async function render() {
     if (!canQueue) return;
@@ -142,34 +141,6 @@
       el('p', { class: 'entry-state', text: state }),
       actions.length && el('p', { class: 'entry-actions' }, actions),
     ]);
-  }
-
-  // 最近的走访 (one household) and 我的记录 (all): the leader's visits still on the phone, and
-  // copies of those just uploaded until the page the server rendered lists that version, in
-  // the list itself — on top, or in place of the visit a change replaces.
-  function renderPending(status) {
-    const list = $('[data-visit-list]');
-    if (!list) return;
-    const household = Number(list.dataset.householdId) || 0;
-    const mine = (e) => e.record.type === 'visit' && (!household || e.household_id === household);
-    const shown = (id) => $('#visit-' + id, list);
-    const entries = status.entries.filter(mine);
-    const onPhone = new Set(entries.map((e) => e.id));
-    const synced = status.acked.filter((c) => mine(c) && !onPhone.has(c.id) &&
-      (shown(c.id) ? Number(shown(c.id).dataset.version) : 0) < c.server_version);
-    $all(':scope > [data-entry-id]', list).forEach((item) => item.remove());
-    $all(':scope > [data-replaced]', list).forEach((item) => { item.hidden = false; delete item.dataset.replaced; });
-    for (const entry of [...synced, ...entries]) {  // oldest first, each put on top: newest ends first
-      const item = entryItem(entry, !household);
-      item.classList.add('visit-item');
-      const replaced = shown(entry.id);
-      if (!replaced) list.prepend(item);
-      else replaced.before(item);
-      // A change stands in for the visit it changes; a conflict sits beside the server's version.
-      if (replaced && entry.state !== 'conflict') { replaced.hidden = true; replaced.dataset.replaced = ''; }
-    }
-    $all('[data-own-actions]', list).forEach((actions) => { actions.hidden = false; });
-    $('[data-no-visits]').hidden = !!$(':scope > :not([hidden])', list);
   }
 
   // Home: a sent-back entry is a notice with a link straight to the first one to fix.
@@ -445,8 +416,6 @@
   // "修改" opens the page the entry was saved on at #edit=<id>: the rejected entry fills its
   // form, and saving sends it again under the same id (the server never stored it).
   async function startEditing() {
-    const changing = /^#change=([0-9a-f-]{36})$/.exec(location.hash);
-    if (changing) return startChanging(changing[1]);
     const match = /^#edit=([0-9a-f-]{36})$/.exec(location.hash);
     const entry = match && await Outbox.get(match[1]);
     if (!entry || entry.state !== 'rejected' || entry.user_id !== USER_ID) return;
@@ -455,6 +424,7 @@
       (!f.dataset.questionId || Number(f.dataset.questionId) === data.question_id));
     if (!form) return;
     fillForm(form, data);
+    delete form.dataset.changingId;
     form.dataset.editingId = entry.id;
     const message = entry.error && entry.error.message ? entry.error.message : '';
     say(form, t('editing', { m: message }), 'notice');
@@ -462,57 +432,6 @@
     // The server's words at the field it named (checks.js), when the page has it.
     if (self.LouzuChecks && entry.error && entry.error.field) self.LouzuChecks.showAt(form, entry.error.field, message);
   }
-
-  // What this phone knows of one of the leader's visits, newest first: a change still on the
-  // phone, the copy of what it uploaded last, or the page's own (data-visit; stashed when 修改
-  // was tapped on another page). {data, version, labels} or null.
-  function knownVisit(id, status) {
-    const item = $('#visit-' + id);
-    const json = (item && item.dataset.visit) || sessionStorage.getItem('louzu-change-' + id);
-    const page = json ? JSON.parse(json) : null;
-    const copy = status.acked.find((c) => c.id === id);
-    const mine = status.entries.find((e) => e.id === id && e.state !== 'conflict') ||
-      (copy && (!page || copy.server_version > page.version) ? copy : null);
-    if (!mine) return page;
-    return { data: mine.record.data, labels: mine.labels, entry: mine.state === 'synced' ? null : mine,
-             version: Math.max(page ? page.version : 0, copy ? copy.server_version : 0) || null };
-  }
-
-  // "修改" on one of the leader's visits opens this page at #change=<id>: the visit fills the
-  // form, and saving makes an update from the version shown (a waiting entry is replaced).
-  async function startChanging(id) {
-    const visit = knownVisit(id, await Outbox.status());
-    const form = visit && $(`form[data-outbox-form="visit"][data-household-id="${visit.data.household_id}"]`);
-    if (!form) return;
-    sessionStorage.removeItem('louzu-change-' + id);
-    fillForm(form, visit.data);
-    Object.assign(form.dataset, { changingId: id, baseVersion: visit.version || '' });
-    say(form, t('changing'), 'notice');
-    form.scrollIntoView();
-  }
-
-  // Withdrawing, with one confirmation: an entry that never reached the server leaves the
-  // phone; an uploaded visit gets an update marking it withdrawn (kept, out of every count).
-  async function withdrawVisit(id) {
-    const visit = knownVisit(id, await Outbox.status());
-    if (!visit) return;
-    const unsent = visit.entry && visit.entry.record.op === 'create';
-    const choice = await choose(t('withdrawTitle'), t(unsent ? 'withdrawBody' : 'withdrawSyncedBody'), [
-      { value: 'withdraw', label: t('withdraw'), primary: true }, { value: 'cancel', label: t('cancel') }]);
-    if (choice !== 'withdraw') return;
-    await Outbox.amend({ id, type: 'visit', op: 'update', base_version: visit.version, client_time: shanghaiIso(new Date()),
-      data: { ...visit.data, withdrawn: true } }, visit.labels, visit.data.household_id);
-    await render();
-    syncNow('save');
-  }
-
-  document.addEventListener('click', (event) => {
-    const change = event.target.closest('[data-change-visit]');
-    const item = change && change.closest('[data-visit]');
-    if (item) sessionStorage.setItem('louzu-change-' + change.dataset.changeVisit, item.dataset.visit);
-    const withdraw = event.target.closest('[data-withdraw-visit]');
-    if (withdraw && canQueue && USER_ID) withdrawVisit(withdraw.dataset.withdrawVisit);
-  });
 
   // --- sessions: login, logout, expiry, revocation -------------------------------------------------
 
@@ -667,7 +586,7 @@
     }
   }
 
-  // What the phone status page (phone.js) builds on.
-  self.Louzu = { t, el, $, $all, shortTime, entryItem, render, renderers, syncNow };
+  // What the phone status page (phone.js) and the visit lists (visits.js) build on.
+  self.Louzu = { t, el, $, $all, shortTime, shanghaiIso, entryItem, render, renderers, syncNow, choose, fillForm, say, canQueue, USER_ID };
   start().catch(() => null);  // storage refused (private mode?): the forms still post
 })();
