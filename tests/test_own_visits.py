@@ -8,6 +8,7 @@ import re
 from html import unescape
 
 from server.models import Visit
+from sync.apply import apply_records
 from tests.factories import api_login
 from tests.test_leader_pages import log_visit, section, text_of
 
@@ -66,3 +67,20 @@ async def test_a_conflict_reads_in_words_for_the_leader_and_the_office(client, w
     await api_login(client, "office")
     office_html = (await client.get(f"/office/households/{household.id}")).text
     assert "修改冲突" in text_of(section(office_html, "h-visits"))
+
+
+async def test_what_the_page_carries_withdraws_even_a_visit_older_than_a_year(client, world):
+    """The page's copy of the time is exact: an update that leaves it alone is not checked as a
+    new time (a visit over a year old could not be withdrawn otherwise)."""
+    await api_login(client, "leader01")
+    household = world.households[0]
+    visit = await log_visit(world, household, [], days_ago=400.123456, notes="很久以前")
+    payload = carried(visit_item((await client.get(f"/households/{household.id}")).text, visit))
+    record = {
+        "id": payload["id"], "type": "visit", "op": "update", "base_version": payload["version"],
+        "client_time": payload["data"]["occurred_at"], "data": {**payload["data"], "withdrawn": True},
+    }
+    [result] = await apply_records([record], user=world.users["leader01"], device_id="phone-1")
+    assert (result.status, result.version) == ("applied", 2)
+    stored = await Visit.get(id=visit.id)
+    assert stored.withdrawn and stored.occurred_at == visit.occurred_at

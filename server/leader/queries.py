@@ -155,8 +155,9 @@ def own_visit(visit: Visit, user: User, address: str, seen: list[str] | None = N
             "household_id": visit.household_id,
             "resident_ids": list(visit.resident_ids or []),
             "kind": getattr(visit.kind, "value", visit.kind),
-            # Shanghai time, as the form's datetime-local control shows it.
-            "occurred_at": visit.occurred_at.astimezone(SHANGHAI).isoformat(timespec="seconds"),
+            # Shanghai time, as the form's datetime-local control shows it; to the microsecond, so
+            # an update that leaves the time alone (a withdrawal) is not taken for a new time.
+            "occurred_at": visit.occurred_at.astimezone(SHANGHAI).isoformat(),
             "status": getattr(visit.status, "value", visit.status),
             "notes": visit.notes,
             "follow_up_needed": visit.follow_up_needed,

@@ -43,6 +43,15 @@ def visit_form(page):
     return page.locator('form[data-outbox-form="visit"]')
 
 
+async def save_form(page) -> None:
+    """Presses 保存走访记录 and waits until the entry is in the outbox."""
+    saved_before = await page.evaluate("performance.getEntriesByName('louzu-outbox-save').length")
+    await visit_form(page).get_by_role("button", name="保存走访记录").click()
+    await page.wait_for_function(
+        "n => performance.getEntriesByName('louzu-outbox-save').length > n", arg=saved_before, polling=50
+    )
+
+
 async def test_a_sent_back_entry_is_fixed_from_the_home_notice_and_stored_once(leader_page, world):
     page = leader_page
     household = world.households[0]
@@ -70,7 +79,7 @@ async def test_a_sent_back_entry_is_fixed_from_the_home_notice_and_stored_once(l
     await expect(form.get_by_label("需要居委会跟进")).to_be_checked()
     due = (datetime.now(SHANGHAI) + timedelta(days=7)).date().isoformat()
     await form.get_by_label("跟进期限", exact=False).fill(due)
-    await form.get_by_role("button", name="保存走访记录").click()
+    await save_form(page)
 
     await outbox_emptied(page)
     assert await Visit.filter(id=entry_id).count() == 1
@@ -105,7 +114,7 @@ async def test_correct_and_withdraw_offline_then_the_office_sees_both(
     await expect(form.get_by_label("李建国", exact=True)).to_be_checked()
     await notes.fill("改过的内容")
     await form.get_by_label("需要关注").check()
-    await form.get_by_role("button", name="保存走访记录").click()
+    await save_form(page)
 
     changed = page.locator(f'[data-visit-list] > [data-entry-id="{kept.id}"]')
     await expect(changed.locator(".entry-state")).to_have_text("等待上传", timeout=1000)
@@ -157,14 +166,14 @@ async def test_a_waiting_entry_is_replaced_or_simply_removed(leader_page, handse
         await form.get_by_label("日常走访").check()
         await form.get_by_label("一切安好").check()
         await form.get_by_label("情况说明", exact=False).fill(notes)
-        await form.get_by_role("button", name="保存走访记录").click()
+        await save_form(page)
         await expect(page.locator("[data-visit-list] > li", has_text=notes)).to_have_count(1)
 
     first = page.locator("[data-visit-list] > li", has_text="第一条")
     await first.get_by_role("link", name="修改").click()
     await expect(form.get_by_label("情况说明", exact=False)).to_have_value("第一条")
     await form.get_by_label("情况说明", exact=False).fill("第一条，改过")
-    await form.get_by_role("button", name="保存走访记录").click()
+    await save_form(page)
     await expect(page.locator("[data-visit-list] > li", has_text="第一条，改过")).to_have_count(1)
 
     second = page.locator("[data-visit-list] > li", has_text="第二条")
@@ -205,7 +214,7 @@ async def test_a_change_made_on_two_phones_is_a_conflict_in_words(leader_page, w
     await page.locator(f"#visit-{visit.id}").get_by_role("link", name="修改").click()
     form = visit_form(page)
     await form.get_by_label("情况说明", exact=False).fill("这部手机改的")
-    await form.get_by_role("button", name="保存走访记录").click()
+    await save_form(page)
 
     item = page.locator(f'[data-visit-list] > [data-entry-id="{visit.id}"]')
     await expect(item).to_contain_text("和另一台手机上的修改冲突，两份都已交给居委会办公室处理")
@@ -222,3 +231,28 @@ async def test_a_change_made_on_two_phones_is_a_conflict_in_words(leader_page, w
 
     await office_page.goto(f"/office/visits/{visit.id}")
     await expect(office_page.locator("main")).to_contain_text("修改冲突：楼组长从两部手机修改过这条记录")
+
+
+async def test_a_visit_too_old_for_the_household_page_is_changed_from_my_records(leader_page, world):
+    page = leader_page
+    household = world.households[2]
+    start = datetime.now(timezone.utc) - timedelta(days=30)
+    oldest = await make_visit(world, 2, start, notes="最早的一条")
+    for n in range(1, 21):  # the household page lists only the 20 newest
+        await make_visit(world, 2, start + timedelta(days=n), notes=f"后来的第{n}条")
+    await log_in_ready(page, "leader01", world.users["leader01"].id)
+
+    await page.goto("/visits/mine")
+    await page.locator(f"#visit-{oldest.id}").get_by_role("link", name="修改").click()
+    await page.wait_for_url(f"**/households/{household.id}#change={oldest.id}")
+    assert await page.locator(f"#visit-{oldest.id}").count() == 0
+    form = visit_form(page)
+    notes = form.get_by_label("情况说明", exact=False)
+    await expect(notes).to_have_value("最早的一条")
+    await notes.fill("最早的一条，补了一句")
+    await save_form(page)
+
+    await outbox_emptied(page)
+    changed = await Visit.get(id=oldest.id)
+    assert (changed.version, changed.notes) == (2, "最早的一条，补了一句")
+    assert changed.occurred_at == oldest.occurred_at  # the time it happened is kept

@@ -378,6 +378,10 @@
       id, type, op: changing ? 'update' : 'create', base_version: changing ? Number(form.dataset.baseVersion) || null : null,
       client_time: shanghaiIso(new Date()), data: type === 'visit' ? visitData(form) : formData(form),
     };
+    // A change that leaves the visit's time alone keeps it to the second (the form shows minutes).
+    if (changing && record.data.occurred_at.slice(0, 16) === (form.dataset.occurredAt || '').slice(0, 16)) {
+      record.data.occurred_at = form.dataset.occurredAt;
+    }
     const householdId = Number(form.dataset.householdId);
     if (changing) await Outbox.amend({ ...record, data: { ...record.data, withdrawn: false } }, entryLabels(form), householdId);
     else if (editing) await Outbox.correct(id, record, householdId);
@@ -386,6 +390,7 @@
     form.reset();
     delete form.dataset.editingId;
     delete form.dataset.changingId;
+    delete form.dataset.occurredAt;
     if (/^#(edit|change)=/.test(location.hash)) history.replaceState(null, '', location.pathname + location.search);
     freshenForm(form);
     say(form, t(editing ? 'savedCorrected' : changing ? 'savedChanged' : 'saved'), 'success');

@@ -63,7 +63,7 @@
     sessionStorage.removeItem('louzu-change-' + id);
     fillForm(form, visit.data);
     delete form.dataset.editingId;
-    Object.assign(form.dataset, { changingId: id, baseVersion: visit.version || '' });
+    Object.assign(form.dataset, { changingId: id, baseVersion: visit.version || '', occurredAt: visit.data.occurred_at });
     say(form, words('changing'), 'notice');
     form.scrollIntoView();
   }
