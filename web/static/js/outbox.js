@@ -116,7 +116,7 @@
     const changedUser = !current || current.user_id !== userId;
     const newSession = changedUser || current.csrf_token !== csrfToken || !!current.problem;
     await setMeta('session', { user_id: userId, csrf_token: csrfToken, problem: null });
-    if (changedUser) await deletePagesCaches(userId);  // the last user's kept pages go
+    if (changedUser) await Promise.all([deletePagesCaches(userId), setMeta('acked', [])]);  // the last user's kept pages go
     if (newSession) notify();
     return { changedUser, newSession };
   }

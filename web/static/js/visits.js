@@ -95,6 +95,9 @@
     const match = /^#change=([0-9a-f-]{36})$/.exec(location.hash);
     if (match && canQueue && USER_ID) startChanging(match[1]);
   };
+  // A visit stashed by 修改 on another page is for this page only, never kept longer.
+  Object.keys(sessionStorage).filter((key) => key.startsWith('louzu-change-') && !location.hash.endsWith(key.slice(13)))
+    .forEach((key) => sessionStorage.removeItem(key));
   addEventListener('hashchange', changeFromHash);
   renderers.push(renderVisitList);
   render().then(changeFromHash);
