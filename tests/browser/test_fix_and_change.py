@@ -6,6 +6,8 @@ a silent overwrite."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -16,7 +18,7 @@ from server.models import Visit, VisitRevision
 from sync.apply import apply_records
 from tests.browser.conftest import assert_accessible
 from tests.browser.offline_helpers import (  # noqa: F401  (fixtures)
-    counted_server, go_offline, handset, leader_page, log_in_ready, outbox, outbox_emptied, until_kept,
+    counted_server, go_offline, handset, leader_page, log_in_ready, outbox, outbox_emptied, until, until_kept,
 )
 from tests.office_factories import make_visit
 
@@ -256,3 +258,39 @@ async def test_a_visit_too_old_for_the_household_page_is_changed_from_my_records
     changed = await Visit.get(id=oldest.id)
     assert (changed.version, changed.notes) == (2, "最早的一条，补了一句")
     assert changed.occurred_at == oldest.occurred_at  # the time it happened is kept
+
+
+async def test_a_correction_is_saved_at_once_while_a_push_hangs(leader_page, handset, world):
+    page = leader_page
+    household = world.households[0]
+    visit = await make_visit(world, 0, notes="要改的一条")
+    await log_in_ready(page, "leader01", world.users["leader01"].id)
+    answers = asyncio.Event()
+
+    async def held(route):  # the server takes the push, its answer does not come (yet)
+        await answers.wait()
+        await route.continue_()
+
+    await handset.route("**/api/sync/push", held)
+    await page.goto(f"/households/{household.id}")
+    form = visit_form(page)
+    await form.get_by_label("日常走访").check()
+    await form.get_by_label("一切安好").check()
+    await form.get_by_label("情况说明", exact=False).fill("推送卡住时新记的")
+    await save_form(page)
+    await until(page, "() => LouzuOutbox.status().then(s => s.entries.some(e => e.state === 'sending'))")
+
+    await page.locator(f"#visit-{visit.id}").get_by_role("link", name="修改").click()
+    await form.get_by_label("情况说明", exact=False).fill("推送卡住时改的")
+    started = time.monotonic()
+    await save_form(page)
+    assert time.monotonic() - started < 1, "the correction waited behind the hung push"
+    states = {e["record"]["op"]: e["state"] for e in await outbox(page)}
+    assert states == {"create": "sending", "update": "waiting"}
+
+    answers.set()
+    await page.evaluate("Louzu.syncNow('button')")
+    await outbox_emptied(page)
+    changed = await Visit.get(id=visit.id)
+    assert (changed.version, changed.notes) == (2, "推送卡住时改的")
+    assert await Visit.filter(household_id=household.id, notes="推送卡住时新记的").count() == 1

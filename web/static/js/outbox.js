@@ -177,32 +177,43 @@
   const remove = (id) => transact(['outbox'], 'readwrite', (outbox) => { outbox.delete(id); }).then(() => notify());
 
   // A leader's change to one of their visits (record: an update made from the version the page
-  // showed; data.withdrawn to withdraw). Under the flush lock, so no copy of that visit is in
-  // flight meanwhile: an entry that never reached the server is replaced and stays a create (a
-  // withdrawn one simply goes); a waiting update is replaced and keeps its base_version; a
-  // synced visit gets the update, from the newest version this phone knows.
-  const amend = (record, labels, householdId) => locked(async () => {
+  // showed; data.withdrawn to withdraw). An entry that never reached the server is replaced and
+  // stays a create (a withdrawn one simply goes); a waiting update is replaced and keeps its
+  // base_version; a synced visit gets the update, from the newest version this phone knows.
+  // Replacing an entry waits for a running flush (it may be reading or sending that entry);
+  // a new update does not, so a hung push never holds up the leader's save.
+  async function amend(record, labels, householdId) {
     const s = await session();
     if (!s) throw new Error('no session on this phone');
-    const [entry, acked] = await Promise.all([get(record.id), getMeta('acked')]);
-    const copy = (acked || []).find((c) => c.id === record.id);
-    if (entry && entry.record.op === 'create') {
-      const { withdrawn, ...data } = record.data;
-      if (withdrawn) return remove(record.id);
-      record = { ...record, op: 'create', base_version: null, data };
-    } else if (entry && entry.state !== 'conflict') {
-      record = { ...record, base_version: entry.record.base_version };
-    } else {
-      record = { ...record, base_version: Math.max(record.base_version || 0, copy ? copy.server_version || 0 : 0) || null };
-    }
-    const changed = Object.assign(entry || {
-      id: record.id, user_id: s.user_id, attempts: 0, saved_at: new Date().toISOString(), last_attempt_at: null,
-    }, { record, household_id: householdId || record.data.household_id, labels: labels || (entry || copy || {}).labels || null,
-         state: 'waiting', error: null, server_version: null });
-    await transact(['outbox'], 'readwrite', (outbox) => { outbox.put(changed); });
+    const write = (mayReplace) => transact(['outbox', 'meta'], 'readwrite', async (outbox, meta) => {
+      const [entry, acked] = await Promise.all([promised(outbox.get(record.id)), promised(meta.get('acked'))]);
+      if (entry && !mayReplace) return 'busy';
+      const copy = ((acked && acked.value) || []).find((c) => c.id === record.id);
+      let next = record;
+      if (entry && entry.record.op === 'create') {
+        const { withdrawn, ...data } = record.data;
+        if (withdrawn) { outbox.delete(record.id); return null; }
+        next = { ...record, op: 'create', base_version: null, data };
+      } else if (entry && entry.state !== 'conflict') {
+        next = { ...record, base_version: entry.record.base_version };
+      } else {
+        next = { ...record, base_version: Math.max(record.base_version || 0, copy ? copy.server_version || 0 : 0) || null };
+      }
+      const changed = Object.assign(entry || {
+        id: record.id, user_id: s.user_id, attempts: 0, saved_at: new Date().toISOString(), last_attempt_at: null,
+      }, { record: next, household_id: householdId || record.data.household_id, state: 'waiting', error: null,
+           labels: labels || (entry || copy || {}).labels || null, server_version: null });
+      outbox.put(changed);
+      return changed;
+    });
+    const free = self.navigator && navigator.locks && navigator.locks.request
+      ? await navigator.locks.request(FLUSH_LOCK, { ifAvailable: true }, (lock) => (lock ? write(true) : 'locked'))
+      : await write(true);
+    let result = free === 'locked' ? await write(false) : free;
+    if (result === 'busy') result = await locked(() => write(true));
     notify();
-    return changed;
-  });
+    return result;
+  }
 
   // What an acknowledged visit looked like, kept (without sending anything) so the lists show it
   // as uploaded until the page the server renders lists it; pruned after ACKED_KEEP_MS.
@@ -310,15 +321,16 @@
   async function acknowledge(batch, body, summary) {
     const results = new Map((body.results || []).map((r) => [r.id, r]));
     const now = new Date().toISOString();
-    const uploaded = [];
     summary.sent += batch.length;
+    // The copy is kept before the entry goes: never a moment with neither (amend reads both).
+    await keepAcked(batch.filter((e) => e.record.type === 'visit' && ['applied', 'duplicate'].includes((results.get(e.id) || {}).status))
+      .map((e) => ({ ...e, server_version: results.get(e.id).version || null })));
     await change(batch.map((e) => e.id), (entry) => {
       const result = results.get(entry.id);
       Object.assign(entry, { attempts: entry.attempts + 1, last_attempt_at: now });
       if (!result) return Object.assign(entry, { state: 'waiting' });  // not answered: try again
       if (result.status === 'applied' || result.status === 'duplicate') {
         summary.acknowledged += 1;
-        if (entry.record.type === 'visit') uploaded.push({ ...entry, server_version: result.version || null });
         return null;
       }
       entry.server_version = result.version || null;
@@ -326,7 +338,6 @@
       summary.rejected += 1;
       return Object.assign(entry, { state: 'rejected', error: result.error || { code: 'rejected', message: '' } });
     });
-    await keepAcked(uploaded);
     await setMeta('last_sync', { at: Date.now(), server_time: body.server_time || null });
     notify();
   }
