@@ -220,6 +220,7 @@ async def test_a_change_made_on_two_phones_is_a_conflict_in_words(leader_page, w
 
     item = page.locator(f'[data-visit-list] > [data-entry-id="{visit.id}"]')
     await expect(item).to_contain_text("和另一台手机上的修改冲突，两份都已交给居委会办公室处理")
+    await expect(page.locator("[data-outbox-message]")).to_have_text("和另一台手机上的修改冲突，两份都已交给居委会办公室处理")
     stored = await Visit.get(id=visit.id)
     assert (stored.notes, stored.version, stored.has_conflict) == ("另一部手机改的", 2, True)  # never overwritten
     assert await VisitRevision.filter(visit_id=visit.id, outcome="conflict").count() == 1

@@ -158,9 +158,10 @@
   function renderSaved(status) {
     for (const box of $all('[data-outbox-message][data-entry-id]')) {
       const entry = status.entries.find((e) => e.id === box.dataset.entryId);
-      if (entry ? entry.state !== 'rejected' : box.dataset.entryType === 'visit' && !status.acked.some((c) => c.id === box.dataset.entryId)) continue;
+      if (entry ? !['rejected', 'conflict'].includes(entry.state) : box.dataset.entryType === 'visit' && !status.acked.some((c) => c.id === box.dataset.entryId)) continue;
       box.className = entry ? 'error' : 'success';
-      box.textContent = entry ? t('stateRejected', { m: entry.error ? entry.error.message : '' }) : t('uploaded');
+      box.textContent = !entry ? t('uploaded') : entry.state === 'conflict' ? t('stateConflict')
+        : t('stateRejected', { m: entry.error ? entry.error.message : '' });
       delete box.dataset.entryId;
     }
   }
@@ -190,7 +191,7 @@
   function renderDueMarks(status) {
     const list = $('.due-list');
     if (!list) return;
-    const seen = new Set(status.entries.filter((e) => e.state === 'waiting' || e.state === 'sending')
+    const seen = new Set(status.entries.filter((e) => (e.state === 'waiting' || e.state === 'sending') && !e.record.data.withdrawn)
       .flatMap((e) => e.record.data.resident_ids || []));
     let marked = 0;
     for (const item of $all('[data-resident-id]', list)) {
