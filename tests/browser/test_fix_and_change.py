@@ -140,6 +140,7 @@ async def test_correct_and_withdraw_offline_then_the_office_sees_both(
 
     await page.goto("/visits/mine")
     await expect(page.locator("[data-visit-list] .entry-waiting")).to_have_count(2)
+    await assert_accessible(page)
 
     await handset.set_offline(False)
     await page.evaluate("Louzu.syncNow('button')")
