@@ -193,7 +193,8 @@ async def test_household_page_shows_everything_a_leader_needs(client, world, lea
     two_days_ago = (now() - timedelta(days=2)).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     assert two_days_ago in visits_text  # shown in Shanghai time
 
-    assert f'<section id="pending-visits" data-household-id="{household.id}" hidden></section>' in html
+    # The offline JS lists the entries still on the phone in this same list.
+    assert f'<ul class="visits" data-visit-list data-household-id="{household.id}">' in html
 
 
 async def test_household_page_shows_visitor_notes(client, world, leader):
@@ -327,7 +328,7 @@ async def test_saving_a_visit(client, world, leader):
     residents = text_of(section(page.text, "residents-heading", "visit-form-heading"))
     assert "今天看望过" in residents or "已 1 天未看望" in residents  # an hour ago, Shanghai date
     # The form is fresh again, not the last entry.
-    assert "腿脚不便" not in section(page.text, "visit-form-heading", "pending-visits")
+    assert "腿脚不便" not in section(page.text, "visit-form-heading", "visits-heading")
 
 
 async def test_an_id_from_the_phone_is_kept_and_a_resend_is_no_duplicate(client, world, leader):

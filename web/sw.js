@@ -17,6 +17,7 @@ const SHELL = [
   '/static/js/app.js?v=' + ASSET_VERSION,
   '/static/js/checks.js?v=' + ASSET_VERSION,
   '/static/js/phone.js?v=' + ASSET_VERSION,
+  '/static/js/visits.js?v=' + ASSET_VERSION,
   '/static/js/words.en.js?v=' + ASSET_VERSION,
   '/static/vendor/htmx-2.0.11.min.js',
   '/static/icons/icon.svg',

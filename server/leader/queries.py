@@ -9,12 +9,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from tortoise.expressions import Q
 from tortoise.query_utils import Prefetch
 
 from server.models import BuildingGroup, Community, Household, Resident, ResidentStatus, User, Visit
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 SEARCH_MAX_CHARS = 50
 RECENT_VISITS_ON_HOUSEHOLD = 20
 MY_VISITS_PAGE = 50
@@ -136,3 +139,30 @@ async def my_visits(scope: LeaderScope, before: str | None = None, limit: int = 
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1]) if len(rows) > limit else None
     return page, next_cursor
+
+
+def own_visit(visit: Visit, user: User, address: str, seen: list[str] | None = None) -> dict[str, Any] | None:
+    """What the phone needs to correct or withdraw one of the leader's own visits with no signal
+    (the page carries it in data-visit): the visit as an update's `data`, the version the page
+    shows (the update's base_version), and words to list the change while it waits. None for a
+    visit that is not theirs or already withdrawn: nothing to change there."""
+    if visit.author_id != user.id or visit.withdrawn:
+        return None
+    return {
+        "id": str(visit.id),
+        "version": visit.version,
+        "data": {
+            "household_id": visit.household_id,
+            "resident_ids": list(visit.resident_ids or []),
+            "kind": getattr(visit.kind, "value", visit.kind),
+            # Shanghai time, as the form's datetime-local control shows it; to the microsecond, so
+            # an update that leaves the time alone (a withdrawal) is not taken for a new time.
+            "occurred_at": visit.occurred_at.astimezone(SHANGHAI).isoformat(),
+            "status": getattr(visit.status, "value", visit.status),
+            "notes": visit.notes,
+            "follow_up_needed": visit.follow_up_needed,
+            "follow_up_due": visit.follow_up_due.isoformat() if visit.follow_up_due else None,
+            "withdrawn": False,
+        },
+        "labels": {"household": address, "residents": seen or []},
+    }

@@ -31,6 +31,7 @@ from server.leader.queries import (
     households_in_scope,
     leader_scope,
     my_visits,
+    own_visit,
     recent_visits,
     saved_visit,
 )
@@ -85,6 +86,7 @@ async def household_page(
     residents = list(household.residents)
     visits = await recent_visits(household)
     names = {r.id: r.name for r in residents}
+    seen_names = {v.id: [names[i] for i in v.resident_ids if i in names] for v in visits}
     if values is None:
         values = visit_form.new_visit_values(any(r.care_flags for r in residents), now)
     return render(
@@ -96,7 +98,8 @@ async def household_page(
         checks={c.resident.id: c.status for c in checks},
         ages={r.id: age_in(r, now) for r in residents},
         visits=visits,
-        seen_names={v.id: [names[i] for i in v.resident_ids if i in names] for v in visits},
+        seen_names=seen_names,
+        own={v.id: own_visit(v, scope.user, household.address, seen_names[v.id]) for v in visits},
         saved=saved,
         form=values,
         errors=visit_form.errors_by_field(errors or [], request_locale(request)),
@@ -244,6 +247,7 @@ class LeaderPages(Controller):
         visits, next_cursor = await my_visits(scope, before)
         return render(
             request, "leader/my_visits.html", visits=visits, next_cursor=next_cursor,
+            own={v.id: own_visit(v, scope.user, v.household.address) for v in visits},
             paged=decode_cursor(before) is not None,
             kinds=VISIT_KIND_WORDS, statuses=VISIT_STATUS_WORDS, review_states=REVIEW_STATE_WORDS,
         )

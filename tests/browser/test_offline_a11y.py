@@ -16,13 +16,13 @@ async def test_offline_screens_are_accessible(leader_page, handset, world):
     await page.goto(f"/households/{world.households[0].id}")
     await skip_phone_checks(page)
     await save_visit(page, notes="被退回的一条", follow_up=True)
-    await expect(page.locator("#pending-visits .entry-rejected")).to_be_visible()
+    await expect(page.locator("[data-visit-list] .entry-rejected")).to_be_visible()
 
     await handset.set_offline(True)
     await save_visit(page, residents=("李建国",), notes="等待上传的一条")
     await page.reload()
     await expect(page.locator("[data-offline-banner]")).to_be_visible()
-    await expect(page.locator("#pending-visits .entry")).to_have_count(2)
+    await expect(page.locator("[data-visit-list] .entry")).to_have_count(2)
     await assert_accessible(page)
 
     await page.goto("/")

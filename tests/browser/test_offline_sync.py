@@ -46,7 +46,7 @@ async def test_a_rejected_entry_stays_until_corrected(leader_page, world):
     await skip_phone_checks(page)
     await save_visit(page, status="需要关注", notes="水管漏水，要找物业", follow_up=True)
 
-    rejected = page.locator("#pending-visits .entry-rejected")
+    rejected = page.locator("[data-visit-list] .entry-rejected")
     await expect(rejected).to_contain_text("被退回：需要跟进时，请填写跟进日期。")
     await expect(page.locator("#sync-status")).to_contain_text("1 条被退回，请处理")
     await page.reload()
@@ -64,7 +64,9 @@ async def test_a_rejected_entry_stays_until_corrected(leader_page, world):
     await form.get_by_label("跟进期限", exact=False).fill("2026-12-10")
     await form.get_by_role("button", name="保存走访记录").click()
 
-    await expect(page.locator("#pending-visits")).to_be_hidden(timeout=20_000)
+    # Uploaded: the list shows it as such, in place of the sent-back entry.
+    await expect(page.locator("[data-visit-list] .entry-synced")).to_contain_text("水管漏水，要找物业", timeout=20_000)
+    await expect(page.locator("[data-visit-list] .entry-rejected")).to_have_count(0)
     visit = await Visit.get(id=entry["id"])  # corrected and sent under the same id
     assert visit.notes == "水管漏水，要找物业" and visit.follow_up_due.isoformat() == "2026-12-10"
     assert await outbox(page) == []

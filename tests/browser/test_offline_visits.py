@@ -36,8 +36,8 @@ async def test_visits_logged_offline_reach_the_server_exactly_once(leader_page, 
 
     await page.reload()
     await expect_pending(page, 3)
-    await expect(page.locator("#pending-visits .entry")).to_have_count(3)
-    await expect(page.locator("#pending-visits")).to_contain_text("煤气味")
+    await expect(page.locator("[data-visit-list] .entry")).to_have_count(3)
+    await expect(page.locator("[data-visit-list]")).to_contain_text("煤气味")
     await page.goto("/")
     due = page.locator('.due-list [data-resident-id="%d"]' % world.residents["li"].id)
     await expect(due).to_contain_text("已看望 · 记录等待上传")
@@ -91,4 +91,4 @@ async def test_the_outbox_speaks_english_on_english_pages(leader_page, handset, 
     await submit_visit(page, "in English")
     await expect(page.get_by_text("Saved on this phone; it uploads when there is signal")).to_be_visible()
     await expect(page.locator("#sync-status")).to_contain_text("Waiting on this phone: 1")
-    await expect(page.locator("#pending-visits")).to_contain_text("Routine visit · All well")
+    await expect(page.locator("[data-visit-list]")).to_contain_text("Routine visit · All well")

@@ -20,7 +20,7 @@
     stateWaiting: '等待上传', stateSending: '正在上传…', stateRejected: '被退回：{m}',
     stateConflict: '和另一台手机上的修改冲突，两份都已交给居委会办公室处理',
     edit: '修改', withdraw: '撤回', dismiss: '知道了', openHousehold: '打开这户',
-    pendingHeading: '手机上还没上传的记录', visitTime: '走访时间 {t}',
+    visitTime: '走访时间 {t}',
     dueWaiting: '已看望 · 记录等待上传', dueWaitingCount: '其中 {n} 位已看望，记录还在手机上等待上传',
     withdrawTitle: '撤回这条记录？', withdrawBody: '这条记录没有上传到服务器。撤回后它会从手机上删除，不能恢复。',
     cancel: '取消', logoutTitle: '还有记录没有上传',
@@ -32,6 +32,8 @@
     type_answer: '回复办公室的问题', type_roster_change: '住户变化',
     kind_routine: '日常走访', kind_elderly_check: '老人看望', kind_mediation: '矛盾调解', kind_safety: '安全检查',
     kind_assistance: '帮困求助', kind_other: '其他', status_ok: '一切安好', status_concern: '需要关注', status_urgent: '紧急',
+    stateSynced: '已上传', uploaded: '已保存，已上传到居委会', withdrawnMark: '已撤回（这条记录作废）',
+    savedChanged: '已改好，保存在手机上，有信号时自动上传', sentBack: '{n} 条记录被退回，请改好后再保存',
   }, self.LouzuWords || {});
 
   const t = (key, values = {}) => (WORDS[key] || key).replace(/\{(\w+)\}/g, (_, name) => values[name] ?? '');
@@ -63,7 +65,7 @@
 
   // --- what the leader sees --------------------------------------------------------------------
 
-  const renderers = [renderSyncStatus, renderOfflineBanner, renderPending, renderLinked, renderDueMarks, renderOfflinePage, renderLoginNotice];
+  const renderers = [renderSyncStatus, renderOfflineBanner, renderLinked, renderDueMarks, renderOfflinePage, renderLoginNotice, renderSentBack, renderSaved];
 
   async function render() {
     if (!canQueue) return;
@@ -101,7 +103,12 @@
     banner.textContent = t('offlineBanner', { t: shortTime(cachedAt) });
   }
 
-  // One widget, one branch per state: waiting, sending, rejected, conflict; one head per type.
+  // Back to the page the entry was saved on, with its form filled (entries saved before
+  // labels.page existed are visits, saved on the household page).
+  const editHref = (entry) => `${(entry.labels && entry.labels.page) || '/households/' + entry.household_id}#edit=${entry.id}`;
+
+  // One widget, one branch per state: waiting, sending, rejected, conflict, synced (a copy of
+  // what was uploaded, outbox.js keepAcked); one head per type.
   function entryItem(entry, withHousehold) {
     const { type, data } = entry.record;
     // A missing or unknown kind or status (an entry the server sent back) is left out, never shown as a code.
@@ -109,24 +116,27 @@
       t('visitTime', { t: shortTime(data.occurred_at) })].filter(Boolean);
     const message = entry.error && entry.error.message ? entry.error.message : '';
     const state = { waiting: t('stateWaiting'), sending: t('stateSending'), conflict: t('stateConflict'),
-                    rejected: t('stateRejected', { m: message }) }[entry.state];
+                    rejected: t('stateRejected', { m: message }), synced: t('stateSynced') }[entry.state];
     const labels = entry.labels || {};
     const household = `/households/${entry.household_id}`;
     const actions = [];
     if (entry.state === 'rejected') {
-      // Back to the page the entry was saved on, with its form filled (entries saved before
-      // labels.page existed are visits, saved on the household page).
-      actions.push(el('a', { class: 'button primary', href: `${labels.page || household}#edit=${entry.id}`, text: t('edit') }),
+      actions.push(el('a', { class: 'button primary', href: editHref(entry), text: t('edit') }),
         el('button', { type: 'button', class: 'button secondary', 'data-withdraw': entry.id, text: t('withdraw') }));
     } else if (entry.state === 'conflict') {
       actions.push(el('button', { type: 'button', class: 'button secondary', 'data-dismiss': entry.id, text: t('dismiss') }));
-    } else if (withHousehold) {
-      actions.push(el('a', { class: 'button secondary', href: household, text: t('openHousehold') }));
+    } else {
+      if (type === 'visit' && !data.withdrawn && entry.state !== 'sending') {
+        actions.push(el('a', { class: 'button secondary', href: `${household}#change=${entry.id}`, text: t('edit') }),
+          el('button', { type: 'button', class: 'button secondary', 'data-withdraw-visit': entry.id, text: t('withdraw') }));
+      }
+      if (withHousehold) actions.push(el('a', { class: 'button secondary', href: household, text: t('openHousehold') }));
     }
     return el('li', { class: 'entry entry-' + entry.state, 'data-entry-id': entry.id }, [
       el('p', { class: 'entry-head' }, type === 'visit'
         ? [el('strong', { text: head[0] }), head.slice(1).map((part) => ' · ' + part).join('')]
         : [el('strong', { text: t('type_' + type) }), labels.summary && ' · ' + labels.summary]),
+      data.withdrawn && el('p', { class: 'withdrawn-mark', text: t('withdrawnMark') }),
       withHousehold && labels.household && el('p', { class: 'entry-household', text: labels.household }),
       withHousehold && labels.context && el('p', { text: labels.context }),
       labels.residents && labels.residents.length && el('p', { text: labels.residents.join(WORDS.listSep) }),
@@ -136,16 +146,27 @@
     ]);
   }
 
-  function renderPending(status) {
-    const section = $('#pending-visits');
-    if (!section) return;
-    const entries = status.entries.filter((e) => e.record.type === 'visit' && e.household_id === Number(section.dataset.householdId));
-    section.hidden = !entries.length;
-    section.setAttribute('aria-labelledby', 'pending-visits-heading');
-    section.replaceChildren(...(entries.length ? [
-      el('h2', { id: 'pending-visits-heading', text: t('pendingHeading') }),
-      el('ul', { class: 'entry-list' }, entries.map((e) => entryItem(e, false))),
-    ] : []));
+  // Home: a sent-back entry is a notice with a link straight to the first one to fix.
+  function renderSentBack(status) {
+    const notice = $('[data-sent-back]');
+    if (!notice) return;
+    const first = status.entries.find((e) => e.state === 'rejected');
+    notice.hidden = !first;
+    if (!first) return;
+    $('[data-sent-back-words]', notice).textContent = t('sentBack', { n: status.rejected });
+    $('a', notice).href = editHref(first);
+  }
+
+  // "Saved on the phone" turns into "uploaded" once the server has it (or says why not).
+  function renderSaved(status) {
+    for (const box of $all('[data-outbox-message][data-entry-id]')) {
+      const entry = status.entries.find((e) => e.id === box.dataset.entryId);
+      if (entry ? !['rejected', 'conflict'].includes(entry.state) : box.dataset.entryType === 'visit' && !status.acked.some((c) => c.id === box.dataset.entryId)) continue;
+      box.className = entry ? 'error' : 'success';
+      box.textContent = !entry ? t('uploaded') : entry.state === 'conflict' ? t('stateConflict')
+        : t('stateRejected', { m: entry.error ? entry.error.message : '' });
+      delete box.dataset.entryId;
+    }
   }
 
   // Puts entries in a list, in place of those the last render put there; answers how many.
@@ -173,7 +194,7 @@
   function renderDueMarks(status) {
     const list = $('.due-list');
     if (!list) return;
-    const seen = new Set(status.entries.filter((e) => e.state === 'waiting' || e.state === 'sending')
+    const seen = new Set(status.entries.filter((e) => (e.state === 'waiting' || e.state === 'sending') && !e.record.data.withdrawn)
       .flatMap((e) => e.record.data.resident_ids || []));
     let marked = 0;
     for (const item of $all('[data-resident-id]', list)) {
@@ -354,20 +375,30 @@
     performance.mark('louzu-save-start');
     const type = form.dataset.outboxForm;
     const editing = form.dataset.editingId || '';
-    const id = editing || crypto.randomUUID();  // made now, on the phone: never rendered into a page
+    const changing = form.dataset.changingId || '';  // one of the leader's visits (#change=)
+    const id = editing || changing || crypto.randomUUID();  // made now, on the phone: never rendered into a page
     if (form.elements.id) form.elements.id.value = id;
     const record = {
-      id, type, op: 'create', base_version: null, client_time: shanghaiIso(new Date()),
-      data: type === 'visit' ? visitData(form) : formData(form),
+      id, type, op: changing ? 'update' : 'create', base_version: changing ? Number(form.dataset.baseVersion) || null : null,
+      client_time: shanghaiIso(new Date()), data: type === 'visit' ? visitData(form) : formData(form),
     };
+    // A change that leaves the visit's time alone keeps it to the second (the form shows minutes).
+    if (changing && record.data.occurred_at.slice(0, 16) === (form.dataset.occurredAt || '').slice(0, 16)) {
+      record.data.occurred_at = form.dataset.occurredAt;
+    }
     const householdId = Number(form.dataset.householdId);
-    if (editing) await Outbox.correct(id, record, householdId); else await Outbox.add(record, entryLabels(form), householdId);
+    if (changing) await Outbox.amend({ ...record, data: { ...record.data, withdrawn: false } }, entryLabels(form), householdId);
+    else if (editing) await Outbox.correct(id, record, householdId);
+    else await Outbox.add(record, entryLabels(form), householdId);
     performance.measure('louzu-outbox-save', 'louzu-save-start');
     form.reset();
     delete form.dataset.editingId;
-    if (location.hash.startsWith('#edit=')) history.replaceState(null, '', location.pathname + location.search);
+    delete form.dataset.changingId;
+    delete form.dataset.occurredAt;
+    if (/^#(edit|change)=/.test(location.hash)) history.replaceState(null, '', location.pathname + location.search);
     freshenForm(form);
-    say(form, t(editing ? 'savedCorrected' : 'saved'), 'success');
+    say(form, t(editing ? 'savedCorrected' : changing ? 'savedChanged' : 'saved'), 'success');
+    Object.assign(form.previousElementSibling.dataset, { entryId: id, entryType: type });
     askBackgroundSync();
     backoffMs = 0;
     await render();
@@ -402,9 +433,13 @@
       (!f.dataset.questionId || Number(f.dataset.questionId) === data.question_id));
     if (!form) return;
     fillForm(form, data);
+    delete form.dataset.changingId;
     form.dataset.editingId = entry.id;
-    say(form, t('editing', { m: entry.error && entry.error.message ? entry.error.message : '' }), 'notice');
+    const message = entry.error && entry.error.message ? entry.error.message : '';
+    say(form, t('editing', { m: message }), 'notice');
     form.scrollIntoView();
+    // The server's words at the field it named (checks.js), when the page has it.
+    if (self.LouzuChecks && entry.error && entry.error.field) self.LouzuChecks.showAt(form, entry.error.field, message);
   }
 
   // --- sessions: login, logout, expiry, revocation -------------------------------------------------
@@ -560,7 +595,7 @@
     }
   }
 
-  // What the phone status page (phone.js) builds on.
-  self.Louzu = { t, el, $, $all, shortTime, entryItem, render, renderers, syncNow };
+  // What the phone status page (phone.js) and the visit lists (visits.js) build on.
+  self.Louzu = { t, el, $, $all, shortTime, shanghaiIso, entryItem, render, renderers, syncNow, choose, fillForm, say, canQueue, USER_ID };
   start().catch(() => null);  // storage refused (private mode?): the forms still post
 })();

@@ -11,6 +11,7 @@
   const FLUSH_LOCK = 'louzu-outbox-flush';
   const PAGES_CACHE_PREFIX = 'louzu-pages-u';
   const CHANNEL = 'louzu-outbox';
+  const ACKED_KEEP_MS = 2 * 86400000;  // a kept page lists an uploaded visit long before this
 
   // Entry format history. Each step turns format N into N + 1 inside one transaction.
   //   1: {id, record, state, error, attempts, saved_at}; one user per phone, so no owner.
@@ -115,7 +116,7 @@
     const changedUser = !current || current.user_id !== userId;
     const newSession = changedUser || current.csrf_token !== csrfToken || !!current.problem;
     await setMeta('session', { user_id: userId, csrf_token: csrfToken, problem: null });
-    if (changedUser) await deletePagesCaches(userId);  // the last user's kept pages go
+    if (changedUser) await Promise.all([deletePagesCaches(userId), setMeta('acked', [])]);  // the last user's kept pages go
     if (newSession) notify();
     return { changedUser, newSession };
   }
@@ -139,14 +140,14 @@
 
   // What the phone holds for the current user, and how many entries other accounts left.
   async function status() {
-    const [s, all, lastSync] = await Promise.all([session(), allEntries(), getMeta('last_sync')]);
+    const [s, all, lastSync, acked] = await Promise.all([session(), allEntries(), getMeta('last_sync'), getMeta('acked')]);
     const userId = s ? s.user_id : null;
     const mine = all.filter((e) => e.user_id === userId);
     const count = (...states) => mine.filter((e) => states.includes(e.state)).length;
     return {
       userId, problem: s ? s.problem : null, lastSync: lastSync || null, entries: mine,
       waiting: count('waiting', 'sending'), rejected: count('rejected'), conflict: count('conflict'),
-      otherUsers: all.length - mine.length,
+      otherUsers: all.length - mine.length, acked: (acked || []).filter((c) => c.user_id === userId),
     };
   }
 
@@ -165,18 +166,71 @@
     return entry;
   }
 
-  // A corrected rejected entry is sent again under the same id: the server never stored it.
+  // A corrected rejected entry is sent again under the same id: the server never stored it (a
+  // refused update stays an update of the version it was made from, withdrawn or not).
   const correct = (id, record, householdId) => change([id], (entry) => Object.assign(entry, {
-    record, household_id: householdId || record.data.household_id || entry.household_id, state: 'waiting', error: null,
+    record: entry.record.op !== 'update' ? record : { ...record, op: 'update', base_version: entry.record.base_version,
+      data: { ...record.data, withdrawn: !!entry.record.data.withdrawn } },
+    household_id: householdId || record.data.household_id || entry.household_id, state: 'waiting', error: null,
   })).then(() => notify());
 
   const remove = (id) => transact(['outbox'], 'readwrite', (outbox) => { outbox.delete(id); }).then(() => notify());
+
+  // A leader's change to one of their visits (record: an update made from the version the page
+  // showed; data.withdrawn to withdraw). An entry that never reached the server is replaced and
+  // stays a create (a withdrawn one simply goes); a waiting update is replaced and keeps its
+  // base_version; a synced visit gets the update, from the newest version this phone knows.
+  // Replacing an entry waits for a running flush (it may be reading or sending that entry);
+  // a new update does not, so a hung push never holds up the leader's save.
+  async function amend(record, labels, householdId) {
+    const s = await session();
+    if (!s) throw new Error('no session on this phone');
+    const write = (mayReplace) => transact(['outbox', 'meta'], 'readwrite', async (outbox, meta) => {
+      const [entry, acked] = await Promise.all([promised(outbox.get(record.id)), promised(meta.get('acked'))]);
+      if (entry && !mayReplace) return 'busy';
+      const copy = ((acked && acked.value) || []).find((c) => c.id === record.id);
+      let next = record;
+      if (entry && entry.record.op === 'create') {
+        const { withdrawn, ...data } = record.data;
+        if (withdrawn) { outbox.delete(record.id); return null; }
+        next = { ...record, op: 'create', base_version: null, data };
+      } else if (entry && entry.state !== 'conflict') {
+        next = { ...record, base_version: entry.record.base_version };
+      } else {
+        next = { ...record, base_version: Math.max(record.base_version || 0, copy ? copy.server_version || 0 : 0) || null };
+      }
+      const changed = Object.assign(entry || {
+        id: record.id, user_id: s.user_id, attempts: 0, saved_at: new Date().toISOString(), last_attempt_at: null,
+      }, { record: next, household_id: householdId || record.data.household_id, state: 'waiting', error: null,
+           labels: labels || (entry || copy || {}).labels || null, server_version: null });
+      outbox.put(changed);
+      return changed;
+    });
+    const free = self.navigator && navigator.locks && navigator.locks.request
+      ? await navigator.locks.request(FLUSH_LOCK, { ifAvailable: true }, (lock) => (lock ? write(true) : 'locked'))
+      : await write(true);
+    let result = free === 'locked' ? await write(false) : free;
+    if (result === 'busy') result = await locked(() => write(true));
+    notify();
+    return result;
+  }
+
+  // What an acknowledged visit looked like, kept (without sending anything) so the lists show it
+  // as uploaded until the page the server renders lists it; pruned after ACKED_KEEP_MS.
+  async function keepAcked(entries) {
+    if (!entries.length) return;
+    const now = Date.now();
+    const ids = new Set(entries.map((e) => e.id));
+    const kept = ((await getMeta('acked')) || []).filter((c) => !ids.has(c.id) && now - c.acked_at < ACKED_KEEP_MS);
+    await setMeta('acked', [...kept, ...entries.map(({ id, user_id, household_id, record, labels, server_version }) => ({
+      id, user_id, household_id, record, labels, server_version, acked_at: now, state: 'synced' }))]);
+  }
 
   // Logout, revocation: nothing personal stays. The install's device id is not personal.
   async function wipe() {
     await transact(['outbox', 'meta'], 'readwrite', (outbox, meta) => {
       outbox.clear();
-      for (const key of ['session', 'last_sync', 'pages', 'persist_asked', 'offline_ready_told']) meta.delete(key);
+      for (const key of ['session', 'last_sync', 'pages', 'persist_asked', 'offline_ready_told', 'acked']) meta.delete(key);
     });
     await deletePagesCaches(null);
     notify('wiped');
@@ -268,6 +322,9 @@
     const results = new Map((body.results || []).map((r) => [r.id, r]));
     const now = new Date().toISOString();
     summary.sent += batch.length;
+    // The copy is kept before the entry goes: never a moment with neither (amend reads both).
+    await keepAcked(batch.filter((e) => e.record.type === 'visit' && ['applied', 'duplicate'].includes((results.get(e.id) || {}).status))
+      .map((e) => ({ ...e, server_version: results.get(e.id).version || null })));
     await change(batch.map((e) => e.id), (entry) => {
       const result = results.get(entry.id);
       Object.assign(entry, { attempts: entry.attempts + 1, last_attempt_at: now });
@@ -286,7 +343,7 @@
   }
 
   self.LouzuOutbox = {
-    CHANNEL, open, getMeta, setMeta, session, adopt, setProblem, status, add, correct, get, remove,
+    CHANNEL, open, getMeta, setMeta, session, adopt, setProblem, status, add, correct, amend, get, remove,
     flush, wipe, pagesCacheName,
   };
 })();

@@ -12,7 +12,7 @@ self.LouzuWords = {
   stateWaiting: 'Waiting to upload', stateSending: 'Uploading…', stateRejected: 'Sent back: {m}',
   stateConflict: 'Conflicts with a change from another phone; both went to the office',
   edit: 'Correct', withdraw: 'Withdraw', dismiss: 'OK', openHousehold: 'Open household',
-  pendingHeading: 'Entries not uploaded yet', visitTime: 'visit at {t}',
+  visitTime: 'visit at {t}',
   dueWaiting: 'Visited · entry waiting to upload', dueWaitingCount: 'Visited, entry waiting on this phone: {n}',
   withdrawTitle: 'Withdraw this entry?',
   withdrawBody: 'This entry never reached the server. Withdrawing deletes it from this phone for good.',
@@ -33,4 +33,10 @@ self.LouzuWords = {
   whyNetwork: 'no signal now; they upload when there is', whyServer: 'the server did not answer; retrying soon',
   whyLogin: 'please log in again', whyOther: 'retrying soon',
   otherUsers: 'Entries of another account waiting on this phone: {n}. They upload when that leader logs in.',
+  // app.js and visits.js: entries in the visit lists, correcting and withdrawing
+  stateSynced: 'Uploaded', uploaded: 'Saved and uploaded to the office', withdrawnMark: 'Withdrawn (this entry is void)',
+  savedChanged: 'Changed and saved on this phone; it uploads when there is signal',
+  changing: 'Changing this visit: press "Save visit" when done',
+  withdrawSyncedBody: 'The entry will be marked "withdrawn" and left out of every count; the office still sees it.',
+  sentBack: 'Entries sent back: {n}. Please correct them and save again',
 };
