@@ -162,7 +162,7 @@ async def test_a_refused_visit_is_listed_in_words_not_codes(leader_page, world):
     await page.goto(f"/households/{world.households[0].id}")
     await skip_phone_checks(page)
     await page.locator('form[data-outbox-form="visit"]').get_by_role("button", name="保存走访记录").click()
-    rejected = page.locator("#pending-visits .entry-rejected")
+    rejected = page.locator("[data-visit-list] .entry-rejected")
     await expect(rejected).to_contain_text("被退回：" + NO_STATUS)
     head = await rejected.locator(".entry-head").inner_text()
     assert head.startswith("老人看望 · 走访时间") and "status_" not in head and "undefined" not in head
