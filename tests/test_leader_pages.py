@@ -79,7 +79,8 @@ async def test_home_lists_due_checks_first_then_households(client, world, leader
     assert f"{this_year() - 1938} 岁" in due_text
     assert "天山路680弄16号503室" in due_text
     assert f'data-resident-id="{zhang.id}" data-household-id="{world.households[2].id}"' in due
-    assert f'href="/households/{world.households[2].id}"' in due
+    # The card ticks its resident in the visit form (see test_leader_taps.py).
+    assert f'href="/households/{world.households[2].id}?for={zhang.id}#visit-for={zhang.id}"' in due
     # The households come after, under their building group, each a link.
     households = section(html, "我的住户")
     assert "天山路680弄16号" in households

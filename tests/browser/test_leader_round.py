@@ -124,7 +124,7 @@ async def test_leader_round_on_a_phone(page: Page, round_world):
 
     # Open the household of the first one due.
     await due.nth(0).get_by_role("link").click()
-    await page.wait_for_url(f"**/households/{world.households[2].id}")
+    await page.wait_for_url(re.compile(rf"/households/{world.households[2].id}\?for={world.residents['zhang'].id}#"))
     await expect(page.get_by_role("heading", level=1)).to_have_text("天山路680弄16号503室")
     await expect(page.get_by_text("按门铃两次")).to_be_visible()
     await assert_accessible(page)
@@ -134,7 +134,7 @@ async def test_leader_round_on_a_phone(page: Page, round_world):
     # Log the visit: the resident, "needs attention", a note.
     form = page.locator("form.visit-form")
     await expect(form.get_by_label("老人看望")).to_be_checked()
-    await form.get_by_label("张桂英").check()
+    await expect(form.get_by_label("张桂英")).to_be_checked()  # the resident of the card
     await form.get_by_label("需要关注").check()
     await form.get_by_label("情况说明（可以不填）").fill("最近胃口不好，女儿下周来")
     await form.get_by_role("button", name="保存走访记录").click()
