@@ -169,7 +169,7 @@ class LeaderPages(Controller):
     async def household(
         self, request: Request, household_id: FromPath[int], saved: FromQuery[str | None] = None,
         answered: FromQuery[str | None] = None, reported: FromQuery[str | None] = None,
-        visit_for: Annotated[str | None, QueryParameter(query="for", required=False)] = None,
+        visit_for: Annotated[str | None, QueryParameter(name="for", required=False)] = None,
     ) -> Response:
         scope = await _scope(request)
         household = await _household_or_404(scope, household_id)
