@@ -181,7 +181,8 @@ async def test_household_page_shows_everything_a_leader_needs(client, world, lea
     assert "李建国" in residents and f"{this_year() - 1944} 岁" in residents and "高龄" in residents
     assert "王美华" in residents and "慢病" in residents
     assert "已 20 天未看望" in residents and "已超期 6 天" in residents
-    assert "已 2 天未看望" in residents and "近期已看望" in residents
+    # A check that is not due says when it was, not "not visited for" (issue 8: never both).
+    assert "2 天前看望过" in residents and "近期已看望" in residents and "已 2 天未看望" not in residents
 
     visits = section(html, "visits-heading")
     assert visits.index("写错了") < visits.index("膝盖疼") < visits.index("代班走访") < visits.index("血压正常")
@@ -326,7 +327,7 @@ async def test_saving_a_visit(client, world, leader):
     visits = text_of(section(page.text, "visits-heading"))
     assert "腿脚不便，需要助餐" in visits and "需要关注" in visits and "老人看望" in visits
     residents = text_of(section(page.text, "residents-heading", "visit-form-heading"))
-    assert "今天看望过" in residents or "已 1 天未看望" in residents  # an hour ago, Shanghai date
+    assert "今天看望过" in residents or "1 天前看望过" in residents  # an hour ago, Shanghai date
     # The form is fresh again, not the last entry.
     assert "腿脚不便" not in section(page.text, "visit-form-heading", "pending-visits")
 

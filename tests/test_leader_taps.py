@@ -55,3 +55,14 @@ async def test_a_for_that_is_not_a_resident_here_ticks_nobody(client, world, lea
         response = await client.get(f"/households/{world.households[0].id}?for={value}")
         assert response.status_code == 200
         assert checked(visit_form(response.text), "resident_ids") == []
+
+
+async def test_a_check_not_due_never_says_not_visited_for_days(client, world, leader):
+    """Issue 8: "近期已看望 ✓" beside "已 11 天未看望" read as a contradiction."""
+    from tests.test_leader_pages import section, text_of
+
+    await log_visit(world, world.households[0], [world.residents["li"]], days_ago=11)  # 80+: every 14 days
+    residents = text_of(section((await client.get(f"/households/{world.households[0].id}")).text,
+                                "residents-heading", "visit-form-heading"))
+    assert "近期已看望" in residents and "11 天前看望过" in residents
+    assert "已 11 天未看望" not in residents
