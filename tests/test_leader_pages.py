@@ -156,7 +156,8 @@ async def test_search_form_works_without_javascript_and_with_htmx(client, world,
     html = (await client.get("/")).text
     form = re.search(r'<form class="search-form"[^>]*>', html).group(0)
     assert 'action="/"' in form and 'method="get"' in form
-    assert 'hx-get="/households/search"' in form and 'hx-target="#household-list"' in form
+    assert 'data-live-search="/households/search"' in form  # search.js asks for the list alone
+    assert '<script src="/static/js/search.js' in html and "htmx" not in html  # no 17 KB library for one box
 
 
 # --- household page -------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """A leader's round on a phone: who to see, open the household, log a visit, see it saved.
 
 These tests drive the server-rendered pages as they work without the offline scripts (the
-form posts to the server); the offline outbox has its own browser tests. htmx stays on.
+form posts to the server); the offline outbox has its own browser tests. The search script stays on.
 """
 
 from __future__ import annotations
@@ -78,7 +78,8 @@ async def assert_no_sideways_scroll(page: Page) -> None:
 
 async def without_offline_scripts(page: Page) -> None:
     # The outbox would take over the form; here the server's own form handling is under test.
-    await page.route(re.compile(r".*/static/js/.*"), lambda route: route.abort())
+    # The home search's own small script (search.js) stays, as htmx did before it.
+    await page.route(re.compile(r".*/static/js/(?!search\.js).*"), lambda route: route.abort())
     await page.route(re.compile(r".*/sw\.js.*"), lambda route: route.abort())
 
 
@@ -183,7 +184,7 @@ async def test_an_error_is_shown_next_to_its_field_and_accessible(page: Page, ro
     assert await Visit.filter(household_id=world.households[0].id, notes="没选情况").count() == 0
 
 
-async def test_search_with_htmx_and_my_records(page: Page, round_world):
+async def test_live_search_and_my_records(page: Page, round_world):
     world = round_world
     await without_offline_scripts(page)
     await log_in(page, "leader01")
@@ -196,7 +197,7 @@ async def test_search_with_htmx_and_my_records(page: Page, round_world):
     households = page.locator("#household-list .household-link")
     await expect(households).to_have_count(1)
     await expect(households.first).to_contain_text("张桂英")
-    assert "q=" not in page.url  # htmx swapped the list in; the page did not navigate
+    assert "q=" not in page.url  # search.js swapped the list in; the page did not navigate
     await expect(page.get_by_role("status").filter(has_text="找到 1 户")).to_have_count(1)
 
     await box.fill("王美")
