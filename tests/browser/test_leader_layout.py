@@ -7,7 +7,7 @@ from playwright.async_api import expect
 
 from server.models import Resident
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import assert_accessible, log_in
 from tests.browser.offline_helpers import (  # noqa: F401  (fixtures)
     counted_server, handset, leader_page, ready_offline,
 )
@@ -36,6 +36,7 @@ async def test_the_offline_ready_notice_moves_nothing(leader_page, world):
     shift = await page.evaluate(CUMULATIVE_LAYOUT_SHIFT)
     print(f"cumulative layout shift with the offline-ready notice: {shift:.3f}")
     assert shift < 0.05, f"cumulative layout shift {shift:.3f}"
+    await assert_accessible(page)
     # It covers nothing for good: the page scrolls clear of it, and it closes.
     await page.get_by_role("button", name="退出登录").scroll_into_view_if_needed()
     await toast.get_by_role("button", name="知道了").click()

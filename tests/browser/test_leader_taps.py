@@ -61,6 +61,7 @@ async def test_due_card_to_saved_elderly_check_in_three_taps(leader_page, world)
     page = leader_page
     await log_in_ready(page, "leader01", world.users["leader01"].id)
     await page.goto("/")
+    await assert_accessible(page)
     await elderly_check_in_three_taps(page, world)
 
     async def stored() -> bool:

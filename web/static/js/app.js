@@ -365,8 +365,8 @@
     };
     const householdId = Number(form.dataset.householdId);
     if (editing) await Outbox.correct(id, record, householdId); else await Outbox.add(record, entryLabels(form), householdId);
-    form.dispatchEvent(new CustomEvent('louzu:saved', { bubbles: true, detail: { id } }));  // drafts.js forgets the draft
     performance.measure('louzu-outbox-save', 'louzu-save-start');
+    form.dispatchEvent(new CustomEvent('louzu:saved', { bubbles: true, detail: { id } }));  // drafts.js forgets the draft
     form.reset();
     delete form.dataset.editingId;
     if (location.hash.startsWith('#edit=')) history.replaceState(null, '', location.pathname + location.search);
