@@ -33,4 +33,6 @@ self.LouzuWords = {
   whyNetwork: 'no signal now; they upload when there is', whyServer: 'the server did not answer; retrying soon',
   whyLogin: 'please log in again', whyOther: 'retrying soon',
   otherUsers: 'Entries of another account waiting on this phone: {n}. They upload when that leader logs in.',
+  // drafts.js
+  draftRestored: 'What you typed last time and did not save is back in the form (a draft).', discardDraft: 'Discard the draft',
 };
