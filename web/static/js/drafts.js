@@ -16,6 +16,7 @@
   }, self.LouzuWords || {});
 
   const FORMS = 'form[data-outbox-form]';
+  const notices = new WeakMap();  // form -> the notice that its draft was restored
   const isChoice = (c) => c.type === 'checkbox' || c.type === 'radio';
   const controlsOf = (form) => [...form.elements].filter((c) => c.name && c.type !== 'hidden' &&
     c.name !== 'id' && c.name !== '_csrf' && c.tagName !== 'BUTTON');
@@ -49,8 +50,7 @@
 
   function forget(form) {
     try { storage.removeItem(keyOf(form)); } catch (error) { /* nothing kept */ }
-    const note = form.previousElementSibling;
-    if (note && note.matches('[data-draft-notice]')) note.remove();
+    if (notices.has(form)) { notices.get(form).remove(); notices.delete(form); }
   }
 
   function restore(form) {
@@ -75,6 +75,7 @@
     note.setAttribute('role', 'status');
     note.append(WORDS.draftRestored + ' ', button);
     form.before(note);
+    notices.set(form, note);
   }
 
   function discard(form) {
