@@ -25,7 +25,7 @@
     if (!after.length || same(before, after)) { changes.textContent = changes.dataset.unchanged; return; }
     const lines = [...after.filter((f) => !before.includes(f)).map((f) => `${wordOf(f)} → ${changes.dataset.added}`),
       ...before.filter((f) => !after.includes(f)).map((f) => `${wordOf(f)} → ${changes.dataset.removed}`)];
-    changes.textContent = changes.dataset.heading + lines.join('；');
+    changes.textContent = [changes.dataset.heading, ...lines].join('\n');  // one change a line
   }
 
   // Each change shows only its own fields; hidden ones are disabled, so they are not sent.
