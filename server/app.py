@@ -26,6 +26,7 @@ from server.roster_import.routes import RosterImportPages
 from server.security_headers import SecurityHeadersMiddleware
 from server.settings import APP_VERSION, WEB_DIR, Settings, get_settings
 from server.signin_cards.routes import AdminCards, SignInCardPages
+from server.static_files.cache_control import StaticCacheMiddleware
 from server.sync_api.routes import SyncApi
 
 # Bodies over this are refused before they are read (sync-protocol.md: 1 MiB per push).
@@ -55,7 +56,7 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Lite
         route_handlers=[AuthPages, AuthApi, HomePages, LeaderPages, SyncApi, OfflinePages, OfflineApi,
             OfficePages, RosterImportPages, AdminUsers, AuditLogPages, AdminCards, SignInCardPages, static],
         state=State({"settings": settings}),
-        middleware=[SecurityHeadersMiddleware(), SessionMiddleware(settings)],
+        middleware=[SecurityHeadersMiddleware(), StaticCacheMiddleware(), SessionMiddleware(settings)],
         guards=[csrf_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[database],

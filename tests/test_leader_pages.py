@@ -79,7 +79,8 @@ async def test_home_lists_due_checks_first_then_households(client, world, leader
     assert f"{this_year() - 1938} 岁" in due_text
     assert "天山路680弄16号503室" in due_text
     assert f'data-resident-id="{zhang.id}" data-household-id="{world.households[2].id}"' in due
-    assert f'href="/households/{world.households[2].id}"' in due
+    # The card ticks its resident in the visit form (see test_leader_taps.py).
+    assert f'href="/households/{world.households[2].id}?for={zhang.id}#visit-for={zhang.id}"' in due
     # The households come after, under their building group, each a link.
     households = section(html, "我的住户")
     assert "天山路680弄16号" in households
@@ -155,7 +156,8 @@ async def test_search_form_works_without_javascript_and_with_htmx(client, world,
     html = (await client.get("/")).text
     form = re.search(r'<form class="search-form"[^>]*>', html).group(0)
     assert 'action="/"' in form and 'method="get"' in form
-    assert 'hx-get="/households/search"' in form and 'hx-target="#household-list"' in form
+    assert 'data-live-search="/households/search"' in form  # search.js asks for the list alone
+    assert '<script src="/static/js/search.js' in html and "htmx" not in html  # no 17 KB library for one box
 
 
 # --- household page -------------------------------------------------------------------------
@@ -180,7 +182,8 @@ async def test_household_page_shows_everything_a_leader_needs(client, world, lea
     assert "李建国" in residents and f"{this_year() - 1944} 岁" in residents and "高龄" in residents
     assert "王美华" in residents and "慢病" in residents
     assert "已 20 天未看望" in residents and "已超期 6 天" in residents
-    assert "已 2 天未看望" in residents and "近期已看望" in residents
+    # A check that is not due says when it was, not "not visited for" (issue 8: never both).
+    assert "2 天前看望过" in residents and "近期已看望" in residents and "已 2 天未看望" not in residents
 
     visits = section(html, "visits-heading")
     assert visits.index("写错了") < visits.index("膝盖疼") < visits.index("代班走访") < visits.index("血压正常")
@@ -326,7 +329,7 @@ async def test_saving_a_visit(client, world, leader):
     visits = text_of(section(page.text, "visits-heading"))
     assert "腿脚不便，需要助餐" in visits and "需要关注" in visits and "老人看望" in visits
     residents = text_of(section(page.text, "residents-heading", "visit-form-heading"))
-    assert "今天看望过" in residents or "已 1 天未看望" in residents  # an hour ago, Shanghai date
+    assert "今天看望过" in residents or "1 天前看望过" in residents  # an hour ago, Shanghai date
     # The form is fresh again, not the last entry.
     assert "腿脚不便" not in section(page.text, "visit-form-heading", "visits-heading")
 

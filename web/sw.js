@@ -19,7 +19,10 @@ const SHELL = [
   '/static/js/phone.js?v=' + ASSET_VERSION,
   '/static/js/visits.js?v=' + ASSET_VERSION,
   '/static/js/words.en.js?v=' + ASSET_VERSION,
-  '/static/vendor/htmx-2.0.11.min.js',
+  '/static/js/drafts.js?v=' + ASSET_VERSION,
+  '/static/js/visit_for.js?v=' + ASSET_VERSION,
+  '/static/js/roster_form.js?v=' + ASSET_VERSION,
+  '/static/js/search.js?v=' + ASSET_VERSION,
   '/static/icons/icon.svg',
   '/static/icons/icon-180.png',
   '/static/icons/icon-192.png',
@@ -79,7 +82,7 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
   // The API is never cached here: sync and auth must always reach the server.
   if (url.pathname.startsWith('/api/')) return;
-  // htmx asks for fragments of pages; they are never stored or served as whole pages.
+  // The home search (search.js) asks for fragments of pages; never stored or served as whole pages.
   if (request.headers.get('HX-Request')) return;
   if (request.mode === 'navigate') {
     event.respondWith(networkWithTimeoutFallingBackToCache(event));

@@ -11,12 +11,12 @@ outside their building groups answers exactly like one that does not exist (404)
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
 
 from server.auth.guards import role_required
@@ -76,6 +76,7 @@ async def household_page(
     answer: questions.AnswerForm | None = None,
     answered: int | None = None,
     reported: Any = None,
+    visit_for: str | None = None,
 ) -> Response:
     """`answer`: an answer that was not sent (shown with its error); `answered` / `reported`:
     the question just answered, the roster change just reported (success messages)."""
@@ -88,7 +89,8 @@ async def household_page(
     names = {r.id: r.name for r in residents}
     seen_names = {v.id: [names[i] for i in v.resident_ids if i in names] for v in visits}
     if values is None:
-        values = visit_form.new_visit_values(any(r.care_flags for r in residents), now)
+        seen = tuple(r.id for r in residents if visit_for and str(r.id) == visit_for.strip())
+        values = visit_form.new_visit_values(any(c.needs_visit for c in checks), now, seen)
     return render(
         request,
         "leader/household.html",
@@ -170,13 +172,14 @@ class LeaderPages(Controller):
     async def household(
         self, request: Request, household_id: FromPath[int], saved: FromQuery[str | None] = None,
         answered: FromQuery[str | None] = None, reported: FromQuery[str | None] = None,
+        visit_for: Annotated[str | None, QueryParameter(name="for", required=False)] = None,
     ) -> Response:
         scope = await _scope(request)
         household = await _household_or_404(scope, household_id)
         return await household_page(
             request, scope, household, saved=await saved_visit(household, saved),
             answered=int(answered) if answered and answered.isdigit() else None,
-            reported=await roster_form.saved_proposal(household, reported),
+            reported=await roster_form.saved_proposal(household, reported), visit_for=visit_for,
         )
 
     @post("/households/{household_id:int}/visits", name="visit_submit")

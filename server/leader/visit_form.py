@@ -99,9 +99,13 @@ def local_input_value(moment: datetime) -> str:
     return moment.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
 
 
-def new_visit_values(has_flagged_residents: bool, now: datetime) -> VisitFormValues:
+def new_visit_values(someone_due: bool, now: datetime, seen: tuple[int, ...] = ()) -> VisitFormValues:
+    """A new visit: an elderly check only where someone's check is due or overdue (elsewhere
+    the leader would have to change the type every time), with `seen` already ticked (the
+    resident of the due card the leader came from)."""
     return VisitFormValues(
-        kind="elderly_check" if has_flagged_residents else "routine",
+        kind="elderly_check" if someone_due or seen else "routine",
+        resident_ids=[str(i) for i in seen],
         occurred_at=local_input_value(now),
     )
 

@@ -227,8 +227,9 @@
     note.textContent = t('waitingOnLogin', { n: status.waiting });
   }
 
-  // A short message at the top of the page, in the flow: it never covers a button, and it
-  // does not vanish under a slow reader (it goes with the next page).
+  // A short message fixed at the bottom of the screen (above a form's save bar): it moves
+  // nothing on the page, and it stays until the leader closes it or leaves the page. The page
+  // grows below by its height, so the end of the page can still scroll clear of it.
   function toast(text, action) {
     const old = $('.toast');
     if (old) old.remove();
@@ -238,7 +239,12 @@
       button.addEventListener('click', action.run);
       box.append(button);
     }
-    ($('main') || document.body).prepend(box);
+    const close = el('button', { type: 'button', class: 'button secondary', text: t('dismiss') });
+    close.addEventListener('click', () => { box.remove(); document.body.style.paddingBottom = ''; });
+    box.append(close);
+    document.body.classList.toggle('has-save-bar', !!$('.save-bar'));
+    document.body.append(box);
+    document.body.style.paddingBottom = (innerHeight - box.getBoundingClientRect().top + 8) + 'px';
   }
 
   // A dialog in the page (not window.confirm): big buttons, words on every choice.
@@ -391,6 +397,7 @@
     else if (editing) await Outbox.correct(id, record, householdId);
     else await Outbox.add(record, entryLabels(form), householdId);
     performance.measure('louzu-outbox-save', 'louzu-save-start');
+    form.dispatchEvent(new CustomEvent('louzu:saved', { bubbles: true, detail: { id } }));  // drafts.js forgets the draft
     form.reset();
     delete form.dataset.editingId;
     delete form.dataset.changingId;

@@ -233,6 +233,8 @@
       for (const key of ['session', 'last_sync', 'pages', 'persist_asked', 'offline_ready_told', 'acked']) meta.delete(key);
     });
     await deletePagesCaches(null);
+    // Drafts (drafts.js) are what the leader typed: they go too (a page does it; no localStorage in the worker).
+    try { Object.keys(self.localStorage || {}).filter((k) => k.startsWith('louzu-draft:')).forEach((k) => localStorage.removeItem(k)); } catch (e) { /* refused */ }
     notify('wiped');
   }
 

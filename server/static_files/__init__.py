@@ -1,0 +1,1 @@
+"""How /static is served: cache lifetimes by whether a URL names its version."""
