@@ -33,15 +33,12 @@ self.LouzuWords = {
   whyNetwork: 'no signal now; they upload when there is', whyServer: 'the server did not answer; retrying soon',
   whyLogin: 'please log in again', whyOther: 'retrying soon',
   otherUsers: 'Entries of another account waiting on this phone: {n}. They upload when that leader logs in.',
-<<<<<<< HEAD
   // app.js and visits.js: entries in the visit lists, correcting and withdrawing
   stateSynced: 'Uploaded', uploaded: 'Saved and uploaded to the office', withdrawnMark: 'Withdrawn (this entry is void)',
   savedChanged: 'Changed and saved on this phone; it uploads when there is signal',
   changing: 'Changing this visit: press "Save visit" when done',
   withdrawSyncedBody: 'The entry will be marked "withdrawn" and left out of every count; the office still sees it.',
   sentBack: 'Entries sent back: {n}. Please correct them and save again',
-=======
   // drafts.js
   draftRestored: 'What you typed last time and did not save is back in the form (a draft).', discardDraft: 'Discard the draft',
->>>>>>> taps
 };
