@@ -12,7 +12,8 @@ from litestar.enums import MediaType
 
 from server import i18n
 from server.leader.page_rules import form_rules
-from server.settings import APP_VERSION, WEB_DIR
+from server.settings import WEB_DIR
+from server.static_files.version import ASSET_VERSION
 
 LOCALE_COOKIE = "louzu_locale"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -71,7 +72,7 @@ def render_string(request: Request, template_name: str, **context: Any) -> str:
         "locale": locale,
         "html_lang": "zh-Hans" if locale == "zh_Hans" else "en",
         "translations": i18n.translations(locale),
-        "app_version": APP_VERSION,
+        "app_version": ASSET_VERSION,
     }
     return ENVIRONMENT.get_template(template_name).render({**base, **context})
 

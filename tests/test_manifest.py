@@ -14,7 +14,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from server.models import Household, Resident, ReviewState, Visit, VisitReviewEvent
 from server.offline.routes import TEST_RELEASE_FILE
-from server.settings import APP_VERSION, WEB_DIR
+from server.settings import WEB_DIR
+from server.static_files.version import ASSET_VERSION
 from tests.factories import api_login
 
 MANIFEST = "/api/sync/manifest"
@@ -162,7 +163,7 @@ async def test_the_service_worker_is_served_from_the_root_with_its_release(clien
     assert response.headers["service-worker-allowed"] == "/"
     assert response.headers["cache-control"] == "no-cache"
     assert response.headers["content-type"].startswith("text/javascript")
-    assert f'const RELEASE = "{APP_VERSION}";' in response.text
+    assert f'const RELEASE = "{ASSET_VERSION}";' in response.text
     assert "__LOUZU_" not in response.text
 
     release = settings.data_dir / TEST_RELEASE_FILE
@@ -187,7 +188,7 @@ async def test_the_release_override_is_ignored_unless_test_hooks_are_on(db, sett
             text = (await plain.get("/sw.js")).text
     finally:
         release.unlink()
-    assert f'const RELEASE = "{APP_VERSION}";' in text
+    assert f'const RELEASE = "{ASSET_VERSION}";' in text
 
 
 async def test_the_web_app_manifest_makes_an_installable_app(client, db):

@@ -9,11 +9,12 @@ import pytest
 
 from server.settings import APP_VERSION
 from server.static_files.cache_control import IMMUTABLE, cache_control_for
+from server.static_files.version import ASSET_VERSION, static_digest
 from tests.factories import api_login
 
 VERSIONED = [
-    f"/static/js/app.js?v={APP_VERSION}",
-    f"/static/css/louzu.css?v={APP_VERSION}",
+    f"/static/js/app.js?v={ASSET_VERSION}",
+    f"/static/css/louzu.css?v={ASSET_VERSION}",
     "/static/vendor/htmx-2.0.11.min.js",
 ]
 UNVERSIONED = ["/static/js/app.js", "/static/js/app.js?v=0.0.0-old", "/static/icons/icon.svg"]
@@ -44,7 +45,7 @@ async def test_the_pages_name_the_version_on_every_script_and_style(client, worl
 
 
 async def test_a_missing_static_file_is_not_cached_for_a_year(client, db):
-    response = await client.get(f"/static/js/nothing-here.js?v={APP_VERSION}")
+    response = await client.get(f"/static/js/nothing-here.js?v={ASSET_VERSION}")
     assert response.status_code == 404
     assert response.headers.get("cache-control") != IMMUTABLE
 
@@ -52,3 +53,18 @@ async def test_a_missing_static_file_is_not_cached_for_a_year(client, db):
 async def test_pages_and_the_worker_keep_their_own_cache_rules(client, db):
     assert (await client.get("/sw.js")).headers["cache-control"] == "no-cache"
     assert "immutable" not in (await client.get("/login")).headers.get("cache-control", "")
+
+
+def test_the_version_on_static_urls_changes_with_any_static_file(tmp_path):
+    """A script changed without a release bump is still a new URL: no phone keeps the old one."""
+    (tmp_path / "js").mkdir()
+    script = tmp_path / "js" / "app.js"
+    script.write_text("one();")
+    before = static_digest(tmp_path)
+    assert static_digest(tmp_path) == before  # stable
+    script.write_text("two();")
+    assert static_digest(tmp_path) != before
+    script.write_text("one();")
+    (tmp_path / "js" / "new.js").write_text("")
+    assert static_digest(tmp_path) != before
+    assert ASSET_VERSION.startswith(APP_VERSION + "-")

@@ -11,7 +11,7 @@ from tortoise.functions import Count, Max
 
 from server.leader.task_stamps import household_task_stamps
 from server.models import BuildingGroup, Community, Household, Resident, Role, User, Visit, VisitReviewEvent
-from server.settings import APP_VERSION
+from server.static_files.version import ASSET_VERSION
 from server.web import SHANGHAI
 
 # Pages every leader keeps; household pages are added per household of their building groups.
@@ -46,7 +46,7 @@ async def offline_pages(
     changes every tag: a kept page never holds a dead session's token.
     """
     if user.role != Role.LEADER:
-        return [OfflinePage("/offline", _tag(APP_VERSION, locale))]
+        return [OfflinePage("/offline", _tag(ASSET_VERSION, locale))]
     now = now or datetime.now(timezone.utc)
     # Due lists and "n days ago" change with the date even when no row does.
     today = now.astimezone(SHANGHAI).date().isoformat()
@@ -93,7 +93,7 @@ async def offline_pages(
     )
 
     common = (
-        APP_VERSION, locale, today, session_id, user.id, user.display_name, _stamp(user.updated_at),
+        ASSET_VERSION, locale, today, session_id, user.id, user.display_name, _stamp(user.updated_at),
         sorted((rules[0] or {}).items()) if rules else "",
         [(g["id"], g["name"], _stamp(g["updated_at"])) for g in groups],
     )
@@ -115,7 +115,7 @@ async def offline_pages(
         OfflinePage("/", _tag(*common, sorted(per_household.items()))),
         OfflinePage("/visits/mine", _tag(*common, mine_row["n"], _stamp(mine_row["last"]), mine_reviews)),
         OfflinePage("/phone", _tag(*common)),
-        OfflinePage("/offline", _tag(APP_VERSION, locale)),
+        OfflinePage("/offline", _tag(ASSET_VERSION, locale)),
     ]
     pages += [OfflinePage(f"/households/{hid}", version) for hid, version in per_household.items()]
     pages += [OfflinePage(f"/households/{hid}/roster", version) for hid, version in roster.items()]

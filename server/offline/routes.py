@@ -10,7 +10,8 @@ from litestar import Controller, Request, Response, get
 
 from server.auth.guards import login_required
 from server.offline.manifest import OfflinePage, offline_pages
-from server.settings import APP_VERSION, WEB_DIR, Settings, app_settings
+from server.settings import WEB_DIR, Settings, app_settings
+from server.static_files.version import ASSET_VERSION
 from server.web import render, request_locale
 
 SERVICE_WORKER = WEB_DIR / "sw.js"
@@ -21,12 +22,13 @@ TEST_RELEASE_FILE = "test-release-version"
 
 
 def worker_version(settings: Settings) -> str:
-    """The release the service worker names its caches after; APP_VERSION unless a test says otherwise."""
+    """The release the service worker names its caches after: the asset version (the release and
+    a digest of its static files), unless a test says otherwise."""
     if settings.enable_test_hooks:
         override = settings.data_dir / TEST_RELEASE_FILE
         if override.exists():
-            return override.read_text().strip() or APP_VERSION
-    return APP_VERSION
+            return override.read_text().strip() or ASSET_VERSION
+    return ASSET_VERSION
 
 
 @dataclass
@@ -54,7 +56,7 @@ class OfflinePages(Controller):
         # HTTP cache, so a new release is seen at the next update check.
         source = SERVICE_WORKER.read_text(encoding="utf-8")
         source = source.replace('"__LOUZU_RELEASE__"', json.dumps(worker_version(app_settings(request))))
-        source = source.replace('"__LOUZU_ASSET_VERSION__"', json.dumps(APP_VERSION))
+        source = source.replace('"__LOUZU_ASSET_VERSION__"', json.dumps(ASSET_VERSION))
         return Response(
             source,
             media_type="text/javascript; charset=utf-8",

@@ -2,8 +2,8 @@
 for a year and a repeat visit online costs no request for it; any other static URL is checked
 with the server each time (a cheap 304), so a new release is never hidden behind an old copy.
 
-Versioned: `?v=<APP_VERSION>` (the pages put it on every CSS and JS URL; APP_VERSION is bumped
-with every release) and the files under /static/vendor/, whose names carry their version.
+Versioned: `?v=<ASSET_VERSION>` (the pages put it on every CSS and JS URL; it changes whenever a
+file under web/static does: server/static_files/version.py) and the files under /static/vendor/, whose names carry their version.
 A `?v=` of another release is not this release's file: it is not promised to stay.
 """
 
@@ -16,7 +16,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.settings import APP_VERSION
+from server.static_files.version import ASSET_VERSION
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -29,7 +29,7 @@ def cache_control_for(path: str, query_string: bytes | str) -> str | None:
     if isinstance(query_string, bytes):
         query_string = query_string.decode("latin-1")
     versions = parse_qs(query_string).get("v", [])
-    if path.startswith("/static/vendor/") or versions == [APP_VERSION]:
+    if path.startswith("/static/vendor/") or versions == [ASSET_VERSION]:
         return IMMUTABLE
     return REVALIDATE
 

@@ -5,11 +5,13 @@ from playwright.async_api import expect
 
 from server.models import Visit
 from server.offline.routes import TEST_RELEASE_FILE
+from server.static_files.version import ASSET_VERSION
 from tests.browser.offline_helpers import (  # noqa: F401  (fixtures)
     counted_server, expect_pending, handset, kept_urls, leader_page, log_in_ready, outbox, outbox_emptied,
     save_visit,
 )
 
+NEXT = ASSET_VERSION + "-next"
 WORKER_RELEASE = """() => new Promise(resolve => {
   navigator.serviceWorker.addEventListener('message', e => { if (e.data.type === 'release') resolve(e.data.release); });
   navigator.serviceWorker.controller.postMessage({type: 'release'});
@@ -20,7 +22,7 @@ async def test_a_new_release_keeps_waiting_entries_and_syncs_them(leader_page, h
     page = leader_page
     household = world.households[0]
     await log_in_ready(page, "leader01", world.users["leader01"].id)
-    assert await page.evaluate(WORKER_RELEASE) == "0.1.0"
+    assert await page.evaluate(WORKER_RELEASE) == ASSET_VERSION
     await handset.route("**/api/sync/push", lambda route: route.abort("internetdisconnected"))
     await page.goto(f"/households/{household.id}")
     await save_visit(page, notes="更新前保存的第一条")
@@ -29,7 +31,7 @@ async def test_a_new_release_keeps_waiting_entries_and_syncs_them(leader_page, h
     await notes.fill("正在打字")
 
     release = settings.data_dir / TEST_RELEASE_FILE
-    release.write_text("0.1.0-next")
+    release.write_text(NEXT)
     try:
         await page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
         toast = page.locator(".toast", has_text="有新版本")
@@ -38,7 +40,7 @@ async def test_a_new_release_keeps_waiting_entries_and_syncs_them(leader_page, h
         await toast.get_by_role("button", name="更新").click()
         await page.wait_for_function("() => !document.querySelector('.toast')", polling=50)
         await page.wait_for_load_state()
-        assert await page.evaluate(WORKER_RELEASE) == "0.1.0-next"
+        assert await page.evaluate(WORKER_RELEASE) == NEXT
     finally:
         release.unlink(missing_ok=True)
 
@@ -56,7 +58,7 @@ async def test_a_new_release_keeps_waiting_entries_and_syncs_them(leader_page, h
     # The new worker deletes the old release's cache in its activate step, which may still be
     # running when the page has reloaded: wait for it rather than race it (a flake seen under load).
     await page.wait_for_function(
-        "() => caches.keys().then(k => !k.includes('louzu-shell-0.1.0') && k.includes('louzu-shell-0.1.0-next'))",
+        f"() => caches.keys().then(k => !k.includes('louzu-shell-{ASSET_VERSION}') && k.includes('louzu-shell-{NEXT}'))",
         polling=100,
     )
     caches = {url.split(" ")[0] for url in await kept_urls(page)}
