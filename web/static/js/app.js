@@ -552,7 +552,7 @@
   });
 
   addEventListener('online', () => {
-    if (!canQueue) return;
+    if (!canQueue || !navigator.onLine) return;  // Chromium also fires it while still offline
     Outbox.interrupt();  // a push sent before the signal went gets no answer: give it up now
     retryNow('online');
     if (USER_ID) refreshPages();  // the kept pages catch up with what changed meanwhile
