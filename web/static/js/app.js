@@ -76,9 +76,8 @@
     renderers.forEach((draw) => draw(status));
   }
 
-  // What the line says about the entries not on the server yet: no signal, no server, being
-  // sent (only entries a running flush holds), or waiting. A remembered problem outlasts the
-  // retries: only an answered push clears it.
+  // No signal, no server, sending (only while a flush runs), or waiting. A remembered problem
+  // outlasts the retries: only an answered push clears it.
   function syncWords(status) {
     const n = status.waiting;
     const sending = status.flushing ? status.entries.filter((e) => e.state === 'sending').length : 0;
@@ -108,10 +107,9 @@
     if (button) button.hidden = !status.waiting;
   }
 
-  // A page served from the phone's copy carries data-cached-at (the worker adds it): with no
-  // signal it says 离线; with signal the server was too slow for the page. It goes once the
-  // server has answered since this page opened (a sync, the kept pages refreshed, or the
-  // probe sent when the signal returns: answeredHere).
+  // A page served from the phone's copy carries data-cached-at (the worker adds it): 离线, or
+  // with signal, the server was too slow. It goes once the server has answered since the page
+  // opened (a sync, a pages refresh, or the probe when the signal returns).
   let answeredHere = false;
   async function renderOfflineBanner(status) {
     const cachedAt = document.documentElement.dataset.cachedAt;
@@ -217,9 +215,8 @@
     note.textContent = status.waiting ? t('waiting', { n: status.waiting }) : '';
   }
 
-  // Logged out, the phone cannot ask the server: an entry a push carried without an answer
-  // (still "sending" from a closed page, or unconfirmed) may be there already, so it is not
-  // claimed as waiting. The first sync after login settles it (the server says duplicate).
+  // Logged out, the phone cannot ask the server: an entry pushed without an answer ("sending"
+  // from a closed page, or unconfirmed) may be there, so it is not called waiting.
   function renderLoginNotice(status) {
     const form = $('form[action="/login"]');
     if (!form || USER_ID) return;
@@ -556,12 +553,15 @@
     Outbox.interrupt();  // a push sent before the signal went gets no answer: give it up now
     retryNow('online');
     if (USER_ID) refreshPages();  // the kept pages catch up with what changed meanwhile
-    // Does the server answer? That, not the signal alone, takes the offline banner away.
-    if (document.documentElement.dataset.cachedAt) {
-      fetch('/api/auth/me', { cache: 'no-store', credentials: 'same-origin' })
-        .then((r) => { answeredHere = answeredHere || r.status < 500; render(); }, () => null);
-    }
+    if (document.documentElement.dataset.cachedAt) setTimeout(probeServer, 1000);
   });
+  // Does the server answer? That, not the signal alone, takes the offline banner away. Asked a
+  // second after the signal returns, if it is still there: signals flicker.
+  function probeServer() {
+    if (!navigator.onLine) return;
+    fetch('/api/auth/me', { cache: 'no-store', credentials: 'same-origin' })
+      .then((r) => { answeredHere = answeredHere || r.status < 500; render(); }, () => null);
+  }
   addEventListener('offline', () => render());
   addEventListener('pageshow', (event) => { if (event.persisted) retryNow('pageshow'); });
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') retryNow('visible'); });

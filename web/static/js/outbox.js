@@ -8,8 +8,8 @@
   const OUTBOX_VERSION = 2;  // the format of one entry; older entries are migrated, never dropped
   const BATCH_SIZE = 50;     // records per push: 50 waiting entries take one round trip
   const MAX_ROUNDS = 20;     // per flush: a server that never answers an entry cannot loop us
-  // A push with no answer by then is given up: its batch waits again and the lock is released.
-  // Test hook: the meta key 'push_timeout_ms' shortens it (tests/browser/test_sync_hang.py).
+  // A push with no answer by then is given up, so the lock is released. Test hook: the meta
+  // key 'push_timeout_ms' shortens it (tests/browser/test_sync_hang.py).
   const PUSH_TIMEOUT_MS = 30000;
   const FLUSH_LOCK = 'louzu-outbox-flush';
   const PAGES_CACHE_PREFIX = 'louzu-pages-u';
@@ -22,8 +22,7 @@
   // Records of other types (answer, roster_change) are entries of the same shape: record.type
   // tells them apart, household_id is the household whose page shows them, and labels (free
   // display words, never sent) may carry page/summary/context. No new format, no migration.
-  // unconfirmed (optional, absent = false): a push carried the entry but no answer came back,
-  // so it may be on the server already; set and cleared by flush, never needs migrating.
+  // unconfirmed (optional): a push carried the entry without an answer; it may be on the server.
   const MIGRATIONS = {
     1: (entry, ctx) => Object.assign(entry, {
       user_id: entry.user_id || ctx.userId,
@@ -151,7 +150,7 @@
     const count = (...states) => mine.filter((e) => states.includes(e.state)).length;
     return {
       userId, problem: s ? s.problem : null, lastSync: lastSync || null, entries: mine,
-      pushProblem: pushProblem ? pushProblem.problem : null, flushing,
+      pushProblem: pushProblem || null, flushing,
       waiting: count('waiting', 'sending'), rejected: count('rejected'), conflict: count('conflict'),
       otherUsers: all.length - mine.length,
     };
@@ -205,11 +204,11 @@
   const flushRunning = async () => !!(self.navigator && navigator.locks && navigator.locks.query &&
     (await navigator.locks.query()).held.some((lock) => lock.name === FLUSH_LOCK));
 
-  // Why the last push got no answer, for every tab and the worker: 'network' (no signal),
-  // 'unreachable' (signal, but no answer from the server in time, or a proxy's 502/503/504),
-  // 'server_<status>' or 'forbidden'. Only an answered push clears it (acknowledge).
+  // Why the last push failed, for every tab and the worker: 'network' (no signal), 'unreachable'
+  // (no answer in time, or a proxy's 502/503/504), 'server_<status>', 'forbidden'. Only an
+  // answered push clears it.
   async function rememberProblem(problem) {
-    await setMeta('push_problem', { problem, at: Date.now() });
+    await setMeta('push_problem', problem);
     notify();
   }
 
@@ -224,11 +223,10 @@
     return fresh;
   }
 
-  // The push in flight here, so that a returning signal can give it up at once (interrupt).
-  let inFlight = null;
+  let inFlight = null;  // this context's push, for interrupt()
 
-  // One push with a deadline covering the whole answer (headers and body: either can stall).
-  // Answers {status, ok, body}; throws when no answer came (no signal, timeout, interrupted).
+  // One push, its deadline covering the whole answer (headers or body can stall). Answers
+  // {status, ok, body}; throws when none came (no signal, timeout, interrupted).
   async function push(s, device, batch) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), (await getMeta('push_timeout_ms')) || PUSH_TIMEOUT_MS);
@@ -258,8 +256,7 @@
     const summary = { ok: true, sent: 0, acknowledged: 0, rejected: 0, remaining: 0, problem: null, requests: 0 };
     let [s, device] = await Promise.all([session(), deviceId()]);
     if (!s || s.problem) return { ...summary, ok: false, problem: s ? s.problem : 'no_session' };
-    // The batch waits again. unconfirmed: the push may have reached the server (answer lost,
-    // late, or a 5xx), so the phone must not claim the entry only waits; the retry says `duplicate`.
+    // The batch waits again; unconfirmed if the push may have reached the server.
     const stop = async (batch, problem, unconfirmed) => {
       const now = new Date().toISOString();
       await change(batch.map((e) => e.id), (e) => Object.assign(e, {
@@ -267,8 +264,7 @@
       if (!problem.startsWith('session_')) await rememberProblem(problem);  // session problems live in the session
       return { ...summary, ok: false, problem };
     };
-    // Under the lock nobody else is sending: "sending" left behind is a closed tab's, and its
-    // push may have arrived.
+    // Under the lock nobody else is sending: "sending" left behind is a closed tab's (maybe arrived).
     const stuck = (await entriesOf(s.user_id)).filter((e) => e.state === 'sending');
     await change(stuck.map((e) => e.id), (e) => Object.assign(e, { state: 'waiting', unconfirmed: true }));
     let tokenRetried = false;
@@ -291,7 +287,7 @@
       if (response.status === 401) {
         const problem = response.body.error === 'session_revoked' ? 'session_revoked' : 'session_expired';
         const result = await stop(batch, problem, false);
-        // Unless the leader logged in again meanwhile (a late answer to an old session's push).
+        // Not if the leader logged in again meanwhile (a late answer to the old session).
         const now = await session();
         if (now && now.csrf_token === s.csrf_token) await setProblem(problem);
         return result;
