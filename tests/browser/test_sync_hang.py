@@ -98,7 +98,7 @@ async def test_no_signal_is_not_a_server_problem(leader_page, handset, world):
 
 STATUS = """([waiting, sending, flushing, pushProblem]) => {
   const entries = [...Array(waiting)].map((_, i) => ({ state: i < sending ? 'sending' : 'waiting' }));
-  Louzu.renderers[0]({ waiting, entries, flushing, pushProblem, rejected: 0, lastSync: null, problem: null });
+  Louzu.renderers.find((draw) => draw.name === 'renderSyncStatus')({ waiting, entries, flushing, pushProblem, rejected: 0, lastSync: null, problem: null });
   return document.querySelector('[data-sync-words]').textContent;
 }"""
 
@@ -109,7 +109,10 @@ async def test_the_status_line_words(leader_page, world):
     await page.goto(f"/households/{world.households[0].id}")
     await expect(page.locator("#sync-status")).to_contain_text("手机上没有等待上传的记录")
     await page.wait_for_timeout(500)  # the load's own sync and render are done: the line is ours
-    words = lambda *status: page.evaluate(STATUS, list(status))  # noqa: E731
+
+    async def words(*status):
+        return await page.evaluate(STATUS, list(status))
+
     assert await words(5, 1, True, None) == "正在上传 1 条，还有 4 条等待"
     assert await words(1, 1, True, None) == "正在上传 1 条记录…"
     # "sending" left by a closed page, with no flush running, is not being sent.
@@ -122,7 +125,8 @@ async def test_the_status_line_words(leader_page, world):
     # The phone status page's answer to 立即同步 makes the same distinction.
     await page.goto("/phone")
     result = page.locator("[data-sync-result]")
-    for problem, said in (("network", "现在没有信号"), ("unreachable", "服务器暂时连不上"), ("server_500", "服务器出了问题")):
+    said_for = {"network": "现在没有信号", "unreachable": "服务器暂时连不上", "server_500": "服务器出了问题"}
+    for problem, said in said_for.items():
         await page.evaluate(
             "p => document.dispatchEvent(new CustomEvent('louzu:synced', {detail: {ok: false, remaining: 2, problem: p}}))",
             problem,
