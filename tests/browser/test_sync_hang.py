@@ -189,3 +189,28 @@ async def test_the_offline_banner_goes_when_the_server_answers_again(leader_page
         assert "离线" not in await banner.inner_text()
     finally:
         await hold_answers(counted_server, "/", False)
+
+
+async def test_the_signal_coming_back_gives_up_a_hung_push_at_once(leader_page, handset, world, counted_server):
+    """The issue's "switching the network off and on did nothing": a push sent before the
+    signal went gets no answer, so the returning signal retries now, not after 30 s."""
+    page = leader_page
+    await log_in_ready(page, "leader01", world.users["leader01"].id)
+    await page.goto(f"/households/{world.households[0].id}")
+    already_pushed = len(await counted_server.pushed())
+    await hold_answers(counted_server, PUSH, True)
+    try:
+        await save_visit(page, notes="网络断了又来")  # the real 30 s deadline
+        await eventually(lambda: holding(counted_server))
+        await handset.set_offline(True)
+        await handset.set_offline(False)
+        # Sent again within seconds, long before the deadline.
+        await eventually(lambda: _pushed_twice(counted_server, already_pushed), timeout=10)
+    finally:
+        await hold_answers(counted_server, PUSH, False)
+    await outbox_emptied(page)
+    assert await notes_stored("网络断了又来") == 1
+
+
+async def _pushed_twice(server: CountedServer, already: int) -> bool:
+    return len((await server.pushed())[already:]) >= 2

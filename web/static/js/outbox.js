@@ -246,7 +246,9 @@
       inFlight = null;
     }
   }
-  const interrupt = () => inFlight && inFlight.abort();
+  // The push may be the worker's or another tab's: every context gives up its own.
+  const interrupt = () => { if (inFlight) inFlight.abort(); if (channel) channel.postMessage({ type: 'interrupt' }); };
+  if (channel) channel.addEventListener('message', (e) => { if (e.data.type === 'interrupt' && inFlight) inFlight.abort(); });
 
   // Sends waiting entries in batches until none wait or the network or session says stop.
   // Answers {ok, sent, acknowledged, rejected, remaining, problem, requests}. One flush at a
