@@ -70,7 +70,8 @@ self.addEventListener('sync', (event) => {
   event.waitUntil(Outbox.flush().then(async (summary) => {
     if (summary.problem === 'session_revoked') return;  // the page tells the leader, then wipes
     if (summary.acknowledged) await refreshOfflinePages();
-    if (!summary.ok && summary.problem === 'network') throw new Error('still offline');  // retry later
+    // No signal, or no answer from the server: the browser tries again later.
+    if (!summary.ok && ['network', 'unreachable'].includes(summary.problem)) throw new Error('no answer');
   }));
 });
 

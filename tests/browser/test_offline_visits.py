@@ -32,7 +32,7 @@ async def test_visits_logged_offline_reach_the_server_exactly_once(leader_page, 
     await save_visit(page, status="需要关注", notes="楼道灯坏了")
     await save_visit(page, kind="安全检查", status="紧急", notes="煤气味", follow_up=True, follow_up_due="2026-12-01")
     await expect_pending(page, 3)
-    await expect(page.locator("#sync-status")).to_contain_text("手机上有 3 条记录等待上传")
+    await expect(page.locator("#sync-status")).to_contain_text("没有信号 · 3 条记录等待上传，有信号时自动上传")
 
     await page.reload()
     await expect_pending(page, 3)

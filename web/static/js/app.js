@@ -15,6 +15,10 @@
     sending: '正在上传 {n} 条记录…', lastSync: '上次同步 {t}', neverSynced: '还没有同步过',
     rejectedCount: '{n} 条被退回，请处理', expired: '请重新登录，您的 {n} 条记录还在手机上',
     relogin: '重新登录', offlineBanner: '离线 · 数据更新于 {t}',
+    keptBanner: '服务器没有及时回应，先显示手机上保存的页面 · 数据更新于 {t}',
+    sendingMore: '正在上传 {n} 条，还有 {m} 条等待', noSignal: '没有信号 · {n} 条记录等待上传，有信号时自动上传',
+    unreachable: '服务器暂时连不上 · {n} 条记录等待上传，稍后自动重试', serverError: '服务器出了问题 · {n} 条记录等待上传，稍后自动重试',
+    unconfirmedOnLogin: '手机上有 {n} 条记录已经发出，还没有确认上传；登录后会自动核对，不会重复。',
     saved: '已保存在手机上，有信号时自动上传', savedCorrected: '已改好，保存在手机上，有信号时自动上传',
     editing: '正在修改被退回的记录：{m}',
     stateWaiting: '等待上传', stateSending: '正在上传…', stateRejected: '被退回：{m}',
@@ -74,12 +78,24 @@
     renderers.forEach((draw) => draw(status));
   }
 
+  // No signal, no server, sending (only while a flush runs), or waiting. A remembered problem
+  // outlasts the retries: only an answered push clears it.
+  function syncWords(status) {
+    const n = status.waiting;
+    const sending = status.flushing ? status.entries.filter((e) => e.state === 'sending').length : 0;
+    const problem = status.pushProblem;
+    if (!n) return t('allSent');
+    if (!navigator.onLine) return t('noSignal', { n });
+    if (problem && problem !== 'network') return t(problem === 'unreachable' ? 'unreachable' : 'serverError', { n });
+    if (sending) return t(n > sending ? 'sendingMore' : 'sending', { n: sending, m: n - sending });
+    return t(problem ? 'noSignal' : 'waiting', { n });
+  }
+
   function renderSyncStatus(status) {
     const box = $('#sync-status');
     if (!box || !USER_ID) return;
     box.dataset.pending = String(status.waiting);
-    const sending = status.entries.some((e) => e.state === 'sending');
-    let words = status.waiting ? t(sending ? 'sending' : 'waiting', { n: status.waiting }) : t('allSent');
+    let words = syncWords(status);
     if (status.rejected) words += ' · ' + t('rejectedCount', { n: status.rejected });
     $('[data-sync-words]', box).textContent = words;
     if (status.lastSync) $('[data-sync-last]', box).textContent = ' · ' + t('lastSync', { t: shortTime(status.lastSync.at) });
@@ -93,14 +109,19 @@
     if (button) button.hidden = !status.waiting;
   }
 
-  // A page served from the phone's copy carries data-cached-at (the worker adds it).
-  function renderOfflineBanner() {
+  // A page served from the phone's copy carries data-cached-at (the worker adds it): 离线, or
+  // with signal, the server was too slow. It goes once the server has answered since the page
+  // opened (a sync, a pages refresh, or the probe when the signal returns).
+  let answeredHere = false;
+  async function renderOfflineBanner(status) {
     const cachedAt = document.documentElement.dataset.cachedAt;
     if (!cachedAt) return;
+    const pages = await Outbox.getMeta('pages');
+    const answered = answeredHere || Math.max(status.lastSync ? status.lastSync.at : 0, pages ? pages.at : 0) > performance.timeOrigin;
     let banner = $('[data-offline-banner]');
     if (!banner) $('main').prepend(banner = el('p', { class: 'offline-banner', 'data-offline-banner': '' }));
-    banner.hidden = false;
-    banner.textContent = t('offlineBanner', { t: shortTime(cachedAt) });
+    banner.hidden = navigator.onLine && answered;
+    banner.textContent = t(navigator.onLine ? 'keptBanner' : 'offlineBanner', { t: shortTime(cachedAt) });
   }
 
   // Back to the page the entry was saved on, with its form filled (entries saved before
@@ -218,13 +239,18 @@
     note.textContent = status.waiting ? t('waiting', { n: status.waiting }) : '';
   }
 
+  // Logged out, the phone cannot ask the server: an entry pushed without an answer ("sending"
+  // from a closed page, or unconfirmed) may be there, so it is not called waiting.
   function renderLoginNotice(status) {
     const form = $('form[action="/login"]');
     if (!form || USER_ID) return;
-    let note = $('[data-login-waiting]');
-    if (!status.waiting) return note && note.remove();
-    if (!note) form.before(note = el('p', { class: 'notice', 'data-login-waiting': '' }));
-    note.textContent = t('waitingOnLogin', { n: status.waiting });
+    const unsure = status.entries.filter((e) => e.state === 'sending' || (e.state === 'waiting' && e.unconfirmed)).length;
+    for (const [name, n] of [['waiting', status.waiting - unsure], ['unconfirmed', unsure]]) {
+      let note = $(`[data-login-${name}]`);
+      if (!n) { if (note) note.remove(); continue; }
+      if (!note) form.before(note = el('p', { class: 'notice', [`data-login-${name}`]: '' }));
+      note.textContent = t(name + 'OnLogin', { n });
+    }
   }
 
   // A short message fixed at the bottom of the screen (above a form's save bar): it moves
@@ -290,6 +316,13 @@
       return summary;
     });
     return flushing;
+  }
+
+  // Back in front, back from the bfcache, signal back: try at once, not after the back-off.
+  function retryNow(reason) {
+    backoffMs = 0;
+    render();
+    return syncNow(reason);
   }
 
   // Exponential backoff while entries wait: 1 s, 2 s, 4 s … at most a minute apart.
@@ -560,10 +593,23 @@
     render();
   });
 
-  addEventListener('online', () => { backoffMs = 0; syncNow('online'); });
-  document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible') { render(); syncNow('visible'); }
+  addEventListener('online', () => {
+    if (!canQueue || !navigator.onLine) return;  // Chromium also fires it while still offline
+    Outbox.interrupt();  // a push sent before the signal went gets no answer: give it up now
+    retryNow('online');
+    if (USER_ID) refreshPages();  // the kept pages catch up with what changed meanwhile
+    if (document.documentElement.dataset.cachedAt) setTimeout(probeServer, 1000);
   });
+  // Does the server answer? That, not the signal alone, takes the offline banner away. Asked a
+  // second after the signal returns, if it is still there: signals flicker.
+  function probeServer() {
+    if (!navigator.onLine) return;
+    fetch('/api/auth/me', { cache: 'no-store', credentials: 'same-origin' })
+      .then((r) => { answeredHere = answeredHere || r.status < 500; render(); }, () => null);
+  }
+  addEventListener('offline', () => render());
+  addEventListener('pageshow', (event) => { if (event.persisted) retryNow('pageshow'); });
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') retryNow('visible'); });
   addEventListener('hashchange', startEditing);
   document.addEventListener('htmx:afterSettle', () => render());
 

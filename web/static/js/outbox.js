@@ -8,6 +8,9 @@
   const OUTBOX_VERSION = 2;  // the format of one entry; older entries are migrated, never dropped
   const BATCH_SIZE = 50;     // records per push: 50 waiting entries take one round trip
   const MAX_ROUNDS = 20;     // per flush: a server that never answers an entry cannot loop us
+  // A push with no answer by then is given up, so the lock is released. Test hook: the meta
+  // key 'push_timeout_ms' shortens it (tests/browser/test_sync_hang.py).
+  const PUSH_TIMEOUT_MS = 30000;
   const FLUSH_LOCK = 'louzu-outbox-flush';
   const PAGES_CACHE_PREFIX = 'louzu-pages-u';
   const CHANNEL = 'louzu-outbox';
@@ -20,6 +23,7 @@
   // Records of other types (answer, roster_change) are entries of the same shape: record.type
   // tells them apart, household_id is the household whose page shows them, and labels (free
   // display words, never sent) may carry page/summary/context. No new format, no migration.
+  // unconfirmed (optional): a push carried the entry without an answer; it may be on the server.
   const MIGRATIONS = {
     1: (entry, ctx) => Object.assign(entry, {
       user_id: entry.user_id || ctx.userId,
@@ -140,12 +144,14 @@
 
   // What the phone holds for the current user, and how many entries other accounts left.
   async function status() {
-    const [s, all, lastSync, acked] = await Promise.all([session(), allEntries(), getMeta('last_sync'), getMeta('acked')]);
+    const [s, all, lastSync, acked, pushProblem, flushing] = await Promise.all([session(), allEntries(),
+      getMeta('last_sync'), getMeta('acked'), getMeta('push_problem'), flushRunning()]);
     const userId = s ? s.user_id : null;
     const mine = all.filter((e) => e.user_id === userId);
     const count = (...states) => mine.filter((e) => states.includes(e.state)).length;
     return {
       userId, problem: s ? s.problem : null, lastSync: lastSync || null, entries: mine,
+      pushProblem: pushProblem || null, flushing,
       waiting: count('waiting', 'sending'), rejected: count('rejected'), conflict: count('conflict'),
       otherUsers: all.length - mine.length, acked: (acked || []).filter((c) => c.user_id === userId),
     };
@@ -230,7 +236,7 @@
   async function wipe() {
     await transact(['outbox', 'meta'], 'readwrite', (outbox, meta) => {
       outbox.clear();
-      for (const key of ['session', 'last_sync', 'pages', 'persist_asked', 'offline_ready_told', 'acked']) meta.delete(key);
+      for (const key of ['session', 'last_sync', 'push_problem', 'pages', 'persist_asked', 'offline_ready_told', 'acked']) meta.delete(key);
     });
     await deletePagesCaches(null);
     // Drafts (drafts.js) are what the leader typed: they go too (a page does it; no localStorage in the worker).
@@ -250,8 +256,17 @@
   const locked = (fn) => (self.navigator && navigator.locks && navigator.locks.request
     ? navigator.locks.request(FLUSH_LOCK, fn)
     : fn());  // no Web Locks: the server's idempotent apply still prevents doubles
+  // Is a flush running in some tab or the worker? Only then are "sending" entries in flight.
+  const flushRunning = async () => !!(self.navigator && navigator.locks && navigator.locks.query &&
+    (await navigator.locks.query()).held.some((lock) => lock.name === FLUSH_LOCK));
 
-  const readJson = (response) => response.json().catch(() => ({}));
+  // Why the last push failed, for every tab and the worker: 'network' (no signal), 'unreachable'
+  // (no answer in time, or a proxy's 502/503/504), 'server_<status>', 'forbidden'. Only an
+  // answered push clears it.
+  async function rememberProblem(problem) {
+    await setMeta('push_problem', problem);
+    notify();
+  }
 
   // The token is per session; a stale one means another tab logged in again. Ask for it.
   async function freshToken(s) {
@@ -264,21 +279,52 @@
     return fresh;
   }
 
+  let inFlight = null;  // this context's push, for interrupt()
+
+  // One push, its deadline covering the whole answer (headers or body can stall). Answers
+  // {status, ok, body}; throws when none came (no signal, timeout, interrupted).
+  async function push(s, device, batch) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), (await getMeta('push_timeout_ms')) || PUSH_TIMEOUT_MS);
+    inFlight = controller;
+    try {
+      const response = await fetch('/api/sync/push', {
+        method: 'POST', credentials: 'same-origin', cache: 'no-store', signal: controller.signal,
+        headers: { 'Content-Type': 'application/json', 'X-CSRFToken': s.csrf_token },
+        body: JSON.stringify({ protocol: 1, device_id: device, records: batch.map((e) => e.record) }),
+      });
+      const text = await response.text();
+      let body = {};
+      try { body = JSON.parse(text); } catch (error) { /* an error page, not the protocol's JSON */ }
+      return { status: response.status, ok: response.ok, body };
+    } finally {
+      clearTimeout(timer);
+      inFlight = null;
+    }
+  }
+  // The push may be the worker's or another tab's: every context gives up its own.
+  const interrupt = () => { if (inFlight) inFlight.abort(); if (channel) channel.postMessage({ type: 'interrupt' }); };
+  if (channel) channel.addEventListener('message', (e) => { if (e.data.type === 'interrupt' && inFlight) inFlight.abort(); });
+
   // Sends waiting entries in batches until none wait or the network or session says stop.
   // Answers {ok, sent, acknowledged, rejected, remaining, problem, requests}. One flush at a
-  // time across tabs and the worker, so no batch is ever in flight twice.
+  // time across tabs and the worker, so no batch is ever in flight twice; every push has a
+  // deadline, so no flush holds the lock for longer than that.
   const flush = () => locked(async () => {
     const summary = { ok: true, sent: 0, acknowledged: 0, rejected: 0, remaining: 0, problem: null, requests: 0 };
     let [s, device] = await Promise.all([session(), deviceId()]);
     if (!s || s.problem) return { ...summary, ok: false, problem: s ? s.problem : 'no_session' };
-    const stop = async (batch, problem) => {
+    // The batch waits again; unconfirmed if the push may have reached the server.
+    const stop = async (batch, problem, unconfirmed) => {
       const now = new Date().toISOString();
-      await change(batch.map((e) => e.id), (e) => Object.assign(e, { state: 'waiting', attempts: e.attempts + 1, last_attempt_at: now }));
+      await change(batch.map((e) => e.id), (e) => Object.assign(e, {
+        state: 'waiting', attempts: e.attempts + 1, last_attempt_at: now, unconfirmed: !!(e.unconfirmed || unconfirmed) }));
+      if (!problem.startsWith('session_')) await rememberProblem(problem);  // session problems live in the session
       return { ...summary, ok: false, problem };
     };
-    // Under the lock nobody else is sending: "sending" left behind is a closed tab's.
+    // Under the lock nobody else is sending: "sending" left behind is a closed tab's (maybe arrived).
     const stuck = (await entriesOf(s.user_id)).filter((e) => e.state === 'sending');
-    await change(stuck.map((e) => e.id), (e) => Object.assign(e, { state: 'waiting' }));
+    await change(stuck.map((e) => e.id), (e) => Object.assign(e, { state: 'waiting', unconfirmed: true }));
     let tokenRetried = false;
     while (summary.requests < MAX_ROUNDS) {
       const waiting = (await entriesOf(s.user_id)).filter((e) => e.state === 'waiting');
@@ -290,30 +336,31 @@
       summary.requests += 1;
       let response;
       try {
-        response = await fetch('/api/sync/push', {
-          method: 'POST', credentials: 'same-origin', cache: 'no-store',
-          headers: { 'Content-Type': 'application/json', 'X-CSRFToken': s.csrf_token },
-          body: JSON.stringify({ protocol: 1, device_id: device, records: batch.map((e) => e.record) }),
-        });
+        response = await push(s, device, batch);
       } catch (error) {
-        return stop(batch, 'network');
+        // No answer. With no signal the request never left; otherwise it may have arrived.
+        const offline = self.navigator && navigator.onLine === false;
+        return stop(batch, offline ? 'network' : 'unreachable', !offline || error.name === 'AbortError');
       }
       if (response.status === 401) {
-        const problem = (await readJson(response)).error === 'session_revoked' ? 'session_revoked' : 'session_expired';
-        const result = await stop(batch, problem);
-        await setProblem(problem);
+        const problem = response.body.error === 'session_revoked' ? 'session_revoked' : 'session_expired';
+        const result = await stop(batch, problem, false);
+        // Not if the leader logged in again meanwhile (a late answer to the old session).
+        const now = await session();
+        if (now && now.csrf_token === s.csrf_token) await setProblem(problem);
         return result;
       }
       if (response.status === 403 && !tokenRetried) {
         tokenRetried = true;
         const fresh = await freshToken(s).catch(() => null);
-        if (!fresh) return stop(batch, 'forbidden');
+        if (!fresh) return stop(batch, 'forbidden', false);
         s = fresh;
         await change(batch.map((e) => e.id), (e) => Object.assign(e, { state: 'waiting' }));
         continue;
       }
-      if (!response.ok) return stop(batch, 'server_' + response.status);
-      await acknowledge(batch, await readJson(response), summary);
+      if ([502, 503, 504].includes(response.status)) return stop(batch, 'unreachable', true);  // a proxy's words
+      if (!response.ok) return stop(batch, 'server_' + response.status, response.status >= 500);
+      await acknowledge(batch, response.body, summary);
     }
     notify();
     return summary;
@@ -331,6 +378,7 @@
       const result = results.get(entry.id);
       Object.assign(entry, { attempts: entry.attempts + 1, last_attempt_at: now });
       if (!result) return Object.assign(entry, { state: 'waiting' });  // not answered: try again
+      entry.unconfirmed = false;
       if (result.status === 'applied' || result.status === 'duplicate') {
         summary.acknowledged += 1;
         return null;
@@ -340,12 +388,15 @@
       summary.rejected += 1;
       return Object.assign(entry, { state: 'rejected', error: result.error || { code: 'rejected', message: '' } });
     });
-    await setMeta('last_sync', { at: Date.now(), server_time: body.server_time || null });
+    await transact(['meta'], 'readwrite', (meta) => {
+      meta.put({ key: 'last_sync', value: { at: Date.now(), server_time: body.server_time || null } });
+      meta.delete('push_problem');  // the server answered
+    });
     notify();
   }
 
   self.LouzuOutbox = {
     CHANNEL, open, getMeta, setMeta, session, adopt, setProblem, status, add, correct, amend, get, remove,
-    flush, wipe, pagesCacheName,
+    flush, interrupt, wipe, pagesCacheName, PUSH_TIMEOUT_MS,
   };
 })();

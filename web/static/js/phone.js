@@ -8,7 +8,8 @@
     entries: '{n} 条', megabytes: '{n} MB', pagesKept: '{n} 个页面（{t} 更新）', noPages: '还没有保存页面',
     neverSynced: '还没有同步过', syncDone: '同步完成：手机上没有等待上传的记录',
     syncLeft: '还有 {n} 条没有上传：{why}', whyNetwork: '现在没有信号，有信号时会自动上传',
-    whyServer: '服务器暂时没有回应，稍后自动重试', whyLogin: '需要重新登录', whyOther: '稍后自动重试',
+    whyServer: '服务器出了问题，稍后自动重试', whyUnreachable: '服务器暂时连不上，稍后自动重试',
+    whyLogin: '需要重新登录', whyOther: '稍后自动重试',
     otherUsers: '这台手机上还有另一个账号的 {n} 条记录没有上传，需要那位楼组长登录后才能上传。',
   }, self.LouzuWords || {});
   const say = (key, values = {}) => (WORDS[key] || t(key, values)).replace(/\{(\w+)\}/g, (_, n) => values[n] ?? '');
@@ -55,7 +56,8 @@
   document.addEventListener('louzu:synced', ({ detail: summary }) => {
     const result = $('[data-sync-result]');
     if (!result || !summary) return;
-    const why = { network: say('whyNetwork'), session_expired: say('whyLogin') }[summary.problem] ||
+    // The same distinction as the status line: no signal, no server, a server error.
+    const why = { network: say('whyNetwork'), unreachable: say('whyUnreachable'), session_expired: say('whyLogin') }[summary.problem] ||
       (String(summary.problem).startsWith('server_') ? say('whyServer') : say('whyOther'));
     result.textContent = summary.ok ? say('syncDone') : say('syncLeft', { n: summary.remaining, why });
   });

@@ -30,7 +30,7 @@ self.LouzuWords = {
   yes: 'yes', no: 'no (may be cleared when the phone runs short of space)', ready: 'ready ({r})', notReady: 'not ready',
   entries: '{n}', megabytes: '{n} MB', pagesKept: 'pages: {n} (updated {t})', noPages: 'no pages kept yet',
   syncDone: 'Synced: nothing waits on this phone', syncLeft: 'Not uploaded yet: {n} ({why})',
-  whyNetwork: 'no signal now; they upload when there is', whyServer: 'the server did not answer; retrying soon',
+  whyNetwork: 'no signal now; they upload when there is', whyServer: 'the server had a problem; retrying soon',
   whyLogin: 'please log in again', whyOther: 'retrying soon',
   otherUsers: 'Entries of another account waiting on this phone: {n}. They upload when that leader logs in.',
   // app.js and visits.js: entries in the visit lists, correcting and withdrawing
@@ -41,4 +41,11 @@ self.LouzuWords = {
   sentBack: 'Entries sent back: {n}. Please correct them and save again',
   // drafts.js
   draftRestored: 'What you typed last time and did not save is back in the form (a draft).', discardDraft: 'Discard the draft',
+  // sync that cannot hang: the status line, the offline banner, the login notice (app.js), phone.js
+  keptBanner: 'The server did not answer in time: showing the copy kept on this phone · data as of {t}',
+  sendingMore: 'Uploading {n}, {m} more waiting', noSignal: 'No signal · Waiting on this phone: {n}; they upload when there is signal',
+  unreachable: 'Cannot reach the server · Waiting on this phone: {n}; retrying soon',
+  serverError: 'The server had a problem · Waiting on this phone: {n}; retrying soon',
+  unconfirmedOnLogin: 'Sent but not confirmed yet: {n}. After you log in the phone checks them; nothing is stored twice.',
+  whyUnreachable: 'cannot reach the server; retrying soon',
 };
