@@ -1,6 +1,6 @@
 /* Louzu on the page: saves every entry to the outbox first, flushes it, and always tells the
    leader what waits on the phone. Behaviours hang on data-* attributes, delegated from the
-   document, so htmx swaps need no re-binding. */
+   document, so content swapped in later (the home search's list) needs no re-binding. */
 'use strict';
 (() => {
   const Outbox = self.LouzuOutbox;
@@ -611,7 +611,6 @@
   addEventListener('pageshow', (event) => { if (event.persisted) retryNow('pageshow'); });
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') retryNow('visible'); });
   addEventListener('hashchange', startEditing);
-  document.addEventListener('htmx:afterSettle', () => render());
 
   if (canQueue) {
     new BroadcastChannel(Outbox.CHANNEL).onmessage = async (event) => {
