@@ -593,9 +593,10 @@
     render();
   });
 
+  let signalLostAt = navigator.onLine ? 0 : Date.now();  // when this page last saw the signal go
   addEventListener('online', () => {
     if (!canQueue || !navigator.onLine) return;  // Chromium also fires it while still offline
-    Outbox.interrupt();  // a push sent before the signal went gets no answer: give it up now
+    Outbox.interrupt(signalLostAt);  // a push sent before the signal went gets no answer: give it up now
     retryNow('online');
     if (USER_ID) refreshPages();  // the kept pages catch up with what changed meanwhile
     if (document.documentElement.dataset.cachedAt) setTimeout(probeServer, 1000);
@@ -607,7 +608,7 @@
     fetch('/api/auth/me', { cache: 'no-store', credentials: 'same-origin' })
       .then((r) => { answeredHere = answeredHere || r.status < 500; render(); }, () => null);
   }
-  addEventListener('offline', () => render());
+  addEventListener('offline', () => { signalLostAt = Date.now(); render(); });
   addEventListener('pageshow', (event) => { if (event.persisted) retryNow('pageshow'); });
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') retryNow('visible'); });
   addEventListener('hashchange', startEditing);

@@ -279,14 +279,14 @@
     return fresh;
   }
 
-  let inFlight = null;  // this context's push, for interrupt()
+  let inFlight = null;  // this context's push {controller, startedAt}, for interrupt()
 
   // One push, its deadline covering the whole answer (headers or body can stall). Answers
   // {status, ok, body}; throws when none came (no signal, timeout, interrupted).
   async function push(s, device, batch) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), (await getMeta('push_timeout_ms')) || PUSH_TIMEOUT_MS);
-    inFlight = controller;
+    inFlight = { controller, startedAt: Date.now() };
     try {
       const response = await fetch('/api/sync/push', {
         method: 'POST', credentials: 'same-origin', cache: 'no-store', signal: controller.signal,
@@ -302,9 +302,13 @@
       inFlight = null;
     }
   }
-  // The push may be the worker's or another tab's: every context gives up its own.
-  const interrupt = () => { if (inFlight) inFlight.abort(); if (channel) channel.postMessage({ type: 'interrupt' }); };
-  if (channel) channel.addEventListener('message', (e) => { if (e.data.type === 'interrupt' && inFlight) inFlight.abort(); });
+  // A push sent before the signal went (at `lostAt`) will get no answer: give it up. The push
+  // may be the worker's or another tab's, so every context gives up its own — but not one sent
+  // after the signal came back (the worker's Background Sync often starts first), whose answer
+  // is on its way: aborting it would leave its entries unconfirmed for nothing.
+  const giveUp = (lostAt) => { if (inFlight && inFlight.startedAt <= lostAt) inFlight.controller.abort(); };
+  const interrupt = (lostAt) => { giveUp(lostAt); if (channel) channel.postMessage({ type: 'interrupt', lostAt }); };
+  if (channel) channel.addEventListener('message', (e) => { if (e.data.type === 'interrupt') giveUp(e.data.lostAt); });
 
   // Sends waiting entries in batches until none wait or the network or session says stop.
   // Answers {ok, sent, acknowledged, rejected, remaining, problem, requests}. One flush at a
