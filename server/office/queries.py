@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.expressions import RawSQL
-from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
 from server.models import (
@@ -62,7 +61,7 @@ class VisitPage:
 # office_order's ranks as filters, in its order: new first, and within that urgent, concern, the
 # rest. Each segment is one index range of visit(community_id, review_state, status, occurred_at)
 # read newest first, so a page never sorts the community's whole history (ten years: 200,000
-# rows) by two CASE expressions; the segment sizes come from one GROUP BY on the same index.
+# rows) by two CASE expressions; the segment sizes are counted on the same index.
 _NOT_URGENT_OR_CONCERN = [VisitStatus.URGENT, VisitStatus.CONCERN]
 OFFICE_SEGMENTS: tuple[tuple[bool, str], ...] = tuple(
     (new, status) for new in (True, False) for status in ("urgent", "concern", "rest")
@@ -78,18 +77,10 @@ def _segment_filter(new: bool, status: str) -> dict[str, Any]:
     return where
 
 
-def _segment_of(review_state: Any, status: Any) -> tuple[bool, str]:
-    state, kind = str(getattr(review_state, "value", review_state)), str(getattr(status, "value", status))
-    return state == ReviewState.NEW.value, kind if kind in ("urgent", "concern") else "rest"
-
-
 async def segment_sizes(query: QuerySet[Visit]) -> dict[tuple[bool, str], int]:
-    sizes: dict[tuple[bool, str], int] = defaultdict(int)
-    for row in await query.annotate(n=Count("id")).group_by("review_state", "status").values(
-        "review_state", "status", "n"
-    ):
-        sizes[_segment_of(row["review_state"], row["status"])] += row["n"]
-    return sizes
+    # COUNT(*) per segment: each is answered from the index alone (a GROUP BY with COUNT("id")
+    # would read every row of the history from the table).
+    return {segment: await query.filter(**_segment_filter(*segment)).count() for segment in OFFICE_SEGMENTS}
 
 
 async def office_ordered_page(
