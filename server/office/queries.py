@@ -62,16 +62,19 @@ class VisitPage:
 # rest. Each segment is one index range of visit(community_id, review_state, status, occurred_at)
 # read newest first, so a page never sorts the community's whole history (ten years: 200,000
 # rows) by two CASE expressions; the segment sizes are counted on the same index.
-_NOT_URGENT_OR_CONCERN = [VisitStatus.URGENT, VisitStatus.CONCERN]
+# Written as IN lists of the enums' other members (both columns are NOT NULL enums): the
+# segments are then index ranges, where "<> / NOT IN" (with Tortoise's "OR … IS NULL") are not.
+_REVIEWED = [state for state in ReviewState if state is not ReviewState.NEW]
+_OTHER_STATUSES = [status for status in VisitStatus if status not in (VisitStatus.URGENT, VisitStatus.CONCERN)]
 OFFICE_SEGMENTS: tuple[tuple[bool, str], ...] = tuple(
     (new, status) for new in (True, False) for status in ("urgent", "concern", "rest")
 )
 
 
 def _segment_filter(new: bool, status: str) -> dict[str, Any]:
-    where: dict[str, Any] = {"review_state": ReviewState.NEW} if new else {"review_state__not": ReviewState.NEW}
+    where: dict[str, Any] = {"review_state": ReviewState.NEW} if new else {"review_state__in": _REVIEWED}
     if status == "rest":
-        where["status__not_in"] = _NOT_URGENT_OR_CONCERN
+        where["status__in"] = _OTHER_STATUSES
     else:
         where["status"] = VisitStatus(status)
     return where
