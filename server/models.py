@@ -237,16 +237,17 @@ class Visit(Model):
         table = "visit"
         ordering = ["-occurred_at"]
         indexes = (
-            # recent_visits (household page: one household's newest 20) and the manifest's
-            # per-household count / last change; likely_duplicates (household_id IN … and a time window).
-            ("household_id", "occurred_at"),
+            # recent_visits (household page: one household's newest 20, in exactly this order, so
+            # no sort), the manifest's per-household count / last change, and likely_duplicates
+            # (one household's two-hour window per visit of the dashboard's page).
+            ("household_id", "occurred_at", "received_at"),
             # my_visits (a leader's own, newest first) and the manifest's "mine" aggregate.
             ("author_id", "occurred_at"),
-            # The office: the dashboard's segments (new or not, status, then newest first:
-            # queries.office_ordered_page) and their sizes (one GROUP BY read from this index alone);
-            # below it, the monthly pack and coverage (a community's visits in a date range).
+            # The office dashboard: its segments (new or not, status, then newest first:
+            # queries.office_ordered_page) and their sizes (COUNT(*) read from this index alone).
+            # No (community_id, occurred_at): without statistics SQLite takes it for the household
+            # page's query and walks the community's history; occurred_at alone serves month ranges.
             ("community_id", "review_state", "status", "occurred_at"),
-            ("community_id", "occurred_at"),
         )
 
 

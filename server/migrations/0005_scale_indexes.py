@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         ),
         ops.AddIndex(
             model_name='Visit',
-            index=Index(fields=['household_id', 'occurred_at']),
+            index=Index(fields=['household_id', 'occurred_at', 'received_at']),
         ),
         ops.AddIndex(
             model_name='Visit',
@@ -27,10 +27,6 @@ class Migration(migrations.Migration):
         ops.AddIndex(
             model_name='Visit',
             index=Index(fields=['community_id', 'review_state', 'status', 'occurred_at']),
-        ),
-        ops.AddIndex(
-            model_name='Visit',
-            index=Index(fields=['community_id', 'occurred_at']),
         ),
         ops.AddIndex(
             model_name='VisitQuestion',

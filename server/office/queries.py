@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from tortoise.expressions import RawSQL
+from tortoise.expressions import Q, RawSQL
 from tortoise.queryset import QuerySet
 
 from server.models import (
@@ -30,6 +30,7 @@ from server.office.send_back import question_marks, visit_answers, visit_questio
 # one visit logged twice (two phones, or a leader unsure it was saved). Flag, never drop.
 DUPLICATE_WINDOW = timedelta(hours=2)
 EARLIER_VISITS_SHOWN = 20
+WINDOWS_PER_QUERY = 200  # likely_duplicates: up to this many visits, one time window each
 
 
 def office_order(query: QuerySet[Visit]) -> QuerySet[Visit]:
@@ -130,13 +131,23 @@ async def likely_duplicates(community_id: int | None, visits: list[Visit]) -> di
     live = [v for v in visits if not v.withdrawn]
     if not live:
         return {}
-    candidates = await Visit.filter(
-        community_id=community_id,
-        household_id__in={v.household_id for v in live},
-        withdrawn=False,
-        occurred_at__gte=min(v.occurred_at for v in live) - DUPLICATE_WINDOW,
-        occurred_at__lte=max(v.occurred_at for v in live) + DUPLICATE_WINDOW,
-    ).order_by("occurred_at")
+    if len(live) <= WINDOWS_PER_QUERY:
+        # A page of visits: only each visit's own window, one index range of
+        # visit(household_id, occurred_at) apiece. One window spanning the page would load every
+        # visit of its households between the oldest and the newest (a page ordered by state
+        # and status spans years: thousands of rows turned into objects to find a few twins).
+        windows = Q(*[
+            Q(household_id=v.household_id, occurred_at__gte=v.occurred_at - DUPLICATE_WINDOW,
+              occurred_at__lte=v.occurred_at + DUPLICATE_WINDOW)
+            for v in live
+        ], join_type=Q.OR)
+    else:
+        windows = Q(
+            household_id__in={v.household_id for v in live},
+            occurred_at__gte=min(v.occurred_at for v in live) - DUPLICATE_WINDOW,
+            occurred_at__lte=max(v.occurred_at for v in live) + DUPLICATE_WINDOW,
+        )
+    candidates = await Visit.filter(windows, community_id=community_id, withdrawn=False).order_by("occurred_at")
     by_key: dict[tuple, list[Visit]] = defaultdict(list)
     for candidate in candidates:
         by_key[(candidate.household_id, candidate.kind)].append(candidate)
