@@ -68,6 +68,11 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
     await db.init_db(settings)
     try:
         await load_demo()
+        from tortoise import Tortoise
+
+        conn = Tortoise.get_connection("default")
+        if conn.capabilities.dialect == "postgres":
+            await conn.execute_script("ANALYZE")  # what autovacuum does within a minute of a load
         community = await Community.get(is_demo=True)
         visits = await Visit.filter(community_id=community.id).count()
         # The busiest leader, and their household with the most visits: the worst case of a slice.
