@@ -6,7 +6,8 @@ Run: .venv/bin/python bench/pages.py                      (a fresh store per eng
 In-process: each request goes through httpx's ASGITransport to the real app (middleware, session
 look-up, templates), one at a time, so the figure is the server's own time plus a constant the
 bare endpoint shows. req/s is 1 / mean of these sequential requests (one connection, no
-concurrency). LOUZU_BENCH_N requests per page (default 30, at least 5, at most ~20 s a page).
+concurrency). LOUZU_BENCH_N requests per page (default 30, at least 5, at most ~20 s a page);
+LOUZU_BENCH_SHOW=1 prints every time (a lone slow request is usually a gen-2 GC pause).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ async def _timed(client, url: str, cookie: str | None) -> tuple[list[float], int
         response = await client.get(url, headers=headers)
         times.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, (url, response.status_code)
+    if os.environ.get("LOUZU_BENCH_SHOW"):
+        print(url, [round(t) for t in times])
     return times, len(response.content)
 
 
