@@ -2,6 +2,13 @@
 
 PostgreSQL is used when reachable at LOUZU_BENCH_PG (default postgres://postgres@127.0.0.1:5432/test);
 a database louzu_bench_<random> is created there and dropped afterwards.
+
+The environment names the stores instead when a benchmark should build one and another reuse it
+(bench/scale.py, then bench/pages.py):
+  LOUZU_BENCH_DB=name    PostgreSQL database `name` (created when missing, kept afterwards) and
+                         the SQLite file $LOUZU_BENCH_DIR/name.sqlite3 (default dir
+                         /tmp/louzu-bench-stores), kept too.
+  LOUZU_BENCH_PORT=port  the port of any server a benchmark starts (default: a free one).
 """
 
 from __future__ import annotations
@@ -16,6 +23,19 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 PG_ADMIN = os.environ.get("LOUZU_BENCH_PG", "postgres://postgres@127.0.0.1:5432/test")
+BENCH_DB = os.environ.get("LOUZU_BENCH_DB", "").strip()
+BENCH_DIR = Path(os.environ.get("LOUZU_BENCH_DIR", "/tmp/louzu-bench-stores"))
+
+
+def bench_port() -> int:
+    """LOUZU_BENCH_PORT, or a free port."""
+    if os.environ.get("LOUZU_BENCH_PORT"):
+        return int(os.environ["LOUZU_BENCH_PORT"])
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 Bench = Callable[[str, str, Path], Awaitable[None]]
 
@@ -40,15 +60,49 @@ def _in_child(script: str, label: str, database_url: str, data_dir: Path) -> Non
     subprocess.run([sys.executable, script, label, database_url, str(data_dir)], check=True)
 
 
+async def _pg_database_exists(name: str) -> bool | None:
+    import asyncpg
+
+    try:
+        conn = await asyncpg.connect(PG_ADMIN.replace("postgres://", "postgresql://", 1), timeout=5)
+    except (OSError, asyncpg.PostgresError) as exc:
+        print(f"PostgreSQL: not reachable at {PG_ADMIN.split('@')[-1]} ({exc}); skipped")
+        return None
+    try:
+        return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
+    finally:
+        await conn.close()
+
+
+def _on_named_stores(script: str, name: str, stores: set[str]) -> None:
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    if "sqlite" in stores:
+        _in_child(script, "SQLite", f"sqlite://{BENCH_DIR / (name + '.sqlite3')}", BENCH_DIR)
+    if "postgres" in stores:
+        exists = asyncio.run(_pg_database_exists(name))
+        if exists is None:
+            return
+        if not exists:
+            asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+        _in_child(script, "PostgreSQL", PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", BENCH_DIR)
+
+
 def on_both_stores(script: str, bench: Bench) -> None:
-    """`script` is the benchmark's own file: called with (label, url, dir) it runs `bench` once."""
+    """`script` is the benchmark's own file: called with (label, url, dir) it runs `bench` once.
+
+    LOUZU_BENCH_STORES=sqlite or postgres runs one store only (default both)."""
     if len(sys.argv) == 4:
         asyncio.run(bench(sys.argv[1], sys.argv[2], Path(sys.argv[3])))
         return
+    stores = set(os.environ.get("LOUZU_BENCH_STORES", "sqlite,postgres").split(","))
+    if BENCH_DB:
+        _on_named_stores(script, BENCH_DB, stores)
+        return
     with tempfile.TemporaryDirectory(prefix="louzu-bench-") as tmp:
-        _in_child(script, "SQLite", f"sqlite://{Path(tmp) / 'bench.sqlite3'}", Path(tmp))
+        if "sqlite" in stores:
+            _in_child(script, "SQLite", f"sqlite://{Path(tmp) / 'bench.sqlite3'}", Path(tmp))
         name = f"louzu_bench_{secrets.token_hex(4)}"
-        if asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"')):
+        if "postgres" in stores and asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"')):
             try:
                 _in_child(script, "PostgreSQL", PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", Path(tmp))
             finally:

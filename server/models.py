@@ -113,6 +113,9 @@ class Household(Model):
     class Meta:
         table = "household"
         ordering = ["building_group_id", "room"]
+        # A leader's households (leader home, households_in_scope; the manifest; every
+        # `household__building_group_id__in` join of the leader's queries starts here).
+        indexes = (("building_group_id", "room"),)
 
 
 class Resident(Model):
@@ -134,6 +137,9 @@ class Resident(Model):
     class Meta:
         table = "resident"
         ordering = ["household_id", "birth_year"]
+        # A household's residents: the leader home and household page (prefetch), resident_checks
+        # and the manifest's per-household aggregate all reach residents through their household.
+        indexes = (("household_id", "status"),)
 
 
 class User(Model):
@@ -230,6 +236,19 @@ class Visit(Model):
     class Meta:
         table = "visit"
         ordering = ["-occurred_at"]
+        indexes = (
+            # recent_visits (household page: one household's newest 20, in exactly this order, so
+            # no sort), the manifest's per-household count / last change, and likely_duplicates
+            # (one household's two-hour window per visit of the dashboard's page).
+            ("household_id", "occurred_at", "received_at"),
+            # my_visits (a leader's own, newest first) and the manifest's "mine" aggregate.
+            ("author_id", "occurred_at"),
+            # The office dashboard: its segments (new or not, status, then newest first:
+            # queries.office_ordered_page) and their sizes (COUNT(*) read from this index alone).
+            # No (community_id, occurred_at): without statistics SQLite takes it for the household
+            # page's query and walks the community's history; occurred_at alone serves month ranges.
+            ("community_id", "review_state", "status", "occurred_at"),
+        )
 
 
 class VisitResident(Model):
@@ -247,7 +266,11 @@ class VisitResident(Model):
 
     class Meta:
         table = "visit_resident"
+        # (visit, resident) also serves "which residents did this visit see" (visit_id first).
         unique_together = (("visit", "resident"),)
+        # resident_checks (leader home, household page, office coverage): the last check of each
+        # resident is the newest occurred_at among that resident's rows.
+        indexes = (("resident_id", "occurred_at"),)
 
 
 class VisitRevision(Model):
@@ -275,6 +298,8 @@ class VisitRevision(Model):
     class Meta:
         table = "visit_revision"
         ordering = ["id"]
+        # A visit's revisions: its history page and the ingest's duplicate check.
+        indexes = (("visit_id", "id"),)
 
 
 class ReviewEventKind(str, Enum):
@@ -307,6 +332,9 @@ class VisitReviewEvent(Model):
     class Meta:
         table = "visit_review_event"
         ordering = ["id"]
+        # A visit's review events: its history page, and the manifest's per-household and "mine"
+        # review aggregates (reached from the leader's visits, visit by visit).
+        indexes = (("visit_id", "id"),)
 
 
 class AuditEvent(Model):
@@ -361,6 +389,8 @@ class VisitQuestion(Model):
     class Meta:
         table = "visit_question"
         ordering = ["-asked_at"]
+        # question_marks: the dashboard's page of visits asks for their questions by visit_id.
+        indexes = (("visit_id", "state"),)
 
 
 class QuestionAnswer(Model):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from tortoise.expressions import RawSQL
+from tortoise.expressions import Q, RawSQL
 from tortoise.queryset import QuerySet
 
 from server.models import (
@@ -21,6 +21,7 @@ from server.models import (
     VisitQuestion,
     VisitReviewEvent,
     VisitRevision,
+    VisitStatus,
 )
 from server.office.filters import PAGE_SIZE, VisitFilters, visit_queryset
 from server.office.send_back import question_marks, visit_answers, visit_questions
@@ -29,6 +30,7 @@ from server.office.send_back import question_marks, visit_answers, visit_questio
 # one visit logged twice (two phones, or a leader unsure it was saved). Flag, never drop.
 DUPLICATE_WINDOW = timedelta(hours=2)
 EARLIER_VISITS_SHOWN = 20
+WINDOWS_PER_QUERY = 200  # likely_duplicates: up to this many visits, one time window each
 
 
 def office_order(query: QuerySet[Visit]) -> QuerySet[Visit]:
@@ -57,12 +59,61 @@ class VisitPage:
     questions: dict[uuid.UUID, str] = field(default_factory=dict)  # visit -> "open" / "answered"
 
 
+# office_order's ranks as filters, in its order: new first, and within that urgent, concern, the
+# rest. Each segment is one index range of visit(community_id, review_state, status, occurred_at)
+# read newest first, so a page never sorts the community's whole history (ten years: 200,000
+# rows) by two CASE expressions; the segment sizes are counted on the same index.
+# Written as IN lists of the enums' other members (both columns are NOT NULL enums): the
+# segments are then index ranges, where "<> / NOT IN" (with Tortoise's "OR … IS NULL") are not.
+_REVIEWED = [state for state in ReviewState if state is not ReviewState.NEW]
+_OTHER_STATUSES = [status for status in VisitStatus if status not in (VisitStatus.URGENT, VisitStatus.CONCERN)]
+OFFICE_SEGMENTS: tuple[tuple[bool, str], ...] = tuple(
+    (new, status) for new in (True, False) for status in ("urgent", "concern", "rest")
+)
+
+
+def _segment_filter(new: bool, status: str) -> dict[str, Any]:
+    where: dict[str, Any] = {"review_state": ReviewState.NEW} if new else {"review_state__in": _REVIEWED}
+    if status == "rest":
+        where["status__in"] = _OTHER_STATUSES
+    else:
+        where["status"] = VisitStatus(status)
+    return where
+
+
+async def segment_sizes(query: QuerySet[Visit]) -> dict[tuple[bool, str], int]:
+    # COUNT(*) per segment: each is answered from the index alone (a GROUP BY with COUNT("id")
+    # would read every row of the history from the table).
+    return {segment: await query.filter(**_segment_filter(*segment)).count() for segment in OFFICE_SEGMENTS}
+
+
+async def office_ordered_page(
+    query: QuerySet[Visit], sizes: dict[tuple[bool, str], int], offset: int, limit: int
+) -> list[Visit]:
+    """with_people(office_order(query))[offset:offset + limit], read segment by segment."""
+    visits: list[Visit] = []
+    for segment in OFFICE_SEGMENTS:
+        size = sizes.get(segment, 0)
+        if len(visits) >= limit:
+            break
+        if offset >= size:
+            offset -= size
+            continue
+        visits += await (
+            with_people(query.filter(**_segment_filter(*segment)))
+            .order_by("-occurred_at", "id").offset(offset).limit(limit - len(visits))
+        )
+        offset = 0
+    return visits
+
+
 async def dashboard_page(community_id: int | None, filters: VisitFilters) -> VisitPage:
     query = visit_queryset(community_id, filters)
-    total = await query.count()
+    sizes = await segment_sizes(query)
+    total = sum(sizes.values())
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(filters.page, pages)
-    visits = await with_people(office_order(query)).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    visits = await office_ordered_page(query, sizes, (page - 1) * PAGE_SIZE, PAGE_SIZE)
     return VisitPage(
         visits, total, page, pages, await likely_duplicates(community_id, visits),
         await question_marks([v.id for v in visits]),
@@ -80,13 +131,23 @@ async def likely_duplicates(community_id: int | None, visits: list[Visit]) -> di
     live = [v for v in visits if not v.withdrawn]
     if not live:
         return {}
-    candidates = await Visit.filter(
-        community_id=community_id,
-        household_id__in={v.household_id for v in live},
-        withdrawn=False,
-        occurred_at__gte=min(v.occurred_at for v in live) - DUPLICATE_WINDOW,
-        occurred_at__lte=max(v.occurred_at for v in live) + DUPLICATE_WINDOW,
-    ).order_by("occurred_at")
+    if len(live) <= WINDOWS_PER_QUERY:
+        # A page of visits: only each visit's own window, one index range of
+        # visit(household_id, occurred_at) apiece. One window spanning the page would load every
+        # visit of its households between the oldest and the newest (a page ordered by state
+        # and status spans years: thousands of rows turned into objects to find a few twins).
+        windows = Q(*[
+            Q(household_id=v.household_id, occurred_at__gte=v.occurred_at - DUPLICATE_WINDOW,
+              occurred_at__lte=v.occurred_at + DUPLICATE_WINDOW)
+            for v in live
+        ], join_type=Q.OR)
+    else:
+        windows = Q(
+            household_id__in={v.household_id for v in live},
+            occurred_at__gte=min(v.occurred_at for v in live) - DUPLICATE_WINDOW,
+            occurred_at__lte=max(v.occurred_at for v in live) + DUPLICATE_WINDOW,
+        )
+    candidates = await Visit.filter(windows, community_id=community_id, withdrawn=False).order_by("occurred_at")
     by_key: dict[tuple, list[Visit]] = defaultdict(list)
     for candidate in candidates:
         by_key[(candidate.household_id, candidate.kind)].append(candidate)

@@ -1,0 +1,124 @@
+"""Server time of the leader's and the office's pages, per page p50/p99, next to a bare Litestar endpoint.
+
+Run: .venv/bin/python bench/pages.py                      (a fresh store per engine: the demo committee)
+     LOUZU_BENCH_DB=louzu_ten_years .venv/bin/python bench/pages.py
+                                                          (the store bench/scale.py built: ten years)
+In-process: each request goes through httpx's ASGITransport to the real app (middleware, session
+look-up, templates), one at a time, so the figure is the server's own time plus a constant the
+bare endpoint shows. req/s is 1 / mean of these sequential requests (one connection, no
+concurrency). LOUZU_BENCH_N requests per page (default 30, at least 5, at most ~20 s a page);
+LOUZU_BENCH_SHOW=1 prints every time (a lone slow request is usually a gen-2 GC pause).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.stores import on_both_stores  # noqa: E402
+
+from server import db  # noqa: E402
+from server.demo import load_demo  # noqa: E402
+from server.settings import from_environment  # noqa: E402
+
+REQUESTS = int(os.environ.get("LOUZU_BENCH_N", "30"))
+PAGE_SECONDS = 20.0
+
+
+async def _timed(client, url: str, cookie: str | None) -> tuple[list[float], int]:
+    headers = {"cookie": cookie} if cookie else {}
+    for _ in range(2):  # warm: templates compiled, caches filled
+        response = await client.get(url, headers=headers)
+        assert response.status_code == 200, (url, response.status_code, response.text[:300])
+    times: list[float] = []
+    began = time.perf_counter()
+    while len(times) < REQUESTS and (len(times) < 5 or time.perf_counter() - began < PAGE_SECONDS):
+        start = time.perf_counter()
+        response = await client.get(url, headers=headers)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    if os.environ.get("LOUZU_BENCH_SHOW"):
+        print(url, [round(t) for t in times])
+    return times, len(response.content)
+
+
+def _line(label: str, times: list[float]) -> str:
+    times = sorted(times)
+    p99 = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
+    rate = 1000 / statistics.mean(times)
+    return f"  {label:<28} p50 {statistics.median(times):8.1f} ms   p99 {p99:8.1f} ms   {rate:7.1f} req/s   (n={len(times)})"
+
+
+async def _bench(label: str, database_url: str, data_dir: Path) -> None:
+    import httpx
+    from litestar import Litestar, get
+
+    from server.app import create_app
+    from server.auth.sessions import COOKIE_NAME, open_session
+    from server.models import Community, Household, User, Visit
+
+    import logging
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would be timed too
+    settings = from_environment({**os.environ, "DATA_DIR": str(data_dir), "DATABASE_URL": database_url})
+    await db.migrate(settings)
+    await db.close_db()
+    await db.init_db(settings)
+    try:
+        await load_demo()
+        from tortoise import Tortoise
+
+        conn = Tortoise.get_connection("default")
+        if conn.capabilities.dialect == "postgres":
+            await conn.execute_script("ANALYZE")  # what autovacuum does within a minute of a load
+        community = await Community.get(is_demo=True)
+        visits = await Visit.filter(community_id=community.id).count()
+        # The busiest leader, and their household with the most visits: the worst case of a slice.
+        leader = await User.get(community_id=community.id, username="leader01")
+        household_rows = await Visit.filter(community_id=community.id, author_id=leader.id).values_list(
+            "household_id", flat=True)
+        household = max(set(household_rows), key=household_rows.count) if household_rows else (
+            await Household.filter(community_id=community.id).first()).id
+        office = await User.get(community_id=community.id, username="office")
+        leader_token, _ = await open_session(leader, settings, "bench")
+        office_token, _ = await open_session(office, settings, "bench")
+
+        @get("/bare", sync_to_thread=False)
+        def bare() -> str:
+            return "ok"
+
+        bare_app = Litestar([bare], debug=settings.debug if hasattr(settings, "debug") else False)
+        app = create_app(settings, manage_db=False)
+        pages = [
+            ("leader", "/"),
+            ("leader", f"/households/{household}"),
+            ("leader", "/api/sync/manifest"),
+            ("office", "/office/"),
+            ("office", "/office/monthly"),
+            ("office", "/office/checks"),
+        ]
+        print(f"{label}: {visits} visits", flush=True)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=bare_app), base_url="http://127.0.0.1") as c:
+            times, _ = await _timed(c, "/bare", None)
+            print(_line("bare Litestar endpoint", times), flush=True)
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            for who, url in pages:
+                token = leader_token if who == "leader" else office_token
+                times, _ = await _timed(client, url, f"{COOKIE_NAME}={token}")
+                print(_line(url, times), flush=True)
+    finally:
+        await db.close_db()
+
+
+def main() -> None:
+    on_both_stores(__file__, _bench)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Builds ten years of one committee (the demo's six months copied back) on SQLite and PostgreSQL.
+
+Run: .venv/bin/python bench/scale.py                      (temporary stores, dropped afterwards)
+     LOUZU_BENCH_DB=louzu_ten_years .venv/bin/python bench/scale.py
+                                                          (kept for bench/pages.py; see bench/stores.py)
+Prints how long migrations, the demo and the history took, and the row counts. Running it again
+on a named store that already holds the history only reports it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.history import DEMO_COPIES, add_history  # noqa: E402
+from bench.stores import on_both_stores  # noqa: E402
+
+from server import db  # noqa: E402
+from server.demo import load_demo  # noqa: E402
+from server.models import Community, Visit  # noqa: E402
+from server.settings import from_environment  # noqa: E402
+
+COPIES = int(os.environ.get("LOUZU_BENCH_COPIES", DEMO_COPIES))
+
+
+async def _bench(label: str, database_url: str, data_dir: Path) -> None:
+    settings = from_environment({**os.environ, "DATA_DIR": str(data_dir), "DATABASE_URL": database_url})
+    started = time.perf_counter()
+    await db.migrate(settings)
+    await db.close_db()
+    await db.init_db(settings)
+    try:
+        await load_demo()
+        demo = time.perf_counter() - started
+        community = await Community.get(is_demo=True)
+        visits = await Visit.filter(community_id=community.id).count()
+        if visits > 50_000:
+            print(f"{label}: already {visits} visits, nothing added", flush=True)
+            return
+        began = time.perf_counter()
+        counts = await add_history(community.id, COPIES)
+        print(
+            f"{label}: demo + migrations {demo:.1f} s; {COPIES} copies of its history in"
+            f" {time.perf_counter() - began:.1f} s -> {counts}",
+            flush=True,
+        )
+    finally:
+        await db.close_db()
+
+
+def main() -> None:
+    on_both_stores(__file__, _bench)
+
+
+if __name__ == "__main__":
+    main()
