@@ -1,0 +1,108 @@
+"""The export's visits in chunks, in the dashboard's order, without ever holding them all.
+
+The dashboard orders by (new first, urgent → concern → the rest, newest first, id). That order is
+six segments — review state new or not × status urgent / concern / other — each walked newest
+first by keyset (occurred_at, id), CHUNK rows at a time. Each chunk carries what its rows show
+(group, address, author, assignee: joined in the same query) and its duplicate flags (one
+window query per chunk), so memory stays at one chunk whatever the committee's history.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime, timezone
+from typing import Any
+
+from tortoise import connections
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from server.models import ReviewState, Visit, VisitStatus
+from server.office.filters import VisitFilters, visit_queryset
+from server.office.queries import DUPLICATE_WINDOW, with_people
+
+CHUNK = 2000
+_RANKED = [VisitStatus.URGENT.value, VisitStatus.CONCERN.value]
+
+
+def _segments(query: QuerySet[Visit]) -> list[QuerySet[Visit]]:
+    """office_order's two CASE ranks as plain filters, in the same order (new_rank, status_rank)."""
+    out = []
+    for review in (query.filter(review_state=ReviewState.NEW), query.exclude(review_state=ReviewState.NEW)):
+        out += [review.filter(status=status) for status in _RANKED]
+        out.append(review.exclude(status__in=_RANKED))
+    return out
+
+
+async def visit_chunks(
+    community_id: int | None, filters: VisitFilters, chunk: int | None = None
+) -> AsyncIterator[tuple[list[Visit], set[uuid.UUID]]]:
+    """(visits, ids flagged as likely duplicates) per chunk, in the dashboard's order."""
+    chunk = chunk or CHUNK
+    for segment in _segments(visit_queryset(community_id, filters)):
+        after: tuple[datetime, uuid.UUID] | None = None
+        while True:
+            page = segment
+            if after is not None:
+                page = page.filter(Q(occurred_at__lt=after[0]) | Q(occurred_at=after[0], id__gt=after[1]))
+            visits = await with_people(page).order_by("-occurred_at", "id").limit(chunk)
+            if not visits:
+                break
+            yield visits, await duplicate_ids(community_id, visits)
+            if len(visits) < chunk:
+                break
+            after = (visits[-1].occurred_at, visits[-1].id)
+
+
+def _when(value: Any) -> datetime | None:
+    # SQLite hands raw rows back as text; PostgreSQL as datetimes.
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+async def duplicate_ids(community_id: int | None, visits: list[Visit]) -> set[uuid.UUID]:
+    """The same rule as queries.likely_duplicates (another live entry, same household and kind,
+    within DUPLICATE_WINDOW), answered by the database for a chunk: a visit has such a twin
+    exactly when its nearest neighbour in time (same household and kind) is that close, so a
+    window over the chunk's households and time span (± the window) finds it."""
+    live = [v for v in visits if not v.withdrawn]
+    if not live:
+        return set()
+    conn = connections.get("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    mark = (lambda i: f"${i}") if postgres else (lambda i: "?")
+    households = sorted({v.household_id for v in live})
+    ids = [v.id if postgres else str(v.id) for v in live]
+    lo = min(v.occurred_at for v in live) - DUPLICATE_WINDOW
+    hi = max(v.occurred_at for v in live) + DUPLICATE_WINDOW
+    # Bound as Tortoise binds occurred_at in its own filters (SQLite compares UTC text).
+    time_field = Visit._meta.fields_map["occurred_at"]
+    bounds = [time_field.to_db_value(lo, Visit), time_field.to_db_value(hi, Visit)]
+    params: list[Any] = [community_id, *bounds, *households, *ids]
+    n = 4
+    household_marks = ", ".join(mark(n + i) for i in range(len(households)))
+    n += len(households)
+    id_marks = ", ".join(mark(n + i) for i in range(len(ids)))
+    false = "false" if postgres else "0"
+    sql = f"""
+        SELECT id, occurred_at, prev_at, next_at FROM (
+            SELECT id, occurred_at,
+                   LAG(occurred_at) OVER w AS prev_at, LEAD(occurred_at) OVER w AS next_at
+            FROM visit
+            WHERE community_id = {mark(1)} AND withdrawn = {false}
+              AND occurred_at >= {mark(2)} AND occurred_at <= {mark(3)}
+              AND household_id IN ({household_marks})
+            WINDOW w AS (PARTITION BY household_id, kind ORDER BY occurred_at)
+        ) AS near WHERE id IN ({id_marks})"""
+    _, rows = await conn.execute_query(sql, params)
+    found: set[uuid.UUID] = set()
+    for row in rows:
+        at, prev_at, next_at = _when(row["occurred_at"]), _when(row["prev_at"]), _when(row["next_at"])
+        if (prev_at is not None and at - prev_at <= DUPLICATE_WINDOW) or (
+            next_at is not None and next_at - at <= DUPLICATE_WINDOW
+        ):
+            found.add(row["id"] if isinstance(row["id"], uuid.UUID) else uuid.UUID(str(row["id"])))
+    return found
