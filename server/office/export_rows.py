@@ -45,7 +45,11 @@ async def visit_chunks(
         while True:
             page = segment
             if after is not None:
-                page = page.filter(Q(occurred_at__lt=after[0]) | Q(occurred_at=after[0], id__gt=after[1]))
+                # The redundant `<=` lets both stores seek the occurred_at index instead of
+                # walking it from the newest row on every chunk.
+                page = page.filter(occurred_at__lte=after[0]).filter(
+                    Q(occurred_at__lt=after[0]) | Q(occurred_at=after[0], id__gt=after[1])
+                )
             visits = await with_people(page).order_by("-occurred_at", "id").limit(chunk)
             if not visits:
                 break
