@@ -110,6 +110,10 @@ async def test_duplicate_flags_are_the_dashboards_across_chunks(client, world, t
     expected = {str(i) for i in await likely_duplicates(world.community.id, await Visit.filter(community_id=world.community.id))}
     assert flagged == expected
     assert {str(visits[i].id) for i in (0, 1, 2, 5, 6, 8, 9)} == expected  # the cases above, by hand
+    by_id = {row[0]: dict(zip(HEADERS, row)) for row in rows[1:]}
+    follow_up = by_id[str(visits[13].id)]
+    assert (follow_up["需要跟进"], follow_up["组长填写的跟进期限"], follow_up["跟进期限"]) == ("是", "2026-12-01", "2026-12-01")
+    assert (by_id[str(visits[7].id)]["已撤回"], by_id[str(visits[0].id)]["地址"]) == ("是", world.households[0].address)
 
 
 async def test_xlsx_streams_the_same_rows_with_the_sheet_format(client, world, tiny_chunks):

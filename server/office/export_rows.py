@@ -3,7 +3,7 @@
 The dashboard orders by (new first, urgent → concern → the rest, newest first, id). That order is
 six segments — review state new or not × status urgent / concern / other — each walked newest
 first by keyset (occurred_at, id), CHUNK rows at a time. Each chunk carries what its rows show
-(group, address, author, assignee: joined in the same query) and its duplicate flags (one
+(group, address, author, assignee: joined in the same query, read as plain values) and its duplicate flags (one
 window query per chunk), so memory stays at one chunk whatever the committee's history.
 """
 
@@ -20,9 +20,20 @@ from tortoise.queryset import QuerySet
 
 from server.models import ReviewState, Visit, VisitStatus
 from server.office.filters import VisitFilters, visit_queryset
-from server.office.queries import DUPLICATE_WINDOW, with_people
+from server.office.queries import DUPLICATE_WINDOW
 
 CHUNK = 2000
+# What a row of the export shows, read as plain values joined in the chunk's one query (Tortoise
+# models with select_related cost four times as much to build, and nothing here is written).
+ROW = {
+    name: name for name in (
+        "id", "occurred_at", "received_at", "household_id", "kind", "status", "review_state", "notes",
+        "follow_up_needed", "follow_up_due", "follow_up_office_due", "has_conflict", "withdrawn", "version",
+    )
+} | {
+    "group": "household__building_group__name", "address": "household__address",
+    "author": "author__display_name", "assignee": "follow_up_assignee__display_name",
+}
 _RANKED = [VisitStatus.URGENT.value, VisitStatus.CONCERN.value]
 
 
@@ -37,7 +48,7 @@ def _segments(query: QuerySet[Visit]) -> list[QuerySet[Visit]]:
 
 async def visit_chunks(
     community_id: int | None, filters: VisitFilters, chunk: int | None = None
-) -> AsyncIterator[tuple[list[Visit], set[uuid.UUID]]]:
+) -> AsyncIterator[tuple[list[dict[str, Any]], set[uuid.UUID]]]:
     """(visits, ids flagged as likely duplicates) per chunk, in the dashboard's order."""
     chunk = chunk or CHUNK
     for segment in _segments(visit_queryset(community_id, filters)):
@@ -50,13 +61,13 @@ async def visit_chunks(
                 page = page.filter(occurred_at__lte=after[0]).filter(
                     Q(occurred_at__lt=after[0]) | Q(occurred_at=after[0], id__gt=after[1])
                 )
-            visits = await with_people(page).order_by("-occurred_at", "id").limit(chunk)
+            visits = await page.order_by("-occurred_at", "id").limit(chunk).values(**ROW)
             if not visits:
                 break
             yield visits, await duplicate_ids(community_id, visits)
             if len(visits) < chunk:
                 break
-            after = (visits[-1].occurred_at, visits[-1].id)
+            after = (visits[-1]["occurred_at"], visits[-1]["id"])
 
 
 def _when(value: Any) -> datetime | None:
@@ -67,21 +78,21 @@ def _when(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-async def duplicate_ids(community_id: int | None, visits: list[Visit]) -> set[uuid.UUID]:
+async def duplicate_ids(community_id: int | None, visits: list[dict[str, Any]]) -> set[uuid.UUID]:
     """The same rule as queries.likely_duplicates (another live entry, same household and kind,
     within DUPLICATE_WINDOW), answered by the database for a chunk: a visit has such a twin
     exactly when its nearest neighbour in time (same household and kind) is that close, so a
     window over the chunk's households and time span (± the window) finds it."""
-    live = [v for v in visits if not v.withdrawn]
+    live = [v for v in visits if not v["withdrawn"]]
     if not live:
         return set()
     conn = connections.get("default")
     postgres = conn.capabilities.dialect == "postgres"
     mark = (lambda i: f"${i}") if postgres else (lambda i: "?")
-    households = sorted({v.household_id for v in live})
-    ids = [v.id if postgres else str(v.id) for v in live]
-    lo = min(v.occurred_at for v in live) - DUPLICATE_WINDOW
-    hi = max(v.occurred_at for v in live) + DUPLICATE_WINDOW
+    households = sorted({v["household_id"] for v in live})
+    ids = [v["id"] if postgres else str(v["id"]) for v in live]
+    lo = min(v["occurred_at"] for v in live) - DUPLICATE_WINDOW
+    hi = max(v["occurred_at"] for v in live) + DUPLICATE_WINDOW
     # Bound as Tortoise binds occurred_at in its own filters (SQLite compares UTC text).
     time_field = Visit._meta.fields_map["occurred_at"]
     bounds = [time_field.to_db_value(lo, Visit), time_field.to_db_value(hi, Visit)]

@@ -11,10 +11,8 @@ from typing import Any
 from anyio import to_thread
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from server.models import Visit
 from server.office.export_rows import visit_chunks
 from server.office.filters import VisitFilters
-from server.office.follow_ups import effective_due
 from server.office.labels import KIND_WORDS, REVIEW_WORDS, STATUS_WORDS
 from server.office.xlsx_stream import XlsxStream
 from server.web import local_time
@@ -30,28 +28,34 @@ def _yes(flag: bool) -> str:
     return "是" if flag else "否"
 
 
-def columns(duplicates: set | dict) -> list[tuple[str, Callable[[Visit], Any]]]:
-    """(header, value) per column; the id comes first so a row can be traced back."""
+def _day(value: Any) -> str:
+    return value.isoformat() if value else ""
+
+
+def columns(duplicates: set | dict) -> list[tuple[str, Callable[[dict[str, Any]], Any]]]:
+    """(header, value) per column of a row from export_rows.visit_chunks; the id comes first so a
+    row can be traced back."""
     return [
-        ("id", lambda v: str(v.id)),
-        ("走访时间", lambda v: local_time(v.occurred_at)),
-        ("收到时间", lambda v: local_time(v.received_at)),
-        ("楼组", lambda v: v.household.building_group.name),
-        ("地址", lambda v: v.household.address),
-        ("楼组长", lambda v: v.author.display_name),
-        ("类型", lambda v: KIND_WORDS.get(_code(v.kind), _code(v.kind))),
-        ("状况", lambda v: STATUS_WORDS.get(_code(v.status), _code(v.status))),
-        ("处理状态", lambda v: REVIEW_WORDS.get(_code(v.review_state), _code(v.review_state))),
-        ("记录内容", lambda v: v.notes),
-        ("需要跟进", lambda v: _yes(v.follow_up_needed)),
-        ("组长填写的跟进期限", lambda v: v.follow_up_due.isoformat() if v.follow_up_due else ""),
-        ("办公室跟进期限", lambda v: v.follow_up_office_due.isoformat() if v.follow_up_office_due else ""),
-        ("跟进期限", lambda v: effective_due(v).isoformat() if effective_due(v) else ""),
-        ("负责人", lambda v: v.follow_up_assignee.display_name if v.follow_up_assignee else ""),
-        ("疑似重复", lambda v: _yes(v.id in duplicates)),
-        ("版本冲突", lambda v: _yes(v.has_conflict)),
-        ("已撤回", lambda v: _yes(v.withdrawn)),
-        ("版本", lambda v: v.version),
+        ("id", lambda v: str(v["id"])),
+        ("走访时间", lambda v: local_time(v["occurred_at"])),
+        ("收到时间", lambda v: local_time(v["received_at"])),
+        ("楼组", lambda v: v["group"]),
+        ("地址", lambda v: v["address"]),
+        ("楼组长", lambda v: v["author"]),
+        ("类型", lambda v: KIND_WORDS.get(_code(v["kind"]), _code(v["kind"]))),
+        ("状况", lambda v: STATUS_WORDS.get(_code(v["status"]), _code(v["status"]))),
+        ("处理状态", lambda v: REVIEW_WORDS.get(_code(v["review_state"]), _code(v["review_state"]))),
+        ("记录内容", lambda v: v["notes"]),
+        ("需要跟进", lambda v: _yes(v["follow_up_needed"])),
+        ("组长填写的跟进期限", lambda v: _day(v["follow_up_due"])),
+        ("办公室跟进期限", lambda v: _day(v["follow_up_office_due"])),
+        # follow_ups.effective_due on a row: the office's own deadline when it set one.
+        ("跟进期限", lambda v: _day(v["follow_up_office_due"] or v["follow_up_due"])),
+        ("负责人", lambda v: v["assignee"] or ""),
+        ("疑似重复", lambda v: _yes(v["id"] in duplicates)),
+        ("版本冲突", lambda v: _yes(v["has_conflict"])),
+        ("已撤回", lambda v: _yes(v["withdrawn"])),
+        ("版本", lambda v: v["version"]),
     ]
 
 
@@ -59,7 +63,7 @@ def headers() -> list[str]:
     return [h for h, _ in columns(set())]
 
 
-def table_rows(visits: list[Visit], duplicates: set | dict) -> list[list[Any]]:
+def table_rows(visits: list[dict[str, Any]], duplicates: set | dict) -> list[list[Any]]:
     cols = columns(duplicates)
     return [[get(v) for _, get in cols] for v in visits]
 
