@@ -7,7 +7,8 @@ The store gets the demo committee and ten years of history (bench/history.py whe
 visits-only copy otherwise — the export reads only visits and what they point at); a store that
 already holds that much is reused (LOUZU_BENCH_DB, see bench/stores.py). Each export runs
 against its own uvicorn process, so its VmHWM (peak RSS, /proc/<pid>/status) is that export's;
-the growth printed is VmHWM minus the RSS after login and a first dashboard view.
+the growth printed is VmHWM minus the RSS after login and a first dashboard view. "First byte"
+is the CSV header / the XLSX package's head, "first rows" the first piece carrying visits.
 
 LOUZU_BENCH_BEFORE_TREE=/path/to/an/older/checkout also measures that tree's code on the same
 store (e.g. `git worktree add /tmp/louzu-main main`); without it the issue's measured figures
@@ -139,20 +140,22 @@ def _measure(tree: Path, database_url: str, data_dir: Path, kind: str) -> str:
             assert client.get("/office").status_code == 200
             base_rss = _status_kb(server.pid, "VmRSS")
             started = time.perf_counter()
-            first = None
+            first = rows = None
             size = 0
             with client.stream("GET", f"/office/visits.{kind}", headers={"accept-encoding": "identity"}) as response:
                 response.raise_for_status()
                 for piece in response.iter_raw():
-                    if first is None and piece:
+                    if piece and first is None:
                         first = time.perf_counter() - started
+                    elif piece and rows is None:  # the first piece is the header / the package's head
+                        rows = time.perf_counter() - started
                     size += len(piece)
             total = time.perf_counter() - started
         peak = _status_kb(server.pid, "VmHWM")
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return (f"first byte {first or total:.2f} s, total {total:.1f} s, {size / 1e6:.1f} MB,"
+    return (f"first byte {first or total:.2f} s, first rows {rows or total:.2f} s, total {total:.1f} s, {size / 1e6:.1f} MB,"
             f" peak RSS {peak / 1024:.0f} MB (+{(peak - base_rss) / 1024:.0f} MB over {base_rss / 1024:.0f} MB idle)")
 
 

@@ -34,15 +34,20 @@ ROW = {
     "group": "household__building_group__name", "address": "household__address",
     "author": "author__display_name", "assignee": "follow_up_assignee__display_name",
 }
-_RANKED = [VisitStatus.URGENT.value, VisitStatus.CONCERN.value]
+_RANKED = [VisitStatus.URGENT, VisitStatus.CONCERN]
+_OTHER_STATUSES = [status for status in VisitStatus if status not in _RANKED]
+_REVIEWED = [state for state in ReviewState if state is not ReviewState.NEW]
 
 
 def _segments(query: QuerySet[Visit]) -> list[QuerySet[Visit]]:
-    """office_order's two CASE ranks as plain filters, in the same order (new_rank, status_rank)."""
+    """office_order's two CASE ranks as plain filters, in the same order (new_rank, status_rank).
+    IN lists of the enums' other members rather than <> / NOT IN (both columns are NOT NULL
+    enums, so it is the same set): each segment is then one range of an index on
+    (community_id, review_state, status, occurred_at) when there is one."""
     out = []
-    for review in (query.filter(review_state=ReviewState.NEW), query.exclude(review_state=ReviewState.NEW)):
+    for review in (query.filter(review_state=ReviewState.NEW), query.filter(review_state__in=_REVIEWED)):
         out += [review.filter(status=status) for status in _RANKED]
-        out.append(review.exclude(status__in=_RANKED))
+        out.append(review.filter(status__in=_OTHER_STATUSES))
     return out
 
 
