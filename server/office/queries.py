@@ -120,12 +120,6 @@ async def dashboard_page(community_id: int | None, filters: VisitFilters) -> Vis
     )
 
 
-async def export_rows(community_id: int | None, filters: VisitFilters) -> tuple[list[Visit], dict]:
-    """Every visit matching the filters, in the dashboard's order, with duplicate flags."""
-    visits = await with_people(office_order(visit_queryset(community_id, filters)))
-    return visits, await likely_duplicates(community_id, visits)
-
-
 async def likely_duplicates(community_id: int | None, visits: list[Visit]) -> dict[uuid.UUID, list[Visit]]:
     """For each visit given: other entries, same household and kind, within DUPLICATE_WINDOW."""
     live = [v for v in visits if not v.withdrawn]

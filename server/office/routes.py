@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect
+from litestar.response import Redirect, Stream
 
 from server import audit
 from server.auth.guards import role_required
@@ -18,13 +18,13 @@ from server.office import review, send_back
 from server.office.charts import bar_chart
 from server.office.coverage import coverage, parse_rules
 from server.office.dates import Month, today_shanghai
-from server.office.exports import visits_csv, visits_xlsx
-from server.office.filters import VisitFilters, filter_choices, parse_filters
+from server.office.exports import csv_body, xlsx_body
+from server.office.filters import VisitFilters, filter_choices, parse_filters, visit_queryset
 from server.office.follow_ups import effective_due, follow_up_list, is_overdue
 from server.office.labels import N_
 from server.office.monthly import monthly_pack
 from server.office.pages import community_id, current_community, current_user, staff_render
-from server.office.queries import community_visit, dashboard_page, export_rows, office_staff, visit_detail
+from server.office.queries import community_visit, dashboard_page, office_staff, visit_detail
 from server.office.group_routes import GroupRoutes
 from server.office.roster_routes import RosterRoutes
 
@@ -83,10 +83,18 @@ async def _visit_page(
     )
 
 
-def _export_response(body: bytes, media_type: str, extension: str) -> Response:
-    filename = f"louzu-visits-{today_shanghai().strftime('%Y%m%d')}.{extension}"
-    return Response(
-        body, media_type=media_type,
+EXPORT_TYPES = {
+    "csv": ("text/csv; charset=utf-8", csv_body),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx_body),
+}
+
+
+def _export_response(community: int | None, filters: VisitFilters, kind: str) -> Stream:
+    """Streamed as it is built (chunked): the first bytes leave at once, memory stays flat."""
+    media_type, body = EXPORT_TYPES[kind]
+    filename = f"louzu-visits-{today_shanghai().strftime('%Y%m%d')}.{kind}"
+    return Stream(
+        body(community, filters), media_type=media_type,
         headers={"content-disposition": f'attachment; filename="{filename}"', "cache-control": "no-store"},
     )
 
@@ -109,16 +117,16 @@ class OfficePages(RosterRoutes, GroupRoutes, Controller):
         )
 
     @get("/visits.csv", name="office_export_csv", dependencies=FILTERS)
-    async def export_csv(self, request: Request, filters: NamedDependency[VisitFilters]) -> Response:
+    async def export_csv(self, request: Request, filters: NamedDependency[VisitFilters]) -> Response | Stream:
         """The dashboard's filtered visits as CSV (UTF-8 with BOM); written to the audit log."""
         return await self._export(request, filters, "csv")
 
     @get("/visits.xlsx", name="office_export_xlsx", dependencies=FILTERS)
-    async def export_xlsx(self, request: Request, filters: NamedDependency[VisitFilters]) -> Response:
+    async def export_xlsx(self, request: Request, filters: NamedDependency[VisitFilters]) -> Response | Stream:
         """The dashboard's filtered visits as an Excel workbook; written to the audit log."""
         return await self._export(request, filters, "xlsx")
 
-    async def _export(self, request: Request, filters: VisitFilters, kind: str) -> Response:
+    async def _export(self, request: Request, filters: VisitFilters, kind: str) -> Response | Stream:
         if filters.errors:
             # Never hand out a file that is not what was asked for.
             result = await dashboard_page(community_id(request), filters)
@@ -126,17 +134,12 @@ class OfficePages(RosterRoutes, GroupRoutes, Controller):
                 request, "office/dashboard.html", "dashboard", status_code=400, filters=filters, result=result,
                 export_refused=True,
             )
-        visits, duplicates = await export_rows(community_id(request), filters)
+        # Audited before the first byte leaves (rows: what matched when the export began).
         await audit.record(
             request, f"export_{kind}", target_type="visit", target_id="", filters=filters.applied(),
-            rows=len(visits),
+            rows=await visit_queryset(community_id(request), filters).count(),
         )
-        if kind == "csv":
-            return _export_response(visits_csv(visits, duplicates), "text/csv; charset=utf-8", "csv")
-        return _export_response(
-            visits_xlsx(visits, duplicates),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx",
-        )
+        return _export_response(community_id(request), filters, kind)
 
     @get("/visits/{visit_id:str}", name="office_visit")
     async def visit(self, request: Request, visit_id: FromPath[str], saved: FromQuery[str | None] = None) -> Response:

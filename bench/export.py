@@ -1,0 +1,185 @@
+"""The office's CSV and XLSX exports at ten years of one committee: time to first byte, total
+time and the server's peak memory growth, on SQLite and PostgreSQL.
+
+Run: .venv/bin/python bench/export.py   (not a test: it prints figures, it asserts nothing)
+
+The store gets the demo committee and ten years of history (bench/history.py when present; a
+visits-only copy otherwise — the export reads only visits and what they point at); a store that
+already holds that much is reused (LOUZU_BENCH_DB, see bench/stores.py). Each export runs
+against its own uvicorn process, so its VmHWM (peak RSS, /proc/<pid>/status) is that export's;
+the growth printed is VmHWM minus the RSS after login and a first dashboard view. "First byte"
+is the CSV header / the XLSX package's head, "first rows" the first piece carrying visits.
+
+LOUZU_BENCH_BEFORE_TREE=/path/to/an/older/checkout also measures that tree's code on the same
+store (e.g. `git worktree add /tmp/louzu-main main`); without it the issue's measured figures
+of the old code are printed as "before".
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.stores import on_both_stores  # noqa: E402
+
+from server import db  # noqa: E402
+from server.settings import from_environment  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+WANTED_VISITS = 150_000  # "ten years": the demo's six months copied back 18 times ≈ 200,000
+COPIES = 18
+# Issue 9's figures for the old code (load everything, build in memory), ten years.
+BEFORE = {
+    ("SQLite", "csv"): "67 s total, 1.66 GB RSS (first byte = total)",
+    ("SQLite", "xlsx"): "108 s total, 2.49 GB RSS (first byte = total)",
+    ("PostgreSQL", "csv"): "43 s total, 1.46 GB RSS (first byte = total)",
+    ("PostgreSQL", "xlsx"): "82 s total, 2.41 GB RSS (first byte = total)",
+}
+
+
+async def _copy_visits(community_id: int, copies: int) -> None:
+    """Fallback when bench/history.py is not there: the visits copied back in time, set-based."""
+    from tortoise import Tortoise
+
+    from server.models import Visit
+
+    conn = Tortoise.get_connection("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    cols = sorted(Visit._meta.db_fields)
+    times = {"occurred_at", "client_time", "received_at", "updated_at"}
+    dates = {"follow_up_due", "follow_up_office_due"}
+    span = 190
+
+    def expr(col: str) -> str:
+        c = f'src."{col}"'
+        if postgres:
+            if col == "id":
+                return f"(lpad(to_hex(copies.k), 8, '0') || substr({c}::text, 9))::uuid"
+            if col in times:
+                return f"{c} - make_interval(days => copies.k * {span})"
+            if col in dates:
+                return f"{c} - copies.k * {span}"
+            return c
+        if col == "id":
+            return f"printf('%08x', copies.k) || substr({c}, 9)"
+        if col in times:
+            return f"CASE WHEN {c} IS NULL THEN NULL ELSE datetime({c}, '-' || (copies.k * {span}) || ' days') || '+00:00' END"
+        if col in dates:
+            return f"date({c}, '-' || (copies.k * {span}) || ' days')"
+        return c
+
+    await conn.execute_script(
+        f"WITH RECURSIVE copies(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM copies WHERE k < {copies}) "
+        f'INSERT INTO visit ({", ".join(chr(34) + c + chr(34) for c in cols)}) '
+        f"SELECT {', '.join(expr(c) for c in cols)} FROM visit src CROSS JOIN copies WHERE src.community_id = {community_id}"
+    )
+    if postgres:
+        await conn.execute_script("ANALYZE visit")
+
+
+async def _ensure_history() -> int:
+    from server.demo import load_demo
+    from server.models import Community, Visit
+
+    await load_demo()
+    community = await Community.get(is_demo=True)
+    if await Visit.filter(community_id=community.id).count() < WANTED_VISITS:
+        started = time.perf_counter()
+        try:
+            from bench.history import add_history
+        except ImportError:
+            await _copy_visits(community.id, COPIES)
+        else:
+            await add_history(community.id, COPIES)
+        print(f"  history generated in {time.perf_counter() - started:.1f} s", flush=True)
+    return await Visit.filter(community_id=community.id).count()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _status_kb(pid: int, key: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def _measure(tree: Path, database_url: str, data_dir: Path, kind: str) -> str:
+    import httpx
+
+    from server.auth.passwords import DEMO_PASSWORD
+
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir),
+           "SECRET_KEY": secrets.token_urlsafe(48), "PYTHONPATH": str(tree)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "server.app:create_app", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning"], cwd=tree, env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=600) as client:
+            for _ in range(200):
+                try:
+                    client.get("/login")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            client.post("/api/auth/login", json={"username": "office", "password": DEMO_PASSWORD}).raise_for_status()
+            assert client.get("/office").status_code == 200
+            base_rss = _status_kb(server.pid, "VmRSS")
+            started = time.perf_counter()
+            first = rows = None
+            size = 0
+            with client.stream("GET", f"/office/visits.{kind}", headers={"accept-encoding": "identity"}) as response:
+                response.raise_for_status()
+                for piece in response.iter_raw():
+                    if piece and first is None:
+                        first = time.perf_counter() - started
+                    elif piece and rows is None:  # the first piece is the header / the package's head
+                        rows = time.perf_counter() - started
+                    size += len(piece)
+            total = time.perf_counter() - started
+        peak = _status_kb(server.pid, "VmHWM")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return (f"first byte {first or total:.2f} s, first rows {rows or total:.2f} s, total {total:.1f} s, {size / 1e6:.1f} MB,"
+            f" peak RSS {peak / 1024:.0f} MB (+{(peak - base_rss) / 1024:.0f} MB over {base_rss / 1024:.0f} MB idle)")
+
+
+async def _bench(label: str, database_url: str, data_dir: Path) -> None:
+    settings = from_environment({**os.environ, "DATA_DIR": str(data_dir), "DATABASE_URL": database_url})
+    await db.migrate(settings)
+    await db.init_db(settings)
+    try:
+        visits = await _ensure_history()
+    finally:
+        await db.close_db()
+    print(f"{label}: {visits:,} visits", flush=True)
+    before_tree = os.environ.get("LOUZU_BENCH_BEFORE_TREE")
+    for kind in ("csv", "xlsx"):
+        print(f"  {kind:4} after : {_measure(ROOT, database_url, data_dir, kind)}", flush=True)
+        if before_tree:
+            print(f"  {kind:4} before: {_measure(Path(before_tree), database_url, data_dir, kind)}", flush=True)
+        else:
+            print(f"  {kind:4} before: {BEFORE[(label, kind)]} (issue 9, measured on this machine)", flush=True)
+
+
+def main() -> None:
+    on_both_stores(__file__, _bench)
+
+
+if __name__ == "__main__":
+    main()

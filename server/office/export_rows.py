@@ -1,0 +1,128 @@
+"""The export's visits in chunks, in the dashboard's order, without ever holding them all.
+
+The dashboard orders by (new first, urgent → concern → the rest, newest first, id). That order is
+six segments — review state new or not × status urgent / concern / other — each walked newest
+first by keyset (occurred_at, id), CHUNK rows at a time. Each chunk carries what its rows show
+(group, address, author, assignee: joined in the same query, read as plain values) and its duplicate flags (one
+window query per chunk), so memory stays at one chunk whatever the committee's history.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime, timezone
+from typing import Any
+
+from tortoise import connections
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from server.models import ReviewState, Visit, VisitStatus
+from server.office.filters import VisitFilters, visit_queryset
+from server.office.queries import DUPLICATE_WINDOW
+
+CHUNK = 2000
+# What a row of the export shows, read as plain values joined in the chunk's one query (Tortoise
+# models with select_related cost four times as much to build, and nothing here is written).
+ROW = {
+    name: name for name in (
+        "id", "occurred_at", "received_at", "household_id", "kind", "status", "review_state", "notes",
+        "follow_up_needed", "follow_up_due", "follow_up_office_due", "has_conflict", "withdrawn", "version",
+    )
+} | {
+    "group": "household__building_group__name", "address": "household__address",
+    "author": "author__display_name", "assignee": "follow_up_assignee__display_name",
+}
+_RANKED = [VisitStatus.URGENT, VisitStatus.CONCERN]
+_OTHER_STATUSES = [status for status in VisitStatus if status not in _RANKED]
+_REVIEWED = [state for state in ReviewState if state is not ReviewState.NEW]
+
+
+def _segments(query: QuerySet[Visit]) -> list[QuerySet[Visit]]:
+    """office_order's two CASE ranks as plain filters, in the same order (new_rank, status_rank).
+    IN lists of the enums' other members rather than <> / NOT IN (both columns are NOT NULL
+    enums, so it is the same set): each segment is then one range of an index on
+    (community_id, review_state, status, occurred_at) when there is one."""
+    out = []
+    for review in (query.filter(review_state=ReviewState.NEW), query.filter(review_state__in=_REVIEWED)):
+        out += [review.filter(status=status) for status in _RANKED]
+        out.append(review.filter(status__in=_OTHER_STATUSES))
+    return out
+
+
+async def visit_chunks(
+    community_id: int | None, filters: VisitFilters, chunk: int | None = None
+) -> AsyncIterator[tuple[list[dict[str, Any]], set[uuid.UUID]]]:
+    """(visits, ids flagged as likely duplicates) per chunk, in the dashboard's order."""
+    chunk = chunk or CHUNK
+    for segment in _segments(visit_queryset(community_id, filters)):
+        after: tuple[datetime, uuid.UUID] | None = None
+        while True:
+            page = segment
+            if after is not None:
+                # The redundant `<=` lets both stores seek the occurred_at index instead of
+                # walking it from the newest row on every chunk.
+                page = page.filter(occurred_at__lte=after[0]).filter(
+                    Q(occurred_at__lt=after[0]) | Q(occurred_at=after[0], id__gt=after[1])
+                )
+            visits = await page.order_by("-occurred_at", "id").limit(chunk).values(**ROW)
+            if not visits:
+                break
+            yield visits, await duplicate_ids(community_id, visits)
+            if len(visits) < chunk:
+                break
+            after = (visits[-1]["occurred_at"], visits[-1]["id"])
+
+
+def _when(value: Any) -> datetime | None:
+    # SQLite hands raw rows back as text; PostgreSQL as datetimes.
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+async def duplicate_ids(community_id: int | None, visits: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """The same rule as queries.likely_duplicates (another live entry, same household and kind,
+    within DUPLICATE_WINDOW), answered by the database for a chunk: a visit has such a twin
+    exactly when its nearest neighbour in time (same household and kind) is that close, so a
+    window over the chunk's households and time span (± the window) finds it."""
+    live = [v for v in visits if not v["withdrawn"]]
+    if not live:
+        return set()
+    conn = connections.get("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    mark = (lambda i: f"${i}") if postgres else (lambda i: "?")
+    households = sorted({v["household_id"] for v in live})
+    ids = [v["id"] if postgres else str(v["id"]) for v in live]
+    lo = min(v["occurred_at"] for v in live) - DUPLICATE_WINDOW
+    hi = max(v["occurred_at"] for v in live) + DUPLICATE_WINDOW
+    # Bound as Tortoise binds occurred_at in its own filters (SQLite compares UTC text).
+    time_field = Visit._meta.fields_map["occurred_at"]
+    bounds = [time_field.to_db_value(lo, Visit), time_field.to_db_value(hi, Visit)]
+    params: list[Any] = [community_id, *bounds, *households, *ids]
+    n = 4
+    household_marks = ", ".join(mark(n + i) for i in range(len(households)))
+    n += len(households)
+    id_marks = ", ".join(mark(n + i) for i in range(len(ids)))
+    false = "false" if postgres else "0"
+    sql = f"""
+        SELECT id, occurred_at, prev_at, next_at FROM (
+            SELECT id, occurred_at,
+                   LAG(occurred_at) OVER w AS prev_at, LEAD(occurred_at) OVER w AS next_at
+            FROM visit
+            WHERE community_id = {mark(1)} AND withdrawn = {false}
+              AND occurred_at >= {mark(2)} AND occurred_at <= {mark(3)}
+              AND household_id IN ({household_marks})
+            WINDOW w AS (PARTITION BY household_id, kind ORDER BY occurred_at)
+        ) AS near WHERE id IN ({id_marks})"""
+    _, rows = await conn.execute_query(sql, params)
+    found: set[uuid.UUID] = set()
+    for row in rows:
+        at, prev_at, next_at = _when(row["occurred_at"]), _when(row["prev_at"]), _when(row["next_at"])
+        if (prev_at is not None and at - prev_at <= DUPLICATE_WINDOW) or (
+            next_at is not None and next_at - at <= DUPLICATE_WINDOW
+        ):
+            found.add(row["id"] if isinstance(row["id"], uuid.UUID) else uuid.UUID(str(row["id"])))
+    return found
