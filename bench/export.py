@@ -3,8 +3,7 @@ time and the server's peak memory growth, on SQLite and PostgreSQL.
 
 Run: .venv/bin/python bench/export.py   (not a test: it prints figures, it asserts nothing)
 
-The store gets the demo committee and ten years of history (bench/history.py when present; a
-visits-only copy otherwise — the export reads only visits and what they point at); a store that
+The store gets the demo committee and ten years of history (bench/history.py); a store that
 already holds that much is reused (LOUZU_BENCH_DB, see bench/stores.py). Each export runs
 against its own uvicorn process, so its VmHWM (peak RSS, /proc/<pid>/status) is that export's;
 the growth printed is VmHWM minus the RSS after login and a first dashboard view. "First byte"
@@ -44,46 +43,6 @@ BEFORE = {
 }
 
 
-async def _copy_visits(community_id: int, copies: int) -> None:
-    """Fallback when bench/history.py is not there: the visits copied back in time, set-based."""
-    from tortoise import Tortoise
-
-    from server.models import Visit
-
-    conn = Tortoise.get_connection("default")
-    postgres = conn.capabilities.dialect == "postgres"
-    cols = sorted(Visit._meta.db_fields)
-    times = {"occurred_at", "client_time", "received_at", "updated_at"}
-    dates = {"follow_up_due", "follow_up_office_due"}
-    span = 190
-
-    def expr(col: str) -> str:
-        c = f'src."{col}"'
-        if postgres:
-            if col == "id":
-                return f"(lpad(to_hex(copies.k), 8, '0') || substr({c}::text, 9))::uuid"
-            if col in times:
-                return f"{c} - make_interval(days => copies.k * {span})"
-            if col in dates:
-                return f"{c} - copies.k * {span}"
-            return c
-        if col == "id":
-            return f"printf('%08x', copies.k) || substr({c}, 9)"
-        if col in times:
-            return f"CASE WHEN {c} IS NULL THEN NULL ELSE datetime({c}, '-' || (copies.k * {span}) || ' days') || '+00:00' END"
-        if col in dates:
-            return f"date({c}, '-' || (copies.k * {span}) || ' days')"
-        return c
-
-    await conn.execute_script(
-        f"WITH RECURSIVE copies(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM copies WHERE k < {copies}) "
-        f'INSERT INTO visit ({", ".join(chr(34) + c + chr(34) for c in cols)}) '
-        f"SELECT {', '.join(expr(c) for c in cols)} FROM visit src CROSS JOIN copies WHERE src.community_id = {community_id}"
-    )
-    if postgres:
-        await conn.execute_script("ANALYZE visit")
-
-
 async def _ensure_history() -> int:
     from server.demo import load_demo
     from server.models import Community, Visit
@@ -92,12 +51,9 @@ async def _ensure_history() -> int:
     community = await Community.get(is_demo=True)
     if await Visit.filter(community_id=community.id).count() < WANTED_VISITS:
         started = time.perf_counter()
-        try:
-            from bench.history import add_history
-        except ImportError:
-            await _copy_visits(community.id, COPIES)
-        else:
-            await add_history(community.id, COPIES)
+        from bench.history import add_history
+
+        await add_history(community.id, COPIES)
         print(f"  history generated in {time.perf_counter() - started:.1f} s", flush=True)
     return await Visit.filter(community_id=community.id).count()
 

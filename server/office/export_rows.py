@@ -1,7 +1,7 @@
 """The export's visits in chunks, in the dashboard's order, without ever holding them all.
 
 The dashboard orders by (new first, urgent → concern → the rest, newest first, id). That order is
-six segments — review state new or not × status urgent / concern / other — each walked newest
+its six segments (OFFICE_SEGMENTS in server/office/queries.py), each walked newest
 first by keyset (occurred_at, id), CHUNK rows at a time. Each chunk carries what its rows show
 (group, address, author, assignee: joined in the same query, read as plain values) and its duplicate flags (one
 window query per chunk), so memory stays at one chunk whatever the committee's history.
@@ -16,11 +16,10 @@ from typing import Any
 
 from tortoise import connections
 from tortoise.expressions import Q
-from tortoise.queryset import QuerySet
 
-from server.models import ReviewState, Visit, VisitStatus
+from server.models import Visit
 from server.office.filters import VisitFilters, visit_queryset
-from server.office.queries import DUPLICATE_WINDOW
+from server.office.queries import DUPLICATE_WINDOW, OFFICE_SEGMENTS, segment_filter
 
 CHUNK = 2000
 # What a row of the export shows, read as plain values joined in the chunk's one query (Tortoise
@@ -34,29 +33,13 @@ ROW = {
     "group": "household__building_group__name", "address": "household__address",
     "author": "author__display_name", "assignee": "follow_up_assignee__display_name",
 }
-_RANKED = [VisitStatus.URGENT, VisitStatus.CONCERN]
-_OTHER_STATUSES = [status for status in VisitStatus if status not in _RANKED]
-_REVIEWED = [state for state in ReviewState if state is not ReviewState.NEW]
-
-
-def _segments(query: QuerySet[Visit]) -> list[QuerySet[Visit]]:
-    """office_order's two CASE ranks as plain filters, in the same order (new_rank, status_rank).
-    IN lists of the enums' other members rather than <> / NOT IN (both columns are NOT NULL
-    enums, so it is the same set): each segment is then one range of an index on
-    (community_id, review_state, status, occurred_at) when there is one."""
-    out = []
-    for review in (query.filter(review_state=ReviewState.NEW), query.filter(review_state__in=_REVIEWED)):
-        out += [review.filter(status=status) for status in _RANKED]
-        out.append(review.filter(status__in=_OTHER_STATUSES))
-    return out
-
-
 async def visit_chunks(
     community_id: int | None, filters: VisitFilters, chunk: int | None = None
 ) -> AsyncIterator[tuple[list[dict[str, Any]], set[uuid.UUID]]]:
     """(visits, ids flagged as likely duplicates) per chunk, in the dashboard's order."""
     chunk = chunk or CHUNK
-    for segment in _segments(visit_queryset(community_id, filters)):
+    query = visit_queryset(community_id, filters)
+    for segment in (query.filter(**segment_filter(*key)) for key in OFFICE_SEGMENTS):
         after: tuple[datetime, uuid.UUID] | None = None
         while True:
             page = segment
