@@ -72,7 +72,7 @@ OFFICE_SEGMENTS: tuple[tuple[bool, str], ...] = tuple(
 )
 
 
-def segment_filter(new: bool, status: str) -> dict[str, Any]:
+def _segment_filter(new: bool, status: str) -> dict[str, Any]:
     where: dict[str, Any] = {"review_state": ReviewState.NEW} if new else {"review_state__in": _REVIEWED}
     if status == "rest":
         where["status__in"] = _OTHER_STATUSES
@@ -81,10 +81,19 @@ def segment_filter(new: bool, status: str) -> dict[str, Any]:
     return where
 
 
+def segment_ranges(new: bool, status: str) -> list[dict[str, Any]]:
+    """The segment as equality filters, one per (review state, status) pair: each is one range of
+    the index read in occurred_at order, where the segment's IN lists make the store sort the
+    whole segment for every keyset page (the export reads a segment page after page)."""
+    states = [ReviewState.NEW] if new else _REVIEWED
+    statuses = _OTHER_STATUSES if status == "rest" else [VisitStatus(status)]
+    return [{"review_state": state, "status": each} for state in states for each in statuses]
+
+
 async def segment_sizes(query: QuerySet[Visit]) -> dict[tuple[bool, str], int]:
     # COUNT(*) per segment: each is answered from the index alone (a GROUP BY with COUNT("id")
     # would read every row of the history from the table).
-    return {segment: await query.filter(**segment_filter(*segment)).count() for segment in OFFICE_SEGMENTS}
+    return {segment: await query.filter(**_segment_filter(*segment)).count() for segment in OFFICE_SEGMENTS}
 
 
 async def office_ordered_page(
@@ -100,7 +109,7 @@ async def office_ordered_page(
             offset -= size
             continue
         visits += await (
-            with_people(query.filter(**segment_filter(*segment)))
+            with_people(query.filter(**_segment_filter(*segment)))
             .order_by("-occurred_at", "id").offset(offset).limit(limit - len(visits))
         )
         offset = 0
