@@ -21,6 +21,7 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 PG_ADMIN = os.environ.get("LOUZU_BENCH_PG", "postgres://postgres@127.0.0.1:5432/test")
 BENCH_DB = os.environ.get("LOUZU_BENCH_DB", "").strip()
@@ -40,19 +41,24 @@ def bench_port() -> int:
 Bench = Callable[[str, str, Path], Awaitable[None]]
 
 
-async def _pg_admin(sql: str) -> bool:
+async def _pg_admin_run(work: Callable[[Any], Awaitable[Any]]) -> tuple[bool, Any]:
+    """(reachable, work's answer) on the PostgreSQL admin connection; unreachable is said, not raised."""
     import asyncpg
 
     try:
         conn = await asyncpg.connect(PG_ADMIN.replace("postgres://", "postgresql://", 1), timeout=5)
     except (OSError, asyncpg.PostgresError) as exc:
         print(f"PostgreSQL: not reachable at {PG_ADMIN.split('@')[-1]} ({exc}); skipped")
-        return False
+        return False, None
     try:
-        await conn.execute(sql)
+        return True, await work(conn)
     finally:
         await conn.close()
-    return True
+
+
+async def _pg_admin(sql: str) -> bool:
+    reachable, _ = await _pg_admin_run(lambda conn: conn.execute(sql))
+    return reachable
 
 
 def _in_child(script: str, label: str, database_url: str, data_dir: Path) -> None:
@@ -61,17 +67,8 @@ def _in_child(script: str, label: str, database_url: str, data_dir: Path) -> Non
 
 
 async def _pg_database_exists(name: str) -> bool | None:
-    import asyncpg
-
-    try:
-        conn = await asyncpg.connect(PG_ADMIN.replace("postgres://", "postgresql://", 1), timeout=5)
-    except (OSError, asyncpg.PostgresError) as exc:
-        print(f"PostgreSQL: not reachable at {PG_ADMIN.split('@')[-1]} ({exc}); skipped")
-        return None
-    try:
-        return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
-    finally:
-        await conn.close()
+    reachable, found = await _pg_admin_run(lambda conn: conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
+    return bool(found) if reachable else None
 
 
 def _on_named_stores(script: str, name: str, stores: set[str]) -> None:
