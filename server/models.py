@@ -231,6 +231,13 @@ class Visit(Model):
         "models.User", related_name="assigned_follow_ups", null=True, on_delete=fields.SET_NULL
     )
     follow_up_office_due = fields.DateField(null=True)
+    # Voided (作废) by the office: a mistaken or doubled entry stays with its history but leaves
+    # every count, like a withdrawn one; the reason is shown to the leader. Null = not voided.
+    voided_at = fields.DatetimeField(null=True)
+    void_reason = fields.TextField(default="")
+    voided_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="voided_visits", null=True, on_delete=fields.SET_NULL
+    )
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
