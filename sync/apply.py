@@ -1,7 +1,9 @@
-"""Applies pushed records idempotently: each in its own transaction, each with its own result.
+"""Applies pushed records idempotently, in order, each with its own result.
 
 The single entry point for every record type (`visit` here; `answer` in sync/answer.py,
 `roster_change` in sync/roster.py), used by POST /api/sync/push and by the leader's HTML forms.
+A push's runs of new visits are stored in bulk (sync/visit_batch.py); every other record, and
+any new visit whose bulk insert met a concurrent one, is applied alone in its own transaction.
 """
 
 from __future__ import annotations
@@ -11,18 +13,20 @@ from datetime import datetime, timezone
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from server.models import QuestionAnswer, Role, RosterChange, User, Visit, VisitResident, VisitRevision
+from server.bulk_insert import insert_many
+from server.models import Role, User, Visit, VisitResident, VisitRevision
 from sync.answer import create_answer
+from sync.known_ids import judge_known, known_ids
 from sync.records import (
-    ANSWER, APPLIED, CONFLICT, CREATE, DUPLICATE, FORBIDDEN_ROLE, ID_REUSED, INVALID_RECORD, MAX_DEVICE_ID_CHARS,
+    ANSWER, APPLIED, CONFLICT, CREATE, DUPLICATE, FORBIDDEN_ROLE, INVALID_RECORD, MAX_DEVICE_ID_CHARS,
     NOT_AUTHOR, NOT_FOUND, REJECTED, ROSTER_CHANGE, VISIT, RecordResult, Rejected,
 )
 from sync.roster import create_roster_change
 from sync.scope import PushContext, WriteScope, check_residents
 from sync.validate import Record, VisitRecord, check_occurred_at, echo, parse_record
+from sync.visit_batch import content_fields, create_visits, insert_visits, revision_row, seen_rows
 
 Apply = Callable[[Record, str, PushContext], Awaitable[RecordResult]]
 
@@ -32,10 +36,13 @@ async def apply_records(
 ) -> list[RecordResult]:
     """One result per record, in order. A refused record never affects the others.
 
-    Records are applied one after another (an update may follow its create in the same batch),
-    each in its own transaction, so no lock is held from one record to the next. Errors other
-    than a refusal (the database going away) propagate: the client then retries the batch, and
-    the records already committed answer `duplicate`.
+    Records take effect in the order sent (an update may follow its create in the same batch).
+    Consecutive new visits, a push's usual content, are judged together and stored in bulk
+    (sync/visit_batch.py); anything else (updates, answers, roster changes, an id sent twice)
+    is applied on its own, in its own transaction, after what came before it. No lock is held
+    from one record to the next. Errors other than a refusal (the database going away)
+    propagate: the client then retries the batch, and the records already committed answer
+    `duplicate`.
     """
     if len(device_id) > MAX_DEVICE_ID_CHARS:
         raise ValueError(f"device_id longer than {MAX_DEVICE_ID_CHARS} characters")
@@ -43,7 +50,35 @@ async def apply_records(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     push = PushContext(user, device_id, now, await WriteScope.load(user))
-    return [await _apply_one(raw, push) for raw in records]
+    results: list[RecordResult | None] = [None] * len(records)
+    run: list[tuple[int, Record, str]] = []  # new visits waiting to be stored together
+    run_ids: set = set()
+
+    async def store_run() -> None:
+        stored = await create_visits([(record, result_id) for _, record, result_id in run], push, _apply_alone)
+        for (pos, _, _), result in zip(run, stored, strict=True):
+            results[pos] = result
+        run.clear()
+        run_ids.clear()
+
+    for pos, raw in enumerate(records):
+        checked = _check(raw, push)
+        if isinstance(checked, RecordResult):
+            results[pos] = checked
+            continue
+        record, result_id = checked
+        if record.id in run_ids:
+            await store_run()  # the same id again: it must see the first one stored
+        if record.type == VISIT and record.op == CREATE:
+            run.append((pos, record, result_id))
+            run_ids.add(record.id)
+            continue
+        if run:
+            await store_run()
+        results[pos] = await _apply_alone(record, result_id, push)
+    if run:
+        await store_run()
+    return [result for result in results if result is not None]
 
 
 # Who may push each type, in the words the phone shows when someone else tries.
@@ -55,7 +90,8 @@ ROLE_MESSAGES = {
 ANY_ROLE_MESSAGE = "只有楼组长可以提交记录。"
 
 
-async def _apply_one(raw: Any, push: PushContext) -> RecordResult:
+def _check(raw: Any, push: PushContext) -> tuple[Record, str] | RecordResult:
+    """The record read and checked on its own (no database), or its refusal."""
     if not isinstance(raw, dict):
         return RecordResult("", REJECTED, error=Rejected(INVALID_RECORD, "这条记录不是有效的数据格式。").error)
     result_id = echo(raw.get("id"))
@@ -63,7 +99,14 @@ async def _apply_one(raw: Any, push: PushContext) -> RecordResult:
         if push.user.role != Role.LEADER:
             kind = raw.get("type")
             raise Rejected(FORBIDDEN_ROLE, ROLE_MESSAGES.get(kind if isinstance(kind, str) else "", ANY_ROLE_MESSAGE))
-        record = parse_record(raw)
+        return parse_record(raw), result_id
+    except Rejected as refusal:
+        return RecordResult(result_id, REJECTED, error=refusal.error)
+
+
+async def _apply_alone(record: Record, result_id: str, push: PushContext) -> RecordResult:
+    """One record in its own transaction (and one retry of an insert race); a refusal is its result."""
+    try:
         return await _apply_in_transaction(record, result_id, push)
     except Rejected as refusal:
         return RecordResult(result_id, REJECTED, error=refusal.error)
@@ -85,39 +128,10 @@ async def _apply_in_transaction(record: Record, result_id: str, push: PushContex
 async def _create_any(record: Record, result_id: str, push: PushContext) -> RecordResult:
     # A known id is answered before the scope and time checks: a retry of what was accepted
     # stays a duplicate even after the leader's groups change or the visit grows old.
-    known = await _known_id(record, result_id, push)
+    known = judge_known(record, result_id, push, (await known_ids([record.id])).get(record.id))
     if known is not None:
         return known
     return await CREATES[record.type](record, result_id, push)
-
-
-# Where each type's creates are stored. An id names one record whatever its type: the same id
-# under another type is `id_reused`, like other content under the same type.
-STORED_IN: dict[str, type[Model]] = {VISIT: Visit, ANSWER: QuestionAnswer, ROSTER_CHANGE: RosterChange}
-
-
-async def _known_id(record: Record, result_id: str, push: PushContext) -> RecordResult | None:
-    for kind, model in STORED_IN.items():
-        row = await model.filter(id=record.id).values("author_id", "content_hash")
-        if not row:
-            continue
-        if kind == record.type and row[0]["author_id"] == push.user.id:
-            # A visit is compared with what its create stored, not the visit now: a create
-            # replayed after later updates is still the same create.
-            created_hash = row[0]["content_hash"] if kind != VISIT else await _visit_create_hash(record)
-            if created_hash == record.content_hash:
-                return RecordResult(result_id, DUPLICATE, 1)
-        raise Rejected(
-            ID_REUSED, "这个记录编号已经用于另一条记录，服务器没有覆盖它。请重新保存这条记录。", "id"
-        )
-    return None
-
-
-async def _visit_create_hash(record: Record) -> str | None:
-    hashes = await VisitRevision.filter(visit_id=record.id, op=CREATE).order_by("id").limit(1).values_list(
-        "content_hash", flat=True
-    )
-    return hashes[0] if hashes else None
 
 
 async def _create(record: VisitRecord, result_id: str, push: PushContext) -> RecordResult:
@@ -125,20 +139,7 @@ async def _create(record: VisitRecord, result_id: str, push: PushContext) -> Rec
     household = await push.scope.household(data.household_id)
     check_occurred_at(data.occurred_at, push.now)
     await check_residents(household, data.resident_ids)
-    visit = await Visit.create(
-        id=record.id,
-        community_id=household.community_id,
-        household_id=household.id,
-        author_id=push.user.id,
-        device_id=push.device_id,
-        client_time=record.client_time,
-        received_at=push.now,
-        version=1,
-        content_hash=record.content_hash,
-        **_content_fields(record),
-    )
-    await _save_residents_seen(visit)
-    await _save_revision(record, push, version=1, outcome=APPLIED)
+    await insert_visits([(record, household)], push)
     return RecordResult(result_id, APPLIED, 1)
 
 
@@ -172,70 +173,29 @@ async def _update(record: VisitRecord, result_id: str, push: PushContext) -> Rec
 
     if record.base_version != visit.version:
         # Made from an older version (two phones, one leader): keep it aside for the office.
-        await _save_revision(record, push, version=visit.version, outcome=CONFLICT)
+        await insert_many(VisitRevision, [revision_row(record, push, version=visit.version, outcome=CONFLICT)])
         visit.has_conflict = True
         await visit.save(update_fields=["has_conflict", "updated_at"])
         return RecordResult(result_id, CONFLICT, visit.version)
 
     # An update carries the whole visit as the leader now sees it, "withdrawn" included, so
     # applying it is a replacement of the leader-owned fields; office-owned ones are untouched.
-    for name, value in _content_fields(record).items():
+    for name, value in content_fields(record).items():
         setattr(visit, name, value)
     visit.household_id = household.id
     visit.client_time = record.client_time
     visit.device_id = push.device_id
     visit.content_hash = record.content_hash
     visit.version += 1
-    await visit.save(update_fields=[*_content_fields(record), *_PUSH_FIELDS])
+    await visit.save(update_fields=[*content_fields(record), *_PUSH_FIELDS])
     await VisitResident.filter(visit_id=visit.id).delete()
-    await _save_residents_seen(visit)
-    await _save_revision(record, push, version=visit.version, outcome=APPLIED)
+    await insert_many(VisitResident, seen_rows(visit.id, record.data))
+    await insert_many(VisitRevision, [revision_row(record, push, version=visit.version, outcome=APPLIED)])
     return RecordResult(result_id, APPLIED, visit.version)
 
 
 # What an applied update writes besides the content: never an office-owned field.
 _PUSH_FIELDS = ("household_id", "client_time", "device_id", "content_hash", "version", "updated_at")
-
-
-def _content_fields(record: VisitRecord) -> dict[str, Any]:
-    data = record.data
-    return {
-        "kind": data.kind,
-        "status": data.status,
-        "occurred_at": data.occurred_at,
-        "notes": data.notes,
-        "follow_up_needed": data.follow_up_needed,
-        "follow_up_due": data.follow_up_due,
-        "resident_ids": list(data.resident_ids),
-        "withdrawn": data.withdrawn,
-    }
-
-
-async def _save_residents_seen(visit: Visit) -> None:
-    if not visit.resident_ids:
-        return
-    await VisitResident.bulk_create(
-        [
-            VisitResident(visit_id=visit.id, resident_id=rid, occurred_at=visit.occurred_at, kind=visit.kind)
-            for rid in visit.resident_ids
-        ]
-    )
-
-
-async def _save_revision(record: VisitRecord, push: PushContext, *, version: int, outcome: str) -> None:
-    await VisitRevision.create(
-        visit_id=record.id,
-        op=record.op,
-        base_version=record.base_version,
-        version=version,
-        outcome=outcome,
-        content_hash=record.content_hash,
-        data=record.data.to_json(),
-        author_id=push.user.id,
-        device_id=push.device_id,
-        client_time=record.client_time,
-        received_at=push.now,
-    )
 
 
 CREATES: dict[str, Apply] = {VISIT: _create, ANSWER: create_answer, ROSTER_CHANGE: create_roster_change}

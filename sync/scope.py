@@ -36,6 +36,16 @@ class WriteScope:
         """The household if this leader may write about it; `out_of_scope` (with the same words
         for a missing and a foreign one) otherwise. Each record type says it in its own words."""
         household = await Household.get_or_none(id=household_id) if household_id is not None else None
+        return self.check(household, message, field)
+
+    async def households(self, household_ids: Iterable[int]) -> dict[int, Household]:
+        """The households of a whole batch in one query per chunk; `check` then judges each."""
+        found: dict[int, Household] = {}
+        for part in chunks(sorted(set(household_ids))):
+            found.update((h.id, h) for h in await Household.filter(id__in=part))
+        return found
+
+    def check(self, household: Household | None, message: str = OUT_OF_SCOPE_MESSAGE, field: str = "household_id") -> Household:
         if (
             household is None
             or household.community_id != self.user.community_id
@@ -55,15 +65,48 @@ class PushContext:
     scope: WriteScope
 
 
+# Rows per IN (...) list: PostgreSQL takes at most 32,767 parameters per statement, SQLite 32,766.
+IN_CHUNK = 1000
+
+
+def chunks(items: list, size: int = IN_CHUNK) -> list[list]:
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+ResidentRows = dict[int, dict[int, str]]  # household id -> {resident id: status}
+
+
+async def resident_rows(household_ids: Iterable[int], resident_ids: Iterable[int]) -> ResidentRows:
+    """Which of these residents belong to which of these households, and their status: the
+    residents of a whole batch in one query per chunk."""
+    rows: ResidentRows = {}
+    households = sorted(set(household_ids))
+    for part in chunks(sorted(set(resident_ids))):
+        if not part or not households:
+            continue
+        found = await Resident.filter(household_id__in=households, id__in=part).values_list(
+            "id", "household_id", "status"
+        )
+        for rid, household_id, status in found:
+            rows.setdefault(household_id, {})[rid] = status
+    return rows
+
+
 async def check_residents(household: Household, resident_ids: Iterable[int], already_seen: Iterable[int] = ()) -> None:
+    wanted = set(resident_ids)
+    if wanted:
+        check_seen(household.id, wanted, await resident_rows([household.id], wanted), already_seen)
+
+
+def check_seen(household_id: int, resident_ids: Iterable[int], rows: ResidentRows, already_seen: Iterable[int] = ()) -> None:
     """Each resident must live in that household now; those a visit already names stay allowed,
     so a visit to someone who has since moved or died can still be corrected or withdrawn."""
     wanted = set(resident_ids)
     if not wanted:
         return
-    rows = await Resident.filter(household_id=household.id, id__in=wanted).values_list("id", "status")
-    living_here = {rid for rid, status in rows if status == ResidentStatus.ACTIVE}
-    named_before = set(already_seen) & {rid for rid, _ in rows}
+    here = rows.get(household_id, {})
+    living_here = {rid for rid, status in here.items() if status == ResidentStatus.ACTIVE}
+    named_before = set(already_seen) & set(here)
     allowed = living_here | named_before
     if wanted - allowed:
         raise Rejected(
