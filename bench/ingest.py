@@ -1,0 +1,250 @@
+"""Batch ingest speed: a push of 500 visits against one POST per visit and a raw executemany.
+
+Run: .venv/bin/python bench/ingest.py      (a fresh store per engine, demo committee loaded)
+     LOUZU_BENCH_STORES=postgres .venv/bin/python bench/ingest.py
+Prints records per second, median of LOUZU_BENCH_ROUNDS rounds (default 3), the three measured
+interleaved in each round on the same database:
+  (a)  POST /api/sync/push, batches of 500 visits, one leader (the phone after a day offline)
+  (b)  one POST /api/sync/push per visit (LOUZU_BENCH_SINGLES per round, default 300)
+  (c2) a raw executemany of the same rows (visit, visit_revision, visit_resident) in one
+       transaction: the floor no apply path can beat
+and the ratios a/c2 (goal >= 0.5) and a/b (goal >= 5). Then 60 leaders push 3 x 50 visits at
+once while the office reloads its dashboard: per-push p50/p99 (goal p99 <= 1 s on PostgreSQL).
+In-process, through httpx's ASGITransport to the real app (sessions, CSRF, middleware).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.stores import on_both_stores  # noqa: E402
+
+from server import db  # noqa: E402
+from server.demo import load_demo  # noqa: E402
+from server.settings import from_environment  # noqa: E402
+
+ROUNDS = int(os.environ.get("LOUZU_BENCH_ROUNDS", "3"))
+BATCH = 500
+BATCHES = 10  # 5,000 visits per round for (a) and (c2)
+SINGLES = int(os.environ.get("LOUZU_BENCH_SINGLES", "300"))
+KINDS = ("routine", "elderly_check", "mediation", "safety", "assistance", "other")
+STATUSES = ("ok", "ok", "ok", "concern", "urgent")
+
+
+class Leader:
+    """A leader's session and what they may write about: households and their residents."""
+
+    def __init__(self, user, token: str, csrf: str, residents: dict[int, list[int]]) -> None:
+        self.user = user
+        self.headers = {"cookie": "", "X-CSRFToken": csrf}
+        self.token = token
+        self.residents = residents  # household id -> active resident ids
+        self.households = sorted(residents)
+
+    def visit(self, rng: random.Random, now: datetime) -> dict:
+        household = rng.choice(self.households)
+        people = self.residents[household]
+        seen = rng.sample(people, min(len(people), rng.choice((0, 1, 1, 2)))) if people else []
+        occurred = now - timedelta(minutes=rng.randrange(10, 200 * 24 * 60))
+        return {
+            "id": str(uuid.uuid4()), "type": "visit", "op": "create", "base_version": None,
+            "client_time": occurred.isoformat(),
+            "data": {
+                "household_id": household, "resident_ids": seen, "kind": rng.choice(KINDS),
+                "occurred_at": occurred.isoformat(), "status": rng.choice(STATUSES),
+                "notes": "老人身体还好，说最近腿有点疼，已提醒去社区医院看看。" * rng.choice((0, 1, 2)),
+                "follow_up_needed": False, "follow_up_due": None,
+            },
+        }
+
+
+async def _leaders(settings, community_id: int, count: int) -> list[Leader]:
+    from server.auth.sessions import COOKIE_NAME, open_session
+    from server.models import BuildingGroup, Household, Resident, ResidentStatus, Role, User
+
+    found = []
+    users = await User.filter(community_id=community_id, role=Role.LEADER, active=True).order_by("username")
+    for user in users[:count]:
+        groups = await BuildingGroup.filter(leaders=user.id).values_list("id", flat=True)
+        households = await Household.filter(building_group_id__in=groups).values_list("id", flat=True)
+        residents: dict[int, list[int]] = {h: [] for h in households}
+        rows = await Resident.filter(household_id__in=households, status=ResidentStatus.ACTIVE).values_list(
+            "household_id", "id")
+        for household, resident in rows:
+            residents[household].append(resident)
+        token, session = await open_session(user, settings, "bench")
+        leader = Leader(user, token, session.csrf_token, residents)
+        leader.headers["cookie"] = f"{COOKIE_NAME}={token}"
+        found.append(leader)
+    return found
+
+
+async def _push(client, leader: Leader, records: list[dict]) -> float:
+    start = time.perf_counter()
+    response = await client.post(
+        "/api/sync/push", json={"protocol": 1, "device_id": "bench-phone", "records": records},
+        headers=leader.headers)
+    elapsed = time.perf_counter() - start
+    assert response.status_code == 200, (response.status_code, response.text[:300])
+    statuses = {r["status"] for r in response.json()["results"]}
+    assert statuses == {"applied"}, (statuses, response.json()["results"][:3])
+    return elapsed
+
+
+def _raw_rows(records: list[dict], leader: Leader, community_id: int, now: datetime):
+    """The rows the push stores for these records, made ahead (not timed): visit, revision, seen."""
+    from sync.validate import parse_record
+
+    visits, revisions, seen = [], [], []
+    for raw in records:
+        record = parse_record(raw)
+        data = record.data
+        visits.append({
+            "id": record.id, "community_id": community_id, "household_id": data.household_id,
+            "author_id": leader.user.id, "device_id": "bench-raw", "kind": data.kind.value,
+            "status": data.status.value, "occurred_at": data.occurred_at, "client_time": record.client_time,
+            "received_at": now, "notes": data.notes, "follow_up_needed": data.follow_up_needed,
+            "follow_up_due": data.follow_up_due, "resident_ids": list(data.resident_ids), "withdrawn": False,
+            "version": 1, "content_hash": record.content_hash, "has_conflict": False, "review_state": "new",
+            "follow_up_office_due": None, "void_reason": "", "voided_at": None, "voided_by_id": None,
+            "follow_up_assignee_id": None, "updated_at": now,
+        })
+        revisions.append({
+            "visit_id": record.id, "op": "create", "base_version": None, "version": 1, "outcome": "applied",
+            "content_hash": record.content_hash, "data": data.to_json(), "author_id": leader.user.id,
+            "device_id": "bench-raw", "client_time": record.client_time, "received_at": now,
+        })
+        seen.extend(
+            {"visit_id": record.id, "resident_id": rid, "occurred_at": data.occurred_at, "kind": data.kind.value}
+            for rid in data.resident_ids
+        )
+    return visits, revisions, seen
+
+
+async def _raw_insert(tables: list[tuple[type, list[dict]]]) -> float:
+    """executemany of prepared rows, values encoded by each field's own to_db_value (JSON, UUID)."""
+    from tortoise import Tortoise
+    from tortoise.transactions import in_transaction
+
+    dialect = Tortoise.get_connection("default").capabilities.dialect
+    start = time.perf_counter()
+    async with in_transaction() as conn:
+        for model, rows in tables:
+            if not rows:
+                continue
+            columns = list(rows[0])
+            marks = ", ".join(f"${i + 1}" if dialect == "postgres" else "?" for i in range(len(columns)))
+            sql = f'INSERT INTO "{model._meta.db_table}" ({", ".join(columns)}) VALUES ({marks})'
+            fields = {model._meta.fields_db_projection_reverse.get(c, c): c for c in columns}
+            by_column = {c: model._meta.fields_map[name] for name, c in fields.items()}
+            values = [[by_column[c].to_db_value(row[c], None) for c in columns] for row in rows]
+            await conn.execute_many(sql, values)
+    return time.perf_counter() - start
+
+
+def _p(times: list[float], q: float) -> float:
+    times = sorted(times)
+    return times[min(len(times) - 1, round(q * (len(times) - 1)))]
+
+
+async def _bench(label: str, database_url: str, data_dir: Path) -> None:
+    import logging
+
+    import httpx
+    from tortoise import Tortoise
+
+    from server.app import create_app
+    from server.auth.sessions import COOKIE_NAME, open_session
+    from server.models import Community, User, Visit, VisitResident, VisitRevision
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    settings = from_environment({**os.environ, "DATA_DIR": str(data_dir), "DATABASE_URL": database_url})
+    await db.migrate(settings)
+    await db.close_db()
+    await db.init_db(settings)
+    try:
+        community = await Community.get_or_none(is_demo=True)
+        if community is None:
+            await load_demo()
+            community = await Community.get(is_demo=True)
+        if Tortoise.get_connection("default").capabilities.dialect == "postgres":
+            await Tortoise.get_connection("default").execute_script("ANALYZE")
+        leaders = await _leaders(settings, community.id, 60)
+        one = leaders[0]
+        rng = random.Random(9)
+        app = create_app(settings, manage_db=False)
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        print(f"{label}: {await Visit.filter(community_id=community.id).count()} visits before", flush=True)
+        rates: dict[str, list[float]] = {"a": [], "b": [], "c2": []}
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", timeout=600) as client:
+            await _push(client, one, [one.visit(rng, datetime.now(timezone.utc)) for _ in range(5)])  # warm
+            for _ in range(ROUNDS):
+                now = datetime.now(timezone.utc)
+                batches = [[one.visit(rng, now) for _ in range(BATCH)] for _ in range(BATCHES)]
+                spent = sum([await _push(client, one, batch) for batch in batches])
+                rates["a"].append(BATCH * BATCHES / spent)
+
+                singles = [one.visit(rng, now) for _ in range(SINGLES)]
+                spent = sum([await _push(client, one, [record]) for record in singles])
+                rates["b"].append(SINGLES / spent)
+
+                raw = [one.visit(rng, now) for _ in range(BATCH * BATCHES)]
+                spent = 0.0
+                for start in range(0, len(raw), BATCH):
+                    visits, revisions, seen = _raw_rows(raw[start:start + BATCH], one, community.id, now)
+                    spent += await _raw_insert([(Visit, visits), (VisitRevision, revisions), (VisitResident, seen)])
+                rates["c2"].append(len(raw) / spent)
+            a, b, c2 = (statistics.median(rates[k]) for k in ("a", "b", "c2"))
+            print(f"  (a)  push, batches of {BATCH}      {a:8.0f} records/s", flush=True)
+            print(f"  (b)  one push per visit         {b:8.0f} records/s", flush=True)
+            print(f"  (c2) raw executemany            {c2:8.0f} records/s", flush=True)
+            print(f"  a/c2 {a / c2:.2f} (goal >= 0.5)   a/b {a / b:.1f} (goal >= 5)", flush=True)
+
+            office = await User.get(community_id=community.id, username="office")
+            office_token, _ = await open_session(office, settings, "bench")
+            pushes: list[float] = []
+            dashboard: list[float] = []
+            done = asyncio.Event()
+
+            async def phone(leader: Leader) -> None:
+                for _ in range(3):
+                    now = datetime.now(timezone.utc)
+                    pushes.append(await _push(client, leader, [leader.visit(rng, now) for _ in range(50)]))
+
+            async def desk() -> None:
+                while not done.is_set():
+                    start = time.perf_counter()
+                    response = await client.get("/office/", headers={"cookie": f"{COOKIE_NAME}={office_token}"})
+                    assert response.status_code == 200
+                    dashboard.append(time.perf_counter() - start)
+
+            began = time.perf_counter()
+            office_task = asyncio.create_task(desk())
+            await asyncio.gather(*(phone(leader) for leader in leaders))
+            done.set()
+            await office_task
+            took = time.perf_counter() - began
+            print(f"  {len(leaders)} leaders x 3 x 50 at once: {len(pushes)} pushes in {took:.1f} s, push p50 "
+                  f"{_p(pushes, 0.5) * 1000:.0f} ms p99 {_p(pushes, 0.99) * 1000:.0f} ms (goal p99 <= 1000 ms "
+                  f"on PostgreSQL); office dashboard meanwhile p50 {_p(dashboard, 0.5) * 1000:.0f} ms "
+                  f"p99 {_p(dashboard, 0.99) * 1000:.0f} ms (n={len(dashboard)})", flush=True)
+    finally:
+        await db.close_db()
+
+
+def main() -> None:
+    on_both_stores(__file__, _bench)
+
+
+if __name__ == "__main__":
+    main()
