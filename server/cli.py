@@ -1,5 +1,5 @@
 """`louzu` command: serve, migrate, demo, createcommunity, createuser, import-roster, export-roster,
-roster-template."""
+roster-template, metrics."""
 
 from __future__ import annotations
 
@@ -243,10 +243,32 @@ def _serve(settings: Settings) -> int:
     if not settings.demo and asyncio.run(_with_db(settings, _refuse_demo_data)) != 0:
         return REFUSED
     from server.app import create_app
+    from server.edge.request_log import configure_logging
+    from server.metrics import exporter
 
+    configure_logging()
+    if exporter.serve_in_process(settings):
+        print(f"指标 / metrics on http://{settings.metrics_host}:{settings.metrics_port}/metrics", flush=True)
     print(f"楼组通已启动 / serving on http://{settings.host}:{settings.port}", flush=True)
+    # proxy_headers stay off: server/edge/forwarded.py believes X-Forwarded-* from
+    # LOUZU_TRUSTED_PROXIES only, the same under any server. uvicorn's access log is replaced
+    # by the app's own JSON line per request (server/edge/request_log.py).
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
-                proxy_headers=False)
+                proxy_headers=False, access_log=False)
+    return 0
+
+
+def _metrics(settings: Settings) -> int:
+    from server.metrics import exporter
+
+    if not settings.metrics_dir or not settings.metrics_port:
+        return _refuse(
+            "louzu metrics 汇总多个进程的指标：请设置 PROMETHEUS_MULTIPROC_DIR（与各服务进程相同）和"
+            " LOUZU_METRICS_PORT。/ `louzu metrics` adds up the app processes' metrics: set"
+            " PROMETHEUS_MULTIPROC_DIR (the same as theirs) and LOUZU_METRICS_PORT."
+        )
+    print(f"指标 / metrics on http://{settings.metrics_host}:{settings.metrics_port}/metrics", flush=True)
+    exporter.serve_forever(settings)
     return 0
 
 
@@ -282,11 +304,20 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--community", required=True, help="the community (居委会) name")
     template = sub.add_parser("roster-template", help="write the empty roster template (.xlsx)")
     template.add_argument("file")
+    sub.add_parser("metrics", help="serve the sum of every app process's metrics (PROMETHEUS_MULTIPROC_DIR)"
+                   " on LOUZU_METRICS_PORT")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except SettingsError as exc:  # e.g. a LOUZU_TRUSTED_PROXIES word that is no address
+        return _refuse(exc)
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         settings = _settings(args.demo)
         if args.host:
@@ -309,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_export_roster(settings, args))
     if args.command == "roster-template":
         return _roster_template(args)
+    if args.command == "metrics":
+        return _metrics(settings)
     return 1
 
 
