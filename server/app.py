@@ -18,6 +18,7 @@ from server.auth.guards import csrf_guard
 from server.auth.middleware import SessionMiddleware
 from server.auth.routes import AuthApi, AuthPages
 from server.errors import EXCEPTION_HANDLERS
+from server.health.routes import HealthApi
 from server.home import HomePages
 from server.leader.routes import LeaderPages
 from server.office.routes import OfficePages
@@ -54,7 +55,7 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Lite
     )
     app = Litestar(
         route_handlers=[AuthPages, AuthApi, HomePages, LeaderPages, SyncApi, OfflinePages, OfflineApi,
-            OfficePages, RosterImportPages, AdminUsers, AuditLogPages, AdminCards, SignInCardPages, static],
+            OfficePages, RosterImportPages, AdminUsers, AuditLogPages, AdminCards, SignInCardPages, HealthApi, static],
         state=State({"settings": settings}),
         middleware=[SecurityHeadersMiddleware(), StaticCacheMiddleware(), SessionMiddleware(settings)],
         guards=[csrf_guard],

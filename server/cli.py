@@ -49,8 +49,12 @@ async def _migrate(settings: Settings) -> None:
 def _run_migrate(settings: Settings) -> int:
     from tortoise.exceptions import DBConnectionError, OperationalError
 
+    from server.store.migration_state import NewerMigrationsError
+
     try:
         asyncio.run(_migrate(settings))
+    except NewerMigrationsError as exc:
+        return _refuse(exc)
     except (DBConnectionError, OperationalError, OSError) as exc:
         return _refuse(f"无法迁移数据库 / cannot migrate {_describe(settings)}: {exc}")
     return 0
@@ -60,16 +64,28 @@ async def _with_db(settings: Settings, action: Callable[[], Awaitable[int]]) -> 
     """Run `action` with the store open; a store that is down or unmigrated gets a clear message."""
     from tortoise.exceptions import DBConnectionError, OperationalError
 
+    from tortoise import Tortoise
+
     from server.models import Community
+    from server.store.migration_state import NewerMigrationsError, migration_state
 
     try:
         try:
             await db.init_db(settings)
             await Community.exists()  # probe: fails on a store that is down or has no tables
+            state = await migration_state(Tortoise.get_connection("default"))
+            state.refuse_newer()  # this release's code would misread a newer release's tables
+        except NewerMigrationsError as exc:
+            return _refuse(exc)
         except (DBConnectionError, OperationalError, OSError) as exc:
             return _refuse(
                 f"数据库不可用或尚未迁移（先运行 louzu migrate）/ the database is unreachable or not migrated"
                 f" ({_describe(settings)}): {exc}"
+            )
+        if state.pending:
+            return _refuse(
+                "数据库尚未迁移到这个版本（先运行 louzu migrate）/ the database is not migrated to this release"
+                f" (run `louzu migrate` first; pending: {', '.join(state.pending)})"
             )
         return await action()
     finally:
