@@ -92,7 +92,7 @@ async def test_two_processes_behind_nginx_survive_a_kill_mid_push(store, tmp_pat
         for number, port in enumerate(app_ports):
             stack.start_app(f"app{number}", port, env)
         for number, port in enumerate(app_ports):
-            stack.wait_until_up(f"app{number}", f"http://127.0.0.1:{port}/login")
+            stack.wait_until_up(f"app{number}", f"http://127.0.0.1:{port}/readyz")
         stack.start("nginx", [nginx_binary(), "-p", str(run), "-c", str(conf), "-g", "daemon off;"])
         stack.wait_until_up("nginx", f"http://127.0.0.1:{http_port}/")
 
