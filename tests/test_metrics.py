@@ -48,3 +48,29 @@ async def test_login_failures_and_export_sizes_are_counted(client, world):
     assert response.status_code == 200
     assert sample("louzu_export_bytes_count", format="csv") - exports == 1
     assert sample("louzu_export_bytes_sum", format="csv") - size == len(response.content)
+
+
+def test_one_louzu_serve_serves_its_own_metrics_on_the_metrics_port(tmp_path):
+    import httpx
+
+    from tests.cli_process import free_port, own_store, start_serve, stop, wait_until_up
+
+    with own_store(tmp_path, "metrics") as env:
+        port, metrics_port = free_port(), free_port()
+        env = {k: v for k, v in env.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+        server = start_serve({**env, "LOUZU_METRICS_PORT": str(metrics_port)}, port)
+        try:
+            wait_until_up(server, port)
+            scraped = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
+            assert 'louzu_sync_records_total{outcome="applied"} 0.0' in scraped
+            assert httpx.get(f"http://127.0.0.1:{port}/metrics").status_code == 404  # never on the app's port
+        finally:
+            stop(server)
+
+
+def test_louzu_metrics_without_the_shared_directory_says_what_is_missing(tmp_path):
+    from tests.cli_process import base_env, louzu
+
+    env = {k: v for k, v in base_env(tmp_path).items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    result = louzu({**env, "LOUZU_METRICS_PORT": "9108"}, "metrics")
+    assert result.returncode == 2 and "PROMETHEUS_MULTIPROC_DIR" in result.stderr
