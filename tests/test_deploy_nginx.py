@@ -104,7 +104,7 @@ async def test_two_processes_behind_nginx_survive_a_kill_mid_push(store, tmp_pat
                       "--password", GOOD_PASSWORD)):
             done = louzu(env, *args)
             assert done.returncode == 0, done.stderr
-        households = [row["id"] for row in await asyncio.wait_for(_pg(env, "SELECT id FROM household ORDER BY id"), 30)]
+        households = [row["id"] for row in await _pg(env, "SELECT id FROM household ORDER BY id")]
 
         plain = httpx.get(f"http://127.0.0.1:{http_port}/login?next=/", follow_redirects=False)
         assert plain.status_code == 301 and plain.headers["location"].startswith("https://127.0.0.1")
@@ -132,8 +132,7 @@ async def test_two_processes_behind_nginx_survive_a_kill_mid_push(store, tmp_pat
             big = [visit(households[n % 3]) for n in range(BIG_PUSH)]
             sending = asyncio.create_task(phone.post(
                 "/api/sync/push", json=push_body(big), headers={"X-CSRFToken": token, "x-louzu-test-fault": "note-pid"}))
-            killed = await kill_mid_push(stack, env, run, sending)
-            stored_at_kill = killed["stored"] - 20
+            stored_at_kill = await kill_mid_push(stack, env, run, sending) - 20
             assert 0 < stored_at_kill < BIG_PUSH, "the kill came before or after the push, not in the middle"
 
             answers.append(await outbox_push(phone, token, big))  # the outbox sends it again
@@ -169,23 +168,23 @@ def metric(scraped: str, name: str) -> float:
     raise AssertionError(f"{name} is not in the metrics:\n{scraped}")
 
 
-async def kill_mid_push(stack: Stack, env: dict, run, sending: asyncio.Task) -> dict:
-    """Waits until the big push is partly stored, then kill -9 the process applying it."""
+async def kill_mid_push(stack: Stack, env: dict, run, sending: asyncio.Task) -> int:
+    """Waits until the big push is partly stored, then kill -9 the process applying it;
+    answers how many visits the store holds once it is dead."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         marks = list(run.parent.glob("data/pushing-*"))
         stored = (await _pg(env, "SELECT count(*) AS n FROM visit"))[0]["n"]
         if marks and stored > 20:
             pid = int(marks[0].name.split("-")[1])
+            assert pid in [process.pid for process in stack.processes.values()]
             stack.kill(pid)
-            raised = False
             try:
                 response = await sending
-                assert response.status_code >= 500  # nginx: the process went away (502)
+                assert response.status_code == 502  # nginx: the process went away mid-answer
             except httpx.TransportError:
-                raised = True
-            stored = (await _pg(env, "SELECT count(*) AS n FROM visit"))[0]["n"]
-            return {"stored": stored, "raised": raised, "pid": pid}
+                pass  # or the connection itself broke: the phone sees the same thing, no answer
+            return (await _pg(env, "SELECT count(*) AS n FROM visit"))[0]["n"]
         if sending.done():
             raise AssertionError(f"the push finished before it could be killed: {sending.result().status_code}")
         await asyncio.sleep(0.01)
