@@ -6,13 +6,12 @@ nginx to the other process, each stored once."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, async_playwright, expect
+from playwright.async_api import Browser, async_playwright
 
 from server.models import AuditEvent, Visit
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
