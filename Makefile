@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export PORT HOST
 
-.PHONY: run test test-sqlite test-postgres install install-test chromium bench clean
+.PHONY: run test test-sqlite test-postgres install install-test chromium nginx bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,13 +20,21 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test chromium
+install-test: $(VENV)/.installed-test chromium nginx
 
 # Debian's Chromium drives the browser tests; Playwright's own browser download is never used.
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
 		echo "installing Debian's chromium"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
+	fi
+
+# Debian's nginx runs deploy/nginx/louzu.conf on loopback in tests/test_deploy_nginx.py; only its
+# binary is used (the test starts it with its own configuration, never the system service).
+nginx:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+		echo "installing Debian's nginx"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx) >/dev/null; \
 	fi
 
 run: install

@@ -12,12 +12,13 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 
-from server import db, i18n
+from server import db, edge, i18n
 from server.admin.routes import AdminUsers, AuditLogPages
 from server.auth.guards import csrf_guard
 from server.auth.middleware import SessionMiddleware
 from server.auth.routes import AuthApi, AuthPages
 from server.errors import EXCEPTION_HANDLERS
+from server.health.routes import HealthApi
 from server.home import HomePages
 from server.leader.routes import LeaderPages
 from server.office.routes import OfficePages
@@ -52,9 +53,9 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Lite
         path="/static", directories=[WEB_DIR / "static"], name="static", include_in_schema=False,
         cache_control=None,
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[AuthPages, AuthApi, HomePages, LeaderPages, SyncApi, OfflinePages, OfflineApi,
-            OfficePages, RosterImportPages, AdminUsers, AuditLogPages, AdminCards, SignInCardPages, static],
+            OfficePages, RosterImportPages, AdminUsers, AuditLogPages, AdminCards, SignInCardPages, HealthApi, static],
         state=State({"settings": settings}),
         middleware=[SecurityHeadersMiddleware(), StaticCacheMiddleware(), SessionMiddleware(settings)],
         guards=[csrf_guard],
@@ -70,3 +71,6 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Lite
         ),
         debug=False,
     )
+    # Before routing, so 404s and 405s pass it too (see server/edge).
+    app.asgi_handler = edge.wrap(app.asgi_handler, settings)
+    return app

@@ -1,5 +1,5 @@
 """`louzu` command: serve, migrate, demo, createcommunity, createuser, import-roster, export-roster,
-roster-template."""
+roster-template, metrics."""
 
 from __future__ import annotations
 
@@ -49,8 +49,12 @@ async def _migrate(settings: Settings) -> None:
 def _run_migrate(settings: Settings) -> int:
     from tortoise.exceptions import DBConnectionError, OperationalError
 
+    from server.store.migration_state import NewerMigrationsError
+
     try:
         asyncio.run(_migrate(settings))
+    except NewerMigrationsError as exc:
+        return _refuse(exc)
     except (DBConnectionError, OperationalError, OSError) as exc:
         return _refuse(f"无法迁移数据库 / cannot migrate {_describe(settings)}: {exc}")
     return 0
@@ -60,16 +64,28 @@ async def _with_db(settings: Settings, action: Callable[[], Awaitable[int]]) -> 
     """Run `action` with the store open; a store that is down or unmigrated gets a clear message."""
     from tortoise.exceptions import DBConnectionError, OperationalError
 
+    from tortoise import Tortoise
+
     from server.models import Community
+    from server.store.migration_state import NewerMigrationsError, migration_state
 
     try:
         try:
             await db.init_db(settings)
             await Community.exists()  # probe: fails on a store that is down or has no tables
+            state = await migration_state(Tortoise.get_connection("default"))
+            state.refuse_newer()  # this release's code would misread a newer release's tables
+        except NewerMigrationsError as exc:
+            return _refuse(exc)
         except (DBConnectionError, OperationalError, OSError) as exc:
             return _refuse(
                 f"数据库不可用或尚未迁移（先运行 louzu migrate）/ the database is unreachable or not migrated"
                 f" ({_describe(settings)}): {exc}"
+            )
+        if state.pending:
+            return _refuse(
+                "数据库尚未迁移到这个版本（先运行 louzu migrate）/ the database is not migrated to this release"
+                f" (run `louzu migrate` first; pending: {', '.join(state.pending)})"
             )
         return await action()
     finally:
@@ -243,10 +259,32 @@ def _serve(settings: Settings) -> int:
     if not settings.demo and asyncio.run(_with_db(settings, _refuse_demo_data)) != 0:
         return REFUSED
     from server.app import create_app
+    from server.edge.request_log import configure_logging
+    from server.metrics import exporter
 
+    configure_logging()
+    if exporter.serve_in_process(settings):
+        print(f"指标 / metrics on http://{settings.metrics_host}:{settings.metrics_port}/metrics", flush=True)
     print(f"楼组通已启动 / serving on http://{settings.host}:{settings.port}", flush=True)
+    # proxy_headers stay off: server/edge/forwarded.py believes X-Forwarded-* from
+    # LOUZU_TRUSTED_PROXIES only, the same under any server. uvicorn's access log is replaced
+    # by the app's own JSON line per request (server/edge/request_log.py).
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
-                proxy_headers=False)
+                proxy_headers=False, access_log=False)
+    return 0
+
+
+def _metrics(settings: Settings) -> int:
+    from server.metrics import exporter
+
+    if not settings.metrics_dir or not settings.metrics_port:
+        return _refuse(
+            "louzu metrics 汇总多个进程的指标：请设置 PROMETHEUS_MULTIPROC_DIR（与各服务进程相同）和"
+            " LOUZU_METRICS_PORT。/ `louzu metrics` adds up the app processes' metrics: set"
+            " PROMETHEUS_MULTIPROC_DIR (the same as theirs) and LOUZU_METRICS_PORT."
+        )
+    print(f"指标 / metrics on http://{settings.metrics_host}:{settings.metrics_port}/metrics", flush=True)
+    exporter.serve_forever(settings)
     return 0
 
 
@@ -282,11 +320,20 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--community", required=True, help="the community (居委会) name")
     template = sub.add_parser("roster-template", help="write the empty roster template (.xlsx)")
     template.add_argument("file")
+    sub.add_parser("metrics", help="serve the sum of every app process's metrics (PROMETHEUS_MULTIPROC_DIR)"
+                   " on LOUZU_METRICS_PORT")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except SettingsError as exc:  # e.g. a LOUZU_TRUSTED_PROXIES word that is no address
+        return _refuse(exc)
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         settings = _settings(args.demo)
         if args.host:
@@ -309,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_export_roster(settings, args))
     if args.command == "roster-template":
         return _roster_template(args)
+    if args.command == "metrics":
+        return _metrics(settings)
     return 1
 
 

@@ -6,30 +6,46 @@ from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise
-from tortoise.migrations.api.migrate import migrate as run_migrations
+from tortoise.migrations.executor import MigrationExecutor
 
 from server.settings import Settings, get_settings
+from server.store.migration_lock import migration_lock
+from server.store.migration_state import APP_LABEL, migration_state
 
 MODELS_MODULE = "server.models"
 MIGRATIONS_MODULE = "server.migrations"
+
+# How long a SQLite write waits for another process's write (a CLI import, a second server)
+# before it fails; writes begin IMMEDIATE (server/store/sqlite_client.py), so they do wait.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def sqlite_file(settings: Settings) -> Path | None:
+    """The SQLite store's file (None for PostgreSQL or an in-memory store)."""
+    if not settings.is_sqlite:
+        return None
+    path = settings.database_url[len("sqlite://"):]
+    return Path(path) if path and path != ":memory:" else None
 
 
 def tortoise_config(settings: Settings) -> dict[str, Any]:
     if settings.is_sqlite:
         path = settings.database_url[len("sqlite://"):]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # WAL lets the browser-test server and the test process share one file safely.
+        if (file := sqlite_file(settings)) is not None:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        # WAL: readers never wait for the writer, so the CLI, a second process or the
+        # browser-test server share one file; every pragma here is set on each connection.
         connection: Any = {
-            "engine": "tortoise.backends.sqlite",
-            "credentials": {"file_path": path, "journal_mode": "WAL", "foreign_keys": "ON"},
+            "engine": "server.store.sqlite_client",
+            "credentials": {"file_path": path, "journal_mode": "WAL", "foreign_keys": "ON",
+                            "busy_timeout": SQLITE_BUSY_TIMEOUT_MS},
         }
     else:
         connection = settings.database_url
     return {
         "connections": {"default": connection},
         "apps": {
-            "models": {
+            APP_LABEL: {
                 "models": [MODELS_MODULE],
                 "migrations": MIGRATIONS_MODULE,
                 "default_connection": "default",
@@ -58,15 +74,24 @@ async def close_db() -> None:
 
 
 async def migrate(settings: Settings, progress: bool = False) -> None:
-    """Apply every committed migration not yet applied (safe to run on every start)."""
+    """Apply every committed migration not yet applied (safe to run on every start, by any number
+    of processes at once: they take turns under the migration lock). Raises NewerMigrationsError,
+    changing nothing, on a store migrated by a newer release."""
 
     def report(event: str, app_label: str, name: str) -> None:
         if progress and event == "apply_done":
             print(f"  已应用迁移 / applied migration {app_label}.{name}", flush=True)
 
-    await run_migrations(config=tortoise_config(settings), progress=report)
-    if settings.is_sqlite:
-        await refresh_sqlite_statistics()
+    config = tortoise_config(settings)
+    # What tortoise.migrations.api.migrate does, with the lock and the check around the executor.
+    await Tortoise.init(config=config, init_connections=False)
+    connection = Tortoise.get_connection("default")
+    async with migration_lock(sqlite_file(settings)):
+        (await migration_state(connection)).refuse_newer()
+        executor = MigrationExecutor(connection, {APP_LABEL: config["apps"][APP_LABEL]})
+        await executor.migrate(progress=report)
+        if settings.is_sqlite:
+            await refresh_sqlite_statistics()
 
 
 async def refresh_sqlite_statistics() -> None:

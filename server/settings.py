@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -38,6 +39,15 @@ class Settings:
     fast_password_hashing: bool = False
     # Test-only fault hooks (e.g. "lose the response after commit"); never on in production.
     enable_test_hooks: bool = False
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or
+    # networks). Empty: the headers are ignored and the peer is the client (server/edge/forwarded.py).
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    # Prometheus metrics on their own port (0: none), never on the app's public port; see
+    # server/metrics/exporter.py for one process vs several.
+    metrics_port: int = 0
+    metrics_host: str = "127.0.0.1"
+    # prometheus-client's own variable, read here too: set, every process writes its counts there.
+    metrics_dir: str = ""
     default_locale: str = "zh_Hans"
     timezone: str = "Asia/Shanghai"
     extra: dict = field(default_factory=dict)
@@ -76,6 +86,19 @@ def _normalise_database_url(url: str) -> str:
     return url
 
 
+def parse_trusted_proxies(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """`127.0.0.1, 10.0.0.0/8 ::1` -> networks; a word that is not an address stops the start."""
+    networks = []
+    for word in text.replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(word, strict=False))
+        except ValueError:
+            raise SettingsError(
+                f"LOUZU_TRUSTED_PROXIES 里的“{word}”不是 IP 地址或网段 / is not an IP address or network"
+            ) from None
+    return tuple(networks)
+
+
 def from_environment(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     data_dir = Path(env.get("DATA_DIR", ROOT / "data")).resolve()
@@ -90,6 +113,10 @@ def from_environment(env: dict[str, str] | None = None) -> Settings:
         session_days=int(env.get("SESSION_DAYS", "180")),
         fast_password_hashing=env.get("LOUZU_FAST_HASHING", "") == "1",
         enable_test_hooks=env.get("LOUZU_TEST_HOOKS", "") == "1",
+        trusted_proxies=parse_trusted_proxies(env.get("LOUZU_TRUSTED_PROXIES", "")),
+        metrics_port=int(env.get("LOUZU_METRICS_PORT", "0") or 0),
+        metrics_host=env.get("LOUZU_METRICS_HOST", "127.0.0.1"),
+        metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR", ""),
     )
 
 

@@ -69,3 +69,40 @@ def own_store(data_dir: Path, label: str) -> Iterator[dict[str, str]]:
     finally:
         if name:
             pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def start_serve(env: dict[str, str], port: int, *args: str) -> subprocess.Popen:
+    """`louzu serve` as a background process on `port`; its output is read by `stop`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve", "--port", str(port), *args],
+        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+
+
+def wait_until_up(process: subprocess.Popen, port: int, seconds: float = 60) -> None:
+    """Until the process answers /healthz; fails with its output if it exits or never answers."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while True:
+        assert process.poll() is None, f"the server exited ({process.returncode}): {process.stdout.read()}"
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.2)
+
+
+def stop(process: subprocess.Popen) -> str:
+    """Stop a server started by `start_serve`; its output."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        return process.communicate(timeout=15)[0]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.communicate()[0]

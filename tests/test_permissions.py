@@ -25,6 +25,8 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/offline"): PUBLIC,
     ("GET", "/c/{token:str}"): PUBLIC,
     ("POST", "/c/{token:str}"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
     ("GET", "/"): LOGGED_IN,
     ("POST", "/logout"): LOGGED_IN,
     ("POST", "/api/auth/logout"): LOGGED_IN,

@@ -12,7 +12,8 @@ from server.auth.sessions import COOKIE_NAME, lookup
 from server.settings import Settings
 
 # Static files and the worker script need no session; skipping them saves a query each.
-_PUBLIC_PREFIXES = ("/static/", "/sw.js", "/manifest.webmanifest", "/favicon.ico")
+# The health probes must answer without touching the database (/healthz) or a session.
+_PUBLIC_PREFIXES = ("/static/", "/sw.js", "/manifest.webmanifest", "/favicon.ico", "/healthz", "/readyz")
 
 
 def _cookie(scope: Scope, name: str) -> str | None:

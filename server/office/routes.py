@@ -10,7 +10,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Stream
 
-from server import audit
+from server import audit, metrics
 from server.auth.guards import role_required
 from server.auth.routes import safe_next
 from server.models import Community, Role, Visit
@@ -94,7 +94,7 @@ def _export_response(community: int | None, filters: VisitFilters, kind: str) ->
     media_type, body = EXPORT_TYPES[kind]
     filename = f"louzu-visits-{today_shanghai().strftime('%Y%m%d')}.{kind}"
     return Stream(
-        body(community, filters), media_type=media_type,
+        metrics.counted_export(kind, body(community, filters)), media_type=media_type,
         headers={"content-disposition": f'attachment; filename="{filename}"', "cache-control": "no-store"},
     )
 

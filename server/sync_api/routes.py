@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -10,6 +12,7 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody
 
+from server import metrics
 from server.auth.guards import login_required
 from server.models import DeviceSession
 from server.settings import app_settings
@@ -22,6 +25,9 @@ from sync.wire import ApiError, SyncEnvelopeError, SyncPushRequest, SyncPushResp
 # sees it when the network drops after the server committed. The retry must say "duplicate".
 FAULT_HEADER = "x-louzu-test-fault"
 DROP_RESPONSE = "drop-response-after-commit"
+# Test-only: leave a file named for this process in DATA_DIR as the push starts, so a test can
+# kill -9 the very process that is applying it (tests/test_deploy_nginx.py).
+NOTE_PID = "note-pid"
 PUSH_REQUEST_SCHEMA = inline_json_schema(SyncPushRequest)
 
 
@@ -70,6 +76,10 @@ class SyncApi(Controller):
         household's residents, applied only when the office approves). A retry is always safe: a
         record already applied answers `duplicate`. Send the session's CSRF token as `X-CSRFToken`.
         """
+        started = time.perf_counter()
+        settings = app_settings(request)
+        if settings.enable_test_hooks and request.headers.get(FAULT_HEADER) == NOTE_PID:
+            (settings.data_dir / f"pushing-{os.getpid()}").touch()
         try:
             push = await _read_push(request)
         except EnvelopeRefused as refusal:
@@ -80,8 +90,8 @@ class SyncApi(Controller):
         now = datetime.now(timezone.utc)
         results = await apply_records(push.records, user=request.scope["user"], device_id=device_id, now=now)
         await _note_sync(session, now, push.device_id)
+        metrics.observe_push(push.records, results, time.perf_counter() - started, now)
 
-        settings = app_settings(request)
         if settings.enable_test_hooks and request.headers.get(FAULT_HEADER) == DROP_RESPONSE:
             return Response({"protocol": PROTOCOL, "error": "test_fault", "message": "测试：回复已丢弃。"}, status_code=503)
         return Response(

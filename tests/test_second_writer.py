@@ -1,0 +1,73 @@
+"""A second writer beside the running server never turns a push into an error.
+
+The operator documents `louzu createuser` and `louzu import-roster` while serving. On SQLite a
+push's transaction used to begin deferred, read, and then fail at its first write with "database
+is locked" whenever the other process had committed in between (18 % of pushes were HTTP 500).
+Writes now begin IMMEDIATE and wait (server/store/sqlite_client.py). Run on both stores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import httpx
+
+from server.models import Household, Visit
+from tests.cli_process import GOOD_PASSWORD, ROOT
+from tests.factories import PASSWORD
+from tests.roster_files import csv_bytes, person
+from tests.test_ingest import visit_record
+
+RECORDS_PER_PUSH = 3
+ROSTER_ROWS = 1500  # one import transaction of a few seconds: every push overlaps some of it
+
+
+async def louzu(*args: str) -> tuple[int, str]:
+    """A real `louzu` command on the tests' store (the live server's), without blocking the loop."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server.cli", *args, cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    return process.returncode, output.decode()
+
+
+async def cli_writes(world, roster_file) -> list[tuple[int, str]]:
+    other = world.other_community.name
+    runs = [await louzu("import-roster", str(roster_file), "--community", other)]
+    for n in range(3):
+        runs.append(await louzu("createuser", f"office{n}", "--role", "office", "--community", other,
+                                "--password", GOOD_PASSWORD))
+    runs.append(await louzu("import-roster", str(roster_file), "--community", other))  # updates every row
+    return runs
+
+
+async def test_pushes_while_the_cli_writes_all_apply(world, live_server, tmp_path):
+    roster_file = tmp_path / "roster.csv"
+    roster_file.write_bytes(csv_bytes([
+        person(group=1 + n % 20, address=f"江苏路{n // 50}号", room=f"{n % 50 + 101}", name=f"居民{n}")
+        for n in range(ROSTER_ROWS)
+    ]))
+    households = [h for h in world.households if h.building_group_id == world.groups[0].id]
+    async with httpx.AsyncClient(base_url=live_server, timeout=60) as phone:
+        login = await phone.post("/api/auth/login", json={"username": "leader01", "password": PASSWORD})
+        csrf = {"X-CSRFToken": login.json()["csrf_token"]}
+        writer = asyncio.create_task(cli_writes(world, roster_file))
+        statuses, results, pushes = [], [], 0
+        while not writer.done() or pushes < 10:
+            records = [visit_record(households[(pushes + i) % len(households)]) for i in range(RECORDS_PER_PUSH)]
+            response = await phone.post("/api/sync/push", headers=csrf,
+                                        json={"protocol": 1, "device_id": "phone-1", "records": records})
+            pushes += 1
+            statuses.append(response.status_code)
+            if response.status_code == 200:
+                results += [r["status"] for r in response.json()["results"]]
+        runs = await writer
+    errors = [s for s in statuses if s != 200]
+    failed_runs = [output for code, output in runs if code != 0]
+    print(f"{pushes} pushes beside {len(runs)} CLI writes: {len(errors)} push errors, {len(failed_runs)} CLI failures")
+    assert (errors, failed_runs) == ([], []), f"{len(errors)} of {pushes} pushes failed ({sorted(set(errors))})"
+    assert results == ["applied"] * pushes * RECORDS_PER_PUSH
+    assert await Visit.filter(household_id__in=[h.id for h in households]).count() == pushes * RECORDS_PER_PUSH
+    assert await Household.filter(community=world.other_community).count() > ROSTER_ROWS // 2
