@@ -31,6 +31,10 @@ pytestmark = pytest.mark.skipif(
 
 COMMUNITY = "天山路第一居民区"
 BIG_PUSH = 500  # the protocol's most per push: long enough to be killed in the middle
+# A run of new visits is stored in one transaction (sync/visit_batch.py), so the big push is a
+# phone's day with corrections in it: 20 runs of 24 new visits, each run followed by an update
+# of its last visit. It commits run by run, and a kill can land between two commits.
+RUN = 24
 
 
 def visit(household_id: int) -> dict:
@@ -42,6 +46,19 @@ def visit(household_id: int) -> dict:
                  "occurred_at": (now - timedelta(minutes=3)).isoformat(timespec="seconds"), "status": "ok",
                  "notes": "一切安好", "follow_up_needed": False, "follow_up_due": None},
     }
+
+
+def update(record: dict) -> dict:
+    return {**record, "op": "update", "base_version": 1, "data": {**record["data"], "status": "concern"}}
+
+
+def big_push(households: list[int]) -> list[dict]:
+    records: list[dict] = []
+    while len(records) < BIG_PUSH:
+        run = [visit(households[n % len(households)]) for n in range(RUN)]
+        records += [*run, update(run[-1])]
+    assert len(records) == BIG_PUSH
+    return records
 
 
 def push_body(records: list[dict]) -> dict:
@@ -129,22 +146,26 @@ async def test_two_processes_behind_nginx_survive_a_kill_mid_push(store, tmp_pat
             answers = [await outbox_push(phone, token, first)]
             assert [r["status"] for r in answers[0]["results"]] == ["applied"] * 20
 
-            big = [visit(households[n % 3]) for n in range(BIG_PUSH)]
+            big = big_push(households)
+            creates = sum(record["op"] == "create" for record in big)
             sending = asyncio.create_task(phone.post(
                 "/api/sync/push", json=push_body(big), headers={"X-CSRFToken": token, "x-louzu-test-fault": "note-pid"}))
             stored_at_kill = await kill_mid_push(stack, env, run, sending) - 20
-            assert 0 < stored_at_kill < BIG_PUSH, "the kill came before or after the push, not in the middle"
+            assert 0 < stored_at_kill < creates, "the kill came before or after the push, not in the middle"
+            updated_at_kill = (await _pg(env, "SELECT count(*) AS n FROM visit_revision WHERE op = 'update'"))[0]["n"]
 
             answers.append(await outbox_push(phone, token, big))  # the outbox sends it again
             statuses = [r["status"] for r in answers[-1]["results"]]
-            assert statuses.count("duplicate") == stored_at_kill
-            assert statuses.count("applied") == BIG_PUSH - stored_at_kill
+            assert statuses.count("duplicate") == stored_at_kill + updated_at_kill
+            assert statuses.count("applied") == BIG_PUSH - stored_at_kill - updated_at_kill
             answers.append(await outbox_push(phone, token, first))  # and an old batch, once more
             assert {r["status"] for r in answers[-1]["results"]} == {"duplicate"}
 
         rows = await _pg(env, "SELECT id::text AS id FROM visit")
-        assert len(rows) == BIG_PUSH + 20
+        assert len(rows) == creates + 20
         assert {row["id"] for row in rows} == {record["id"] for record in first + big}
+        updates = await _pg(env, "SELECT count(*) AS n FROM visit_revision WHERE op = 'update'")
+        assert updates[0]["n"] == BIG_PUSH - creates  # each correction applied once
 
         audit = await _pg(env, "SELECT action, ip FROM audit_event WHERE action IN ('login', 'login_failed')")
         assert sorted((row["action"], row["ip"]) for row in audit) == [
