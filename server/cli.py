@@ -1,5 +1,5 @@
 """`louzu` command: serve, migrate, demo, createcommunity, createuser, import-roster, export-roster,
-roster-template."""
+roster-template, backup, restore."""
 
 from __future__ import annotations
 
@@ -230,6 +230,32 @@ def _roster_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    from server.backup import BackupError, make_backup
+
+    try:
+        written = make_backup(settings, Path(args.dir), keep=args.keep)
+    except (BackupError, OSError) as exc:
+        return _refuse(f"备份失败，没有写入备份文件 / backup failed, no backup written: {exc}")
+    size = written.path.stat().st_size / 1024 / 1024
+    print(f"已备份 / backup written: {written.path} ({size:.1f} MB)", flush=True)
+    for old in written.removed:
+        print(f"已删除旧备份 / removed old backup: {old}", flush=True)
+    return 0
+
+
+def _restore(settings: Settings, args: argparse.Namespace) -> int:
+    from server.backup import BackupError, restore_backup
+
+    try:
+        restore_backup(settings, Path(args.file), overwrite=args.force)
+    except (BackupError, OSError) as exc:
+        return _refuse(f"没有恢复 / not restored: {exc}")
+    print(f"已恢复到 / restored into {_describe(settings)}；启动 louzu serve 即可"
+          "（较早的备份会在启动时自动迁移）/ start `louzu serve` (an older backup is migrated at start)", flush=True)
+    return 0
+
+
 async def _refuse_demo_data() -> int:
     """domain.md: a server started without --demo has no demo accounts (their password is public)."""
     from server.demo import demo_present
@@ -266,6 +292,12 @@ def _serve(settings: Settings) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("a whole number, 1 or more")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="louzu", description="楼组通 Louzu")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -298,6 +330,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--community", required=True, help="the community (居委会) name")
     template = sub.add_parser("roster-template", help="write the empty roster template (.xlsx)")
     template.add_argument("file")
+    backup = sub.add_parser("backup", help="write a backup of the whole store into DIR (safe while serving)")
+    backup.add_argument("dir")
+    backup.add_argument("--keep", type=_positive, help="then keep only the newest N backups in DIR")
+    restore = sub.add_parser("restore", help="restore a backup file into an empty store (stop the server first)")
+    restore.add_argument("file")
+    restore.add_argument("--force", action="store_true", help="overwrite a store that is not empty")
     return parser
 
 
@@ -325,6 +363,10 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_export_roster(settings, args))
     if args.command == "roster-template":
         return _roster_template(args)
+    if args.command == "backup":
+        return _backup(settings, args)
+    if args.command == "restore":
+        return _restore(settings, args)
     return 1
 
 
