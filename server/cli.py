@@ -96,8 +96,12 @@ async def _load_demo(settings: Settings) -> int:
     from server.demo import DemoError, load_demo
 
     async def load() -> int:
+        from server.store.migration_lock import migration_lock
+
         try:
-            summary = await load_demo(progress=True)
+            # Under the migration lock: demo servers started together load it once, not twice.
+            async with migration_lock(db.sqlite_file(settings)):
+                summary = await load_demo(progress=True)
         except DemoError as exc:
             return _refuse(f"无法载入演示数据 / cannot load the demo: {exc}")
         print(
