@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 
 import httpx
 
@@ -54,11 +55,13 @@ async def test_pushes_while_the_cli_writes_all_apply(world, live_server, tmp_pat
         login = await phone.post("/api/auth/login", json={"username": "leader01", "password": PASSWORD})
         csrf = {"X-CSRFToken": login.json()["csrf_token"]}
         writer = asyncio.create_task(cli_writes(world, roster_file))
-        statuses, results, pushes = [], [], 0
+        statuses, results, pushes, seconds = [], [], 0, []
         while not writer.done() or pushes < 10:
             records = [visit_record(households[(pushes + i) % len(households)]) for i in range(RECORDS_PER_PUSH)]
+            started = time.perf_counter()
             response = await phone.post("/api/sync/push", headers=csrf,
                                         json={"protocol": 1, "device_id": "phone-1", "records": records})
+            seconds.append(time.perf_counter() - started)
             pushes += 1
             statuses.append(response.status_code)
             if response.status_code == 200:
@@ -66,7 +69,9 @@ async def test_pushes_while_the_cli_writes_all_apply(world, live_server, tmp_pat
         runs = await writer
     errors = [s for s in statuses if s != 200]
     failed_runs = [output for code, output in runs if code != 0]
-    print(f"{pushes} pushes beside {len(runs)} CLI writes: {len(errors)} push errors, {len(failed_runs)} CLI failures")
+    seconds.sort()
+    print(f"{pushes} pushes beside {len(runs)} CLI writes: {len(errors)} push errors, {len(failed_runs)} CLI"
+          f" failures; push median {seconds[len(seconds) // 2]:.3f} s, slowest {seconds[-1]:.2f} s")
     assert (errors, failed_runs) == ([], []), f"{len(errors)} of {pushes} pushes failed ({sorted(set(errors))})"
     assert results == ["applied"] * pushes * RECORDS_PER_PUSH
     assert await Visit.filter(household_id__in=[h.id for h in households]).count() == pushes * RECORDS_PER_PUSH
