@@ -9,12 +9,17 @@ Writes now begin IMMEDIATE and wait (server/store/sqlite_client.py). Run on both
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import sys
 import time
 
 import httpx
+import pytest
+from tortoise.transactions import in_transaction
 
-from server.models import Household, Visit
+from server.db import sqlite_file
+from server.models import Community, Household, Visit
+from tests import conftest
 from tests.cli_process import GOOD_PASSWORD, ROOT
 from tests.factories import PASSWORD
 from tests.roster_files import csv_bytes, person
@@ -76,3 +81,22 @@ async def test_pushes_while_the_cli_writes_all_apply(world, live_server, tmp_pat
     assert results == ["applied"] * pushes * RECORDS_PER_PUSH
     assert await Visit.filter(household_id__in=[h.id for h in households]).count() == pushes * RECORDS_PER_PUSH
     assert await Household.filter(community=world.other_community).count() > ROSTER_ROWS // 2
+
+
+@pytest.mark.skipif(conftest.TEST_DB != "sqlite", reason="PostgreSQL has no such lock upgrade")
+async def test_a_transaction_that_read_before_another_process_wrote_still_writes(world, settings):
+    """The failure in slow motion: read, another process writes, then write. Deferred, the write
+    failed at once ("database is locked"); IMMEDIATE, the other process waits for the commit."""
+    other = sqlite3.connect(sqlite_file(settings), timeout=10, isolation_level=None, check_same_thread=False)
+    try:
+        async with in_transaction():
+            await Community.all().count()
+            elsewhere = asyncio.create_task(asyncio.to_thread(
+                other.execute, "UPDATE community SET subdistrict = '别处' WHERE id = ?", (world.other_community.id,)))
+            await asyncio.sleep(0.3)  # time enough for the other process to write, if it could
+            await Community.create(name="江苏路第二居民区", subdistrict="江苏路街道")
+        await elsewhere
+    finally:
+        other.close()
+    assert await Community.filter(subdistrict="别处").count() == 1
+    assert await Community.filter(name="江苏路第二居民区").exists()
