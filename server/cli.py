@@ -62,9 +62,8 @@ def _run_migrate(settings: Settings) -> int:
 
 async def _with_db(settings: Settings, action: Callable[[], Awaitable[int]]) -> int:
     """Run `action` with the store open; a store that is down or unmigrated gets a clear message."""
-    from tortoise.exceptions import DBConnectionError, OperationalError
-
     from tortoise import Tortoise
+    from tortoise.exceptions import DBConnectionError, OperationalError
 
     from server.models import Community
     from server.store.migration_state import NewerMigrationsError, migration_state
