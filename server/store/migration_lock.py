@@ -19,6 +19,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from tortoise import Tortoise
+from tortoise.exceptions import DBConnectionError
 
 # Any fixed 64-bit number, the same in every release: pg_advisory_lock's key for "migrating Louzu".
 ADVISORY_KEY = 0x4C6F757A754D6967  # "LouzuMig"
@@ -46,6 +47,10 @@ async def migration_lock(sqlite_file: Path | None, on_wait: Callable[[], None] =
 
 @asynccontextmanager
 async def _advisory_lock(connection, on_wait: Callable[[], None]) -> AsyncIterator[None]:
+    # The lock holds one pooled connection while the migrations run on others: a pool of one
+    # (DATABASE_URL ...?maxsize=1) would wait for itself forever.
+    if getattr(connection, "pool_maxsize", 2) < 2:
+        raise DBConnectionError("迁移需要至少 2 个数据库连接（maxsize）/ migrating needs a pool of 2 or more connections")
     async with connection.acquire_connection() as session:
         if not await session.fetchval("SELECT pg_try_advisory_lock($1)", ADVISORY_KEY):
             on_wait()
