@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export PORT HOST
 
-.PHONY: run test test-sqlite test-postgres install install-test chromium nginx bench clean
+.PHONY: run test test-sqlite test-postgres install install-test chromium nginx pg-client bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test chromium nginx
+install-test: $(VENV)/.installed-test chromium nginx pg-client
 
 # Debian's Chromium drives the browser tests; Playwright's own browser download is never used.
 chromium:
@@ -35,6 +35,14 @@ nginx:
 	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
 		echo "installing Debian's nginx"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx) >/dev/null; \
+	fi
+
+# `louzu backup` / `louzu restore` on PostgreSQL run pg_dump, pg_restore and psql (Debian's
+# postgresql-client; its major version must be the server's or newer); the tests back up both stores.
+pg-client:
+	@if ! command -v pg_dump >/dev/null || ! command -v pg_restore >/dev/null || ! command -v psql >/dev/null; then \
+		echo "installing Debian's postgresql-client"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client) >/dev/null; \
 	fi
 
 run: install

@@ -1,5 +1,5 @@
 """`louzu` command: serve, migrate, demo, createcommunity, createuser, import-roster, export-roster,
-roster-template, metrics."""
+roster-template, metrics, backup, restore."""
 
 from __future__ import annotations
 
@@ -62,9 +62,8 @@ def _run_migrate(settings: Settings) -> int:
 
 async def _with_db(settings: Settings, action: Callable[[], Awaitable[int]]) -> int:
     """Run `action` with the store open; a store that is down or unmigrated gets a clear message."""
-    from tortoise.exceptions import DBConnectionError, OperationalError
-
     from tortoise import Tortoise
+    from tortoise.exceptions import DBConnectionError, OperationalError
 
     from server.models import Community
     from server.store.migration_state import NewerMigrationsError, migration_state
@@ -96,8 +95,12 @@ async def _load_demo(settings: Settings) -> int:
     from server.demo import DemoError, load_demo
 
     async def load() -> int:
+        from server.store.migration_lock import migration_lock
+
         try:
-            summary = await load_demo(progress=True)
+            # Under the migration lock: demo servers started together load it once, not twice.
+            async with migration_lock(db.sqlite_file(settings)):
+                summary = await load_demo(progress=True)
         except DemoError as exc:
             return _refuse(f"无法载入演示数据 / cannot load the demo: {exc}")
         print(
@@ -230,6 +233,32 @@ def _roster_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    from server.backup import BackupError, make_backup
+
+    try:
+        written = make_backup(settings, Path(args.dir), keep=args.keep)
+    except (BackupError, OSError) as exc:
+        return _refuse(f"备份失败，没有写入备份文件 / backup failed, no backup written: {exc}")
+    size = written.path.stat().st_size / 1024 / 1024
+    print(f"已备份 / backup written: {written.path} ({size:.1f} MB)", flush=True)
+    for old in written.removed:
+        print(f"已删除旧备份 / removed old backup: {old}", flush=True)
+    return 0
+
+
+def _restore(settings: Settings, args: argparse.Namespace) -> int:
+    from server.backup import BackupError, restore_backup
+
+    try:
+        restore_backup(settings, Path(args.file), overwrite=args.force)
+    except (BackupError, OSError) as exc:
+        return _refuse(f"没有恢复 / not restored: {exc}")
+    print(f"已恢复到 / restored into {_describe(settings)}；启动 louzu serve 即可"
+          "（较早的备份会在启动时自动迁移）/ start `louzu serve` (an older backup is migrated at start)", flush=True)
+    return 0
+
+
 async def _refuse_demo_data() -> int:
     """domain.md: a server started without --demo has no demo accounts (their password is public)."""
     from server.demo import demo_present
@@ -288,6 +317,12 @@ def _metrics(settings: Settings) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("a whole number, 1 or more")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="louzu", description="楼组通 Louzu")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -322,6 +357,12 @@ def _parser() -> argparse.ArgumentParser:
     template.add_argument("file")
     sub.add_parser("metrics", help="serve the sum of every app process's metrics (PROMETHEUS_MULTIPROC_DIR)"
                    " on LOUZU_METRICS_PORT")
+    backup = sub.add_parser("backup", help="write a backup of the whole store into DIR (safe while serving)")
+    backup.add_argument("dir")
+    backup.add_argument("--keep", type=_positive, help="then keep only the newest N backups in DIR")
+    restore = sub.add_parser("restore", help="restore a backup file into an empty store (stop the server first)")
+    restore.add_argument("file")
+    restore.add_argument("--force", action="store_true", help="overwrite a store that is not empty")
     return parser
 
 
@@ -358,6 +399,10 @@ def _run(args: argparse.Namespace) -> int:
         return _roster_template(args)
     if args.command == "metrics":
         return _metrics(settings)
+    if args.command == "backup":
+        return _backup(settings, args)
+    if args.command == "restore":
+        return _restore(settings, args)
     return 1
 
 

@@ -82,11 +82,15 @@ async def migrate(settings: Settings, progress: bool = False) -> None:
         if progress and event == "apply_done":
             print(f"  已应用迁移 / applied migration {app_label}.{name}", flush=True)
 
+    def waiting() -> None:
+        if progress:
+            print("  另一个进程正在迁移，等它完成 / another process is migrating; waiting for it", flush=True)
+
     config = tortoise_config(settings)
     # What tortoise.migrations.api.migrate does, with the lock and the check around the executor.
     await Tortoise.init(config=config, init_connections=False)
     connection = Tortoise.get_connection("default")
-    async with migration_lock(sqlite_file(settings)):
+    async with migration_lock(sqlite_file(settings), on_wait=waiting):
         (await migration_state(connection)).refuse_newer()
         executor = MigrationExecutor(connection, {APP_LABEL: config["apps"][APP_LABEL]})
         await executor.migrate(progress=report)

@@ -10,6 +10,7 @@ import asyncio
 import os
 import secrets
 import socket
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -36,17 +37,21 @@ def base_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def pg_admin(sql: str) -> None:
+def _pg_execute(url: str, sql: str) -> None:
     import asyncpg
 
     async def run() -> None:
-        conn = await asyncpg.connect(conftest._PG_ADMIN.replace("postgres://", "postgresql://", 1))
+        conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
         try:
             await conn.execute(sql)
         finally:
             await conn.close()
 
     asyncio.run(run())
+
+
+def pg_admin(sql: str) -> None:
+    _pg_execute(conftest._PG_ADMIN, sql)
 
 
 def free_port() -> int:
@@ -106,3 +111,12 @@ def stop(process: subprocess.Popen) -> str:
     except subprocess.TimeoutExpired:
         process.kill()
         return process.communicate()[0]
+
+
+def store_sql(env: dict[str, str], sql: str) -> None:
+    """Run one statement on the command's own store (not the tests' store)."""
+    if conftest.TEST_DB == "postgres":
+        _pg_execute(env["DATABASE_URL"], sql)
+    else:
+        with sqlite3.connect(f"{env['DATA_DIR']}/louzu.sqlite3") as conn:
+            conn.execute(sql)

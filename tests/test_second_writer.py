@@ -9,11 +9,17 @@ Writes now begin IMMEDIATE and wait (server/store/sqlite_client.py). Run on both
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import sys
+import time
 
 import httpx
+import pytest
+from tortoise.transactions import in_transaction
 
-from server.models import Household, Visit
+from server.db import sqlite_file
+from server.models import Community, Household, Visit
+from tests import conftest
 from tests.cli_process import GOOD_PASSWORD, ROOT
 from tests.factories import PASSWORD
 from tests.roster_files import csv_bytes, person
@@ -54,11 +60,13 @@ async def test_pushes_while_the_cli_writes_all_apply(world, live_server, tmp_pat
         login = await phone.post("/api/auth/login", json={"username": "leader01", "password": PASSWORD})
         csrf = {"X-CSRFToken": login.json()["csrf_token"]}
         writer = asyncio.create_task(cli_writes(world, roster_file))
-        statuses, results, pushes = [], [], 0
+        statuses, results, pushes, seconds = [], [], 0, []
         while not writer.done() or pushes < 10:
             records = [visit_record(households[(pushes + i) % len(households)]) for i in range(RECORDS_PER_PUSH)]
+            started = time.perf_counter()
             response = await phone.post("/api/sync/push", headers=csrf,
                                         json={"protocol": 1, "device_id": "phone-1", "records": records})
+            seconds.append(time.perf_counter() - started)
             pushes += 1
             statuses.append(response.status_code)
             if response.status_code == 200:
@@ -66,8 +74,29 @@ async def test_pushes_while_the_cli_writes_all_apply(world, live_server, tmp_pat
         runs = await writer
     errors = [s for s in statuses if s != 200]
     failed_runs = [output for code, output in runs if code != 0]
-    print(f"{pushes} pushes beside {len(runs)} CLI writes: {len(errors)} push errors, {len(failed_runs)} CLI failures")
+    seconds.sort()
+    print(f"{pushes} pushes beside {len(runs)} CLI writes: {len(errors)} push errors, {len(failed_runs)} CLI"
+          f" failures; push median {seconds[len(seconds) // 2]:.3f} s, slowest {seconds[-1]:.2f} s")
     assert (errors, failed_runs) == ([], []), f"{len(errors)} of {pushes} pushes failed ({sorted(set(errors))})"
     assert results == ["applied"] * pushes * RECORDS_PER_PUSH
     assert await Visit.filter(household_id__in=[h.id for h in households]).count() == pushes * RECORDS_PER_PUSH
     assert await Household.filter(community=world.other_community).count() > ROSTER_ROWS // 2
+
+
+@pytest.mark.skipif(conftest.TEST_DB != "sqlite", reason="PostgreSQL has no such lock upgrade")
+async def test_a_transaction_that_read_before_another_process_wrote_still_writes(world, settings):
+    """The failure in slow motion: read, another process writes, then write. Deferred, the write
+    failed at once ("database is locked"); IMMEDIATE, the other process waits for the commit."""
+    other = sqlite3.connect(sqlite_file(settings), timeout=10, isolation_level=None, check_same_thread=False)
+    try:
+        async with in_transaction():
+            await Community.all().count()
+            elsewhere = asyncio.create_task(asyncio.to_thread(
+                other.execute, "UPDATE community SET subdistrict = '别处' WHERE id = ?", (world.other_community.id,)))
+            await asyncio.sleep(0.3)  # time enough for the other process to write, if it could
+            await Community.create(name="江苏路第二居民区", subdistrict="江苏路街道")
+        await elsewhere
+    finally:
+        other.close()
+    assert await Community.filter(subdistrict="别处").count() == 1
+    assert await Community.filter(name="江苏路第二居民区").exists()

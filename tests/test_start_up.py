@@ -3,34 +3,12 @@ refuses a store migrated by a newer one. Real `louzu` processes on a store of th
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
-
 import httpx
 import pytest
 
-from tests import conftest
-from tests.cli_process import free_port, louzu, own_store, start_serve, stop, wait_until_up
+from tests.cli_process import free_port, louzu, own_store, start_serve, stop, store_sql, wait_until_up
 
 FUTURE_MIGRATION = "0999_from_a_newer_release"
-
-
-def store_sql(env: dict[str, str], sql: str) -> None:
-    """Run one statement on the command's own store (not the tests' store)."""
-    if conftest.TEST_DB == "postgres":
-        import asyncpg
-
-        async def run() -> None:
-            conn = await asyncpg.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://", 1))
-            try:
-                await conn.execute(sql)
-            finally:
-                await conn.close()
-
-        asyncio.run(run())
-    else:
-        with sqlite3.connect(f"{env['DATA_DIR']}/louzu.sqlite3") as conn:
-            conn.execute(sql)
 
 
 def test_two_processes_started_together_on_an_empty_store_both_come_up(tmp_path):
