@@ -38,6 +38,17 @@ class Settings:
     fast_password_hashing: bool = False
     # Test-only fault hooks (e.g. "lose the response after commit"); never on in production.
     enable_test_hooks: bool = False
+    # Alerts (server/alerts/): the background sender runs in every app process unless switched
+    # off (LOUZU_ALERT_WORKER=0); it is off in a bare Settings so tests start it on purpose.
+    alert_worker: bool = False
+    alert_poll_seconds: float = 5.0
+    alert_retry_base_seconds: float = 15.0
+    # Hosts a chat robot webhook may point at (the server POSTs there: no other address).
+    alert_webhook_hosts: tuple[str, ...] = ("qyapi.weixin.qq.com", "oapi.dingtalk.com")
+    # The address staff open the app at, for the links in alerts; empty: the admin's own.
+    public_url: str = ""
+    # How often an open office dashboard asks whether something changed.
+    live_poll_seconds: float = 20.0
     default_locale: str = "zh_Hans"
     timezone: str = "Asia/Shanghai"
     extra: dict = field(default_factory=dict)
@@ -90,6 +101,14 @@ def from_environment(env: dict[str, str] | None = None) -> Settings:
         session_days=int(env.get("SESSION_DAYS", "180")),
         fast_password_hashing=env.get("LOUZU_FAST_HASHING", "") == "1",
         enable_test_hooks=env.get("LOUZU_TEST_HOOKS", "") == "1",
+        alert_worker=env.get("LOUZU_ALERT_WORKER", "1") != "0",
+        alert_webhook_hosts=tuple(
+            host.strip().lower()
+            for host in env.get("LOUZU_ALERT_WEBHOOK_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com").split(",")
+            if host.strip()
+        ),
+        public_url=env.get("LOUZU_PUBLIC_URL", "").rstrip("/"),
+        live_poll_seconds=float(env.get("LOUZU_LIVE_POLL_SECONDS", "20")),
     )
 
 
