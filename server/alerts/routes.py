@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect
 
@@ -12,10 +11,8 @@ from server.alerts.live import live_state
 from server.alerts.webhook import WebhookRefused, check_webhook_url, masked
 from server.auth.guards import role_required
 from server.models import Alert, AlertSetting, Role
-from server.office.filters import VisitFilters
 from server.office.labels import N_
 from server.office.pages import community_id, current_user, staff_render
-from server.office.routes import FILTERS
 from server.settings import app_settings
 
 RECENT_ALERTS = 30
@@ -39,11 +36,11 @@ class OfficeLive(Controller):
     tags = ["office (pages)"]
     guards = [role_required(Role.OFFICE, Role.ADMIN)]
 
-    @get("/", name="office_live", dependencies=FILTERS)
-    async def live(self, request: Request, filters: NamedDependency[VisitFilters]) -> Response:
+    @get("/", name="office_live")
+    async def live(self, request: Request) -> Response:
         """For the open dashboard (office_live.js): urgent entries waiting, and a stamp that
-        changes when the dashboard with these filters would show something else."""
-        state = await live_state(community_id(request), filters)
+        changes when the dashboard may show something else (then it fetches itself again)."""
+        state = await live_state(community_id(request))
         return Response(state.to_json(), headers={"cache-control": "no-store"})
 
 

@@ -116,7 +116,7 @@ class OfficePages(RosterRoutes, GroupRoutes, Controller):
         return staff_render(
             request, "office/dashboard.html", "dashboard", filters=filters, result=result,
             send_backs=await send_back.send_back_overview(community_id(request)),
-            live=await live_state(community_id(request), filters), poll_seconds=app_settings(request).live_poll_seconds,
+            live=await live_state(community_id(request)), poll_seconds=app_settings(request).live_poll_seconds,
         )
 
     @get("/visits.csv", name="office_export_csv", dependencies=FILTERS)

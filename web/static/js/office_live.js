@@ -1,5 +1,5 @@
-/* The open office dashboard keeps itself current: every few seconds it asks /office/live (with
-   the page's own filters) how many urgent entries wait and whether anything changed. The count
+/* The open office dashboard keeps itself current: every few seconds it asks /office/live how
+   many urgent entries wait and whether anything in the committee changed. The count
    goes into the tab title; on a change the page is fetched again (same address, same filters)
    and only its [data-live-region] parts are replaced, so the filter form (and anything typed in
    it), the scroll position and the focus stay where they were. Without this script the page is
