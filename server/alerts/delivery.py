@@ -117,7 +117,8 @@ async def _audit(alert: Alert, action: str, **detail) -> None:
     )
 
 
-def _site(settings: Settings, setting: AlertSetting | None) -> str:
+def site_address(settings: Settings, setting: AlertSetting | None) -> str:
+    """Where the links in the messages point: the deployment's address, else the admin's."""
     return settings.public_url or (setting.site_url if setting else "") or ""
 
 
@@ -134,7 +135,7 @@ async def message_for(alert: Alert, settings: Settings, setting: AlertSetting | 
         return None
     household = visit.household
     place = [f"地址：{_plain(household.address)}", f"楼组：{_plain(household.building_group.name)}"]
-    link = f"{_site(settings, setting)}/office/visits/{visit.id}"
+    link = f"{site_address(settings, setting)}/office/visits/{visit.id}"
     if alert.kind == AlertKind.URGENT_VISIT:
         if visit.status != VisitStatus.URGENT:
             return None

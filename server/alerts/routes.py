@@ -7,6 +7,7 @@ from litestar.params import FromQuery
 from litestar.response import Redirect
 
 from server import audit
+from server.alerts.delivery import site_address
 from server.alerts.live import live_state
 from server.alerts.webhook import WebhookRefused, check_webhook_url, masked
 from server.auth.guards import role_required
@@ -62,6 +63,7 @@ class AdminAlerts(Controller):
         return staff_render(
             request, "admin/alerts.html", "alerts", status_code=status_code, error=error, notice=notice,
             webhook=masked(setting.webhook_url) if setting else "", alerts=alerts,
+            link_base=site_address(app_settings(request), setting),
             state_words=STATE_WORDS, kind_words=KIND_WORDS,
         )
 

@@ -78,7 +78,7 @@ async def post(client: httpx.AsyncClient, url: str, payload: dict) -> Outcome:
         response = await client.post(url, json=payload, timeout=TIMEOUT)
     except httpx.TimeoutException:
         return Outcome(False, "timeout")
-    except httpx.HTTPError as exc:  # no answer: refused, reset, DNS ...
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:  # refused, reset, DNS, a bad address ...
         return Outcome(False, f"no answer ({type(exc).__name__})")
     if not 200 <= response.status_code < 300:
         return Outcome(False, f"HTTP {response.status_code}")
