@@ -270,3 +270,19 @@ async def test_live_answers_the_urgent_count_and_a_stamp_that_moves(world, clien
     assert (await office.get("/office/live")).json()["stamp"] != third["stamp"]
     other = await clients.login("office_other")
     assert (await other.get("/office/live")).json()["urgent"] == 0
+
+
+async def test_admin_sends_a_test_message_and_sees_whether_it_went(world, clients):
+    admin = await clients.login("admin")
+    token = clients.csrf["admin"]
+    refused = await admin.post("/admin/alerts/test", data={"_csrf": token})
+    assert refused.status_code == 400 and "还没有设置群机器人地址" in refused.text
+    async with FakeRobot(fail_first=1) as robot:
+        await set_robot(clients, robot.url)
+        failed = await admin.post("/admin/alerts/test", data={"_csrf": token})
+        assert failed.status_code == 400 and "测试消息没有发出去" in failed.text and "HTTP 500" in failed.text
+        sent = await admin.post("/admin/alerts/test", data={"_csrf": token})
+        assert sent.status_code == 303 and sent.headers["location"] == "/admin/alerts?saved=tested"
+    assert "测试消息" in robot.accepted[0]["markdown"]["content"]
+    assert [e.detail["ok"] for e in await AuditEvent.filter(action="alert_test").order_by("id")] == [False, True]
+    assert not await Alert.exists()  # a test is not an alert

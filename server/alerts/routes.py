@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect
@@ -9,7 +10,8 @@ from litestar.response import Redirect
 from server import audit
 from server.alerts.delivery import site_address
 from server.alerts.live import live_state
-from server.alerts.webhook import WebhookRefused, check_webhook_url, masked
+from server.alerts import webhook
+from server.alerts.webhook import Message, WebhookRefused, check_webhook_url, masked
 from server.auth.guards import role_required
 from server.models import Alert, AlertSetting, Role
 from server.office.labels import N_
@@ -29,6 +31,7 @@ SAVED_NOTICES = {
     "saved": N_("群机器人地址已保存。新的紧急记录和回答会发到这个群。"),
     "removed": N_("群机器人地址已删除，不再发送群消息。"),
     "none": N_("没有改动。"),
+    "tested": N_("测试消息已发出，请到群里看一看。"),
 }
 
 
@@ -55,13 +58,15 @@ class AdminAlerts(Controller):
         """The committee's chat group robot (shown masked) and the latest alerts with their outcome."""
         return await self._page(request, notice=SAVED_NOTICES.get(saved or "", ""))
 
-    async def _page(self, request: Request, status_code: int = 200, error: str = "", notice: str = "") -> Response:
+    async def _page(self, request: Request, status_code: int = 200, error: str = "", notice: str = "",
+                    problem: str = "", problem_detail: str = "") -> Response:
         setting = await AlertSetting.get_or_none(community_id=community_id(request))
         alerts = await Alert.filter(community_id=community_id(request)).select_related(
             "visit__household", "visit__author"
         ).order_by("-id").limit(RECENT_ALERTS)
         return staff_render(
             request, "admin/alerts.html", "alerts", status_code=status_code, error=error, notice=notice,
+            problem=problem, problem_detail=problem_detail,
             webhook=masked(setting.webhook_url) if setting else "", alerts=alerts,
             link_base=site_address(app_settings(request), setting),
             state_words=STATE_WORDS, kind_words=KIND_WORDS,
@@ -97,3 +102,22 @@ class AdminAlerts(Controller):
         await audit.record(request, "alert_webhook_set", target_type="community", target_id=community_id(request),
                            webhook=masked(url))
         return Redirect("/admin/alerts?saved=saved", status_code=303)
+
+    @post("/test", name="admin_alerts_test")
+    async def test(self, request: Request) -> Response:
+        """Posts a test message (no entry, no names) to the robot now; audited with the outcome."""
+        setting = await AlertSetting.get_or_none(community_id=community_id(request))
+        if setting is None or not setting.webhook_url:
+            return await self._page(request, 400, problem=N_("还没有设置群机器人地址，请先保存地址。"))
+        message = Message("楼组通 · 测试消息", ("群消息提醒已设置好：有紧急记录或楼组长的回答时，会发到这个群。",),
+                          f"{site_address(app_settings(request), setting)}/office")
+        async with httpx.AsyncClient(follow_redirects=False) as client:
+            outcome = await webhook.post(client, setting.webhook_url, message.payload(setting.webhook_url))
+        await audit.record(request, "alert_test", target_type="community", target_id=community_id(request),
+                           ok=outcome.ok, error=outcome.error)
+        if outcome.ok:
+            return Redirect("/admin/alerts?saved=tested", status_code=303)
+        return await self._page(
+            request, 400, problem=N_("测试消息没有发出去。请检查地址是否完整、机器人是否还在群里，稍后再试。"),
+            problem_detail=outcome.error,
+        )

@@ -55,6 +55,7 @@ AUDIT_ACTION_WORDS = {
     "alert_failed": N_("群消息发送失败"),
     "alert_webhook_set": N_("设置群机器人"),
     "alert_webhook_removed": N_("删除群机器人"),
+    "alert_test": N_("发测试群消息"),
     "account_created": N_("创建账号"),
     "account_updated": N_("修改账号"),
     "account_password_reset": N_("重设密码"),
