@@ -42,9 +42,12 @@ def retry_delay(attempts: int, base_seconds: float) -> timedelta:
 
 async def release_expired_leases(now: datetime) -> int:
     """Alerts whose sender died mid-send go back to the queue (the at-least-once case)."""
-    return await Alert.filter(state=AlertState.SENDING, lease_until__lt=now).update(
-        state=AlertState.PENDING, claim="", lease_until=None
-    )
+    expired = Alert.filter(state=AlertState.SENDING, lease_until__lt=now)
+    # Looked at first: on SQLite even an UPDATE that matches nothing takes the write lock, and a
+    # look every few seconds must not get in the way of another process's write (the CLI's import).
+    if not await expired.exists():
+        return 0
+    return await expired.update(state=AlertState.PENDING, claim="", lease_until=None)
 
 
 async def _claim(alert_id: int, now: datetime) -> str | None:
