@@ -13,12 +13,14 @@ The lease (LEASE) is many times the HTTP timeout, so a slow but living sender is
 
 from __future__ import annotations
 
+import asyncio
 import random
 import secrets
 from datetime import datetime, timedelta, timezone
 
 import httpx
 from tortoise.expressions import F
+from tortoise.transactions import in_transaction
 
 from server import audit
 from server.alerts.webhook import Message, Outcome, post
@@ -58,14 +60,18 @@ async def _claim(alert_id: int, now: datetime) -> str | None:
     return claim if taken else None
 
 
-async def deliver_due(settings: Settings, client: httpx.AsyncClient, now: datetime) -> int:
-    """Tries every alert that is due; returns how many were sent."""
+async def deliver_due(
+    settings: Settings, client: httpx.AsyncClient, now: datetime, stopping: asyncio.Event | None = None
+) -> int:
+    """Tries every alert that is due (until the app stops); returns how many were sent."""
     await release_expired_leases(now)
     due = await Alert.filter(state=AlertState.PENDING, next_try_at__lte=now).order_by("next_try_at", "id").limit(
         BATCH
     ).values_list("id", flat=True)
     sent = 0
     for alert_id in due:
+        if stopping is not None and stopping.is_set():
+            break  # a restart: the rest wait, unclaimed, for the next process
         claim = await _claim(alert_id, now)
         if claim is None:
             continue  # another process has it
@@ -85,9 +91,11 @@ async def _deliver(settings: Settings, client: httpx.AsyncClient, alert_id: int,
     outcome = await post(client, setting.webhook_url, message.payload(setting.webhook_url))
     now = datetime.now(timezone.utc)
     if outcome.ok:
-        # First, before anything else: the smaller this gap, the rarer a second send.
-        if await _finish(alert, claim, state=AlertState.SENT, sent_at=now, last_error=""):
-            await _audit(alert, "alert_sent")
+        # First, before anything else: the smaller this gap, the rarer a second send. The audit
+        # row commits with it, so a sent alert is never missing from the log.
+        async with in_transaction():
+            if await _finish(alert, claim, state=AlertState.SENT, sent_at=now, last_error=""):
+                await _audit(alert, "alert_sent")
         return 1
     await _failed(settings, alert, claim, outcome, now)
     return 0
@@ -96,8 +104,9 @@ async def _deliver(settings: Settings, client: httpx.AsyncClient, alert_id: int,
 async def _failed(settings: Settings, alert: Alert, claim: str, outcome: Outcome, now: datetime) -> None:
     attempts = alert.attempts  # already counted by the claim
     if attempts >= MAX_ATTEMPTS:
-        if await _finish(alert, claim, state=AlertState.FAILED, last_error=outcome.error):
-            await _audit(alert, "alert_failed", error=outcome.error)
+        async with in_transaction():
+            if await _finish(alert, claim, state=AlertState.FAILED, last_error=outcome.error):
+                await _audit(alert, "alert_failed", error=outcome.error)
         return
     await _finish(
         alert, claim, state=AlertState.PENDING, last_error=outcome.error,

@@ -20,11 +20,11 @@ log = logging.getLogger("louzu.alerts")
 STOP_TIMEOUT = 15.0  # longer than one alert's HTTP timeout: a graceful stop leaves no claim behind
 
 
-async def run_once(settings: Settings, client: httpx.AsyncClient) -> int:
+async def run_once(settings: Settings, client: httpx.AsyncClient, stopping: asyncio.Event | None = None) -> int:
     """One look: queue what arrived, send what is due. Returns how many were sent."""
     now = datetime.now(timezone.utc)
     await queue_new_alerts(now)
-    return await deliver_due(settings, client, now)
+    return await deliver_due(settings, client, now, stopping)
 
 
 class AlertWorker:
@@ -50,7 +50,7 @@ class AlertWorker:
         async with httpx.AsyncClient(follow_redirects=False) as client:
             while not self._stop.is_set():
                 try:
-                    await run_once(self.settings, client)
+                    await run_once(self.settings, client, self._stop)
                 except Exception:  # a busy SQLite, a lost connection: the next look tries again
                     log.exception("alert worker: look failed")
                 try:
