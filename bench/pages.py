@@ -99,6 +99,7 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
             ("leader", f"/households/{household}"),
             ("leader", "/api/sync/manifest"),
             ("office", "/office/"),
+            ("office", "/office/live"),
             ("office", "/office/monthly"),
             ("office", "/office/checks"),
         ]

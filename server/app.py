@@ -14,6 +14,8 @@ from litestar.static_files import create_static_files_router
 
 from server import db, edge, i18n
 from server.admin.routes import AdminUsers, AuditLogPages
+from server.alerts.routes import AdminAlerts, OfficeLive
+from server.alerts.worker import alert_lifespan
 from server.auth.guards import csrf_guard
 from server.auth.middleware import SessionMiddleware
 from server.auth.routes import AuthApi, AuthPages
@@ -55,12 +57,13 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Lite
     )
     app = Litestar(
         route_handlers=[AuthPages, AuthApi, HomePages, LeaderPages, SyncApi, OfflinePages, OfflineApi,
-            OfficePages, RosterImportPages, AdminUsers, AuditLogPages, AdminCards, SignInCardPages, HealthApi, static],
+            OfficePages, RosterImportPages, AdminUsers, AuditLogPages, AdminCards, SignInCardPages, HealthApi, static,
+            OfficeLive, AdminAlerts],
         state=State({"settings": settings}),
         middleware=[SecurityHeadersMiddleware(), StaticCacheMiddleware(), SessionMiddleware(settings)],
         guards=[csrf_guard],
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[database],
+        lifespan=[database, alert_lifespan(settings)],
         compression_config=CompressionConfig(backend="gzip", minimum_size=500, gzip_compress_level=6),
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(

@@ -48,6 +48,17 @@ class Settings:
     metrics_host: str = "127.0.0.1"
     # prometheus-client's own variable, read here too: set, every process writes its counts there.
     metrics_dir: str = ""
+    # Alerts (server/alerts/): the background sender runs in every app process unless switched
+    # off (LOUZU_ALERT_WORKER=0); it is off in a bare Settings so tests start it on purpose.
+    alert_worker: bool = False
+    alert_poll_seconds: float = 5.0
+    alert_retry_base_seconds: float = 15.0
+    # Hosts a chat robot webhook may point at (the server POSTs there: no other address).
+    alert_webhook_hosts: tuple[str, ...] = ("qyapi.weixin.qq.com", "oapi.dingtalk.com")
+    # The address staff open the app at, for the links in alerts; empty: the admin's own.
+    public_url: str = ""
+    # How often an open office dashboard asks whether something changed.
+    live_poll_seconds: float = 20.0
     default_locale: str = "zh_Hans"
     timezone: str = "Asia/Shanghai"
     extra: dict = field(default_factory=dict)
@@ -117,6 +128,14 @@ def from_environment(env: dict[str, str] | None = None) -> Settings:
         metrics_port=int(env.get("LOUZU_METRICS_PORT", "0") or 0),
         metrics_host=env.get("LOUZU_METRICS_HOST", "127.0.0.1"),
         metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR", ""),
+        alert_worker=env.get("LOUZU_ALERT_WORKER", "1") != "0",
+        alert_webhook_hosts=tuple(
+            host.strip().lower()
+            for host in env.get("LOUZU_ALERT_WEBHOOK_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com").split(",")
+            if host.strip()
+        ),
+        public_url=env.get("LOUZU_PUBLIC_URL", "").rstrip("/"),
+        live_poll_seconds=float(env.get("LOUZU_LIVE_POLL_SECONDS", "20")),
     )
 
 

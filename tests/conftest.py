@@ -65,6 +65,8 @@ os.environ.update(
         "SECRET_KEY": secrets.token_urlsafe(48),
         "LOUZU_FAST_HASHING": "1",
         "LOUZU_TEST_HOOKS": "1",
+        # The alert sender runs only where a test starts it (tests/test_alerts.py).
+        "LOUZU_ALERT_WORKER": "0",
     }
 )
 

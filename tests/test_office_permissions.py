@@ -70,6 +70,10 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/admin/audit"): OFFICE,
     ("GET", "/admin/cards"): ADMIN,
     ("POST", "/admin/cards"): ADMIN,
+    ("GET", "/office/live"): OFFICE,
+    ("GET", "/admin/alerts"): ADMIN,
+    ("POST", "/admin/alerts"): ADMIN,
+    ("POST", "/admin/alerts/test"): ADMIN,
 }
 CALLERS = ("anonymous", "leader01", "office", "admin", "office_other", "admin_other")
 # Text that only this community's pages contain: a caller from elsewhere must never see it.

@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Stream
 
 from server import audit, metrics
+from server.alerts.live import live_state
 from server.auth.guards import role_required
 from server.auth.routes import safe_next
 from server.models import Community, Role, Visit
@@ -27,6 +28,7 @@ from server.office.pages import community_id, current_community, current_user, s
 from server.office.queries import community_visit, dashboard_page, office_staff, visit_detail
 from server.office.group_routes import GroupRoutes
 from server.office.roster_routes import RosterRoutes
+from server.settings import app_settings
 
 SAVED_NOTICES = {
     "state": N_("处理状态已更改。"),
@@ -114,6 +116,7 @@ class OfficePages(RosterRoutes, GroupRoutes, Controller):
         return staff_render(
             request, "office/dashboard.html", "dashboard", filters=filters, result=result,
             send_backs=await send_back.send_back_overview(community_id(request)),
+            live=await live_state(community_id(request)), poll_seconds=app_settings(request).live_poll_seconds,
         )
 
     @get("/visits.csv", name="office_export_csv", dependencies=FILTERS)
