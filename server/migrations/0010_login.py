@@ -1,0 +1,24 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+from tortoise import fields
+
+class Migration(migrations.Migration):
+    dependencies = [('models', '0006_void')]
+
+    initial = False
+
+    operations = [
+        ops.CreateModel(
+            name='LoginThrottle',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('key', fields.CharField(unique=True, max_length=64)),
+                ('failures', fields.IntField(default=0)),
+                ('last_failure_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('version', fields.IntField(default=0)),
+            ],
+            options={'table': 'login_throttle', 'app': 'models', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.DeleteModel(name='LoginFailure'),
+    ]
