@@ -174,7 +174,8 @@ class DeviceSession(Model):
         "models.User", related_name="sessions", on_delete=fields.CASCADE
     )
     csrf_token = fields.CharField(max_length=64)
-    device_label = fields.CharField(max_length=200, default="")
+    # WeChat and other in-app browsers put the app at the end of a long User-Agent.
+    device_label = fields.CharField(max_length=500, default="")
     device_id = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_seen_at = fields.DatetimeField()

@@ -20,5 +20,10 @@ class Migration(migrations.Migration):
             options={'table': 'login_throttle', 'app': 'models', 'pk_attr': 'id'},
             bases=['Model'],
         ),
+        ops.AlterField(
+            model_name='DeviceSession',
+            name='device_label',
+            field=fields.CharField(default='', max_length=500),
+        ),
         ops.DeleteModel(name='LoginFailure'),
     ]
