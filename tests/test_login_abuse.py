@@ -237,3 +237,25 @@ async def test_the_admin_screens_show_why_a_password_is_refused(world, settings)
         assert "Repeated words (like adminadmin) are hardly harder to guess than one word." in english.text
     finally:
         await clients.close()
+
+
+async def test_after_the_free_tries_each_wait_is_twice_the_last(world, settings):
+    from datetime import timedelta
+
+    async with browsers(settings) as at:
+        guesser = at("203.0.113.9")
+        for n in range(settings.login_max_failures):
+            assert (await login(guesser, "leader01", f"guess-{n}")).status_code == 401
+        waits = []
+        for n in range(4):
+            refused = await login(guesser, "leader01", "next")
+            assert refused.status_code == 429
+            waits.append(int(refused.headers["retry-after"]))
+            # Time passes: the wait is over, and the next guess is checked (and counted).
+            await LoginThrottle.all().update(last_failure_at=now_utc() - timedelta(seconds=waits[-1]))
+            assert (await login(guesser, "leader01", f"late-{n}")).status_code == 401
+        assert waits == [2, 4, 8, 16]
+        # The owner's right password, after the wait, ends the run.
+        await LoginThrottle.all().update(last_failure_at=now_utc() - timedelta(seconds=32))
+        assert (await login(guesser, "leader01")).status_code == 200
+        assert not await LoginThrottle.exists()

@@ -85,7 +85,8 @@ class AdminUsers(Controller):
             request, "admin/user.html", "users", status_code=status_code, target=target, errors=errors or {},
             form=form, notice=notice, groups=await accounts.community_groups(community_id(request)),
             devices=await accounts.user_devices(target), device_state=accounts.device_state, now=now_utc(),
-            device_state_words=accounts.DEVICE_STATE_WORDS, device_words=device_words, card_sessions=await cards.card_session_ids(target),
+            device_state_words=accounts.DEVICE_STATE_WORDS, device_words=device_words,
+            card_sessions=await cards.card_session_ids(target),
             card=await cards.card_of(community_id(request), target) if target.role == Role.LEADER else None,
             card_words=CARD_STATE_WORDS,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
@@ -22,10 +23,24 @@ _FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 NO_PASSWORD = "!"
 DEMO_PASSWORD = "louzu-demo"
 
+# How much lower than the app's other threads the hashing threads run (Linux `nice`): when the
+# CPU is short, a phone's push goes first and a login waits a little longer.
+HASHING_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
+    except (AttributeError, OSError):  # not Linux, or not allowed: the same, without the courtesy
+        pass
+
+
 # argon2 runs in these threads, never on the event loop (argon2-cffi releases the GIL). Half
 # the cores at most: a burst of logins queues here instead of starving the loop that answers
 # the phones' pushes, and the queue itself slows a guesser down.
-_HASHING = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) // 2), thread_name_prefix="argon2")
+_HASHING = ThreadPoolExecutor(
+    max_workers=max(1, (os.cpu_count() or 2) // 2), thread_name_prefix="argon2", initializer=_lower_priority
+)
 
 
 def _hasher() -> PasswordHasher:

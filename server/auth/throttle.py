@@ -78,6 +78,8 @@ def wait_seconds(failures: int, free: int, longest: int) -> int:
 async def _row(key: str) -> LoginThrottle:
     row = await LoginThrottle.get_or_none(key=key)
     if row is None:
+        # A new run: forgotten ones go, so the table holds only what still counts.
+        await LoginThrottle.filter(last_failure_at__lt=now_utc() - FORGET_AFTER).delete()
         try:
             row = await LoginThrottle.create(key=key)
         except IntegrityError:  # another try made it first
@@ -111,8 +113,8 @@ async def claim(key: str, settings: Settings, free: int | None = None) -> None:
 
 
 async def clear(key: str) -> None:
-    """The right password: the run is over."""
-    await LoginThrottle.filter(key=key).update(failures=0, version=F("version") + 1)
+    """The right password: the run is over (a claim racing it finds no row and starts anew)."""
+    await LoginThrottle.filter(key=key).delete()
 
 
 async def give_back(key: str) -> None:
