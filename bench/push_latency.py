@@ -99,13 +99,13 @@ async def _measure(base: str, households: list[int]) -> list[str]:
 
         for _ in range(3):  # warm
             await push()
-        idle_times = [await push() for _ in range(IDLE_PUSHES)]
-        idle = statistics.median(idle_times)
-        lines = [_line("alone", idle_times, None)]
-
+        # Idle pushes are taken just before each burst and before the export: on a shared
+        # machine the load drifts, and each figure is compared with its own moment.
+        idle_times: list[float] = []
         during_logins: list[float] = []
         login_times: list[float] = []
         for burst in range(BURSTS):
+            idle_times += [await push() for _ in range(IDLE_PUSHES // BURSTS)]
             browsers = [httpx.AsyncClient(base_url=base, timeout=300) for _ in range(LOGINS)]
 
             async def wrong(n: int, browser) -> None:
@@ -120,7 +120,8 @@ async def _measure(base: str, households: list[int]) -> list[str]:
             during_logins += await _pushes_while(task, push)
             for browser in browsers:
                 await browser.aclose()
-        lines.append(_line(f"during {LOGINS} logins", during_logins, idle))
+        idle = statistics.median(idle_times)
+        lines = [_line("alone", idle_times, None), _line(f"during {LOGINS} logins", during_logins, idle)]
         lines.append(f"      (each login answered in median {statistics.median(login_times) * 1000:.0f} ms,"
                      f" max {max(login_times) * 1000:.0f} ms)")
 
@@ -133,11 +134,13 @@ async def _measure(base: str, households: list[int]) -> list[str]:
                     size += len(piece)
             return time.perf_counter() - started, size
 
+        before_export = [await push() for _ in range(IDLE_PUSHES // BURSTS)]
         task = asyncio.ensure_future(export())
         await asyncio.sleep(0.01)
         during_export = await _pushes_while(task, push)
         took, size = task.result()
-        lines.append(_line("during an XLSX export", during_export, idle))
+        lines.append(_line("alone, before the export", before_export, None))
+        lines.append(_line("during an XLSX export", during_export, statistics.median(before_export)))
         lines.append(f"      (the export: {took:.1f} s, {size / 1e6:.1f} MB)")
     return lines
 
