@@ -197,7 +197,7 @@ class LoginThrottle(Model):
     id = fields.IntField(primary_key=True)
     key = fields.CharField(max_length=64, unique=True)
     failures = fields.IntField(default=0)
-    last_failure_at = fields.DatetimeField(null=True)
+    last_failure_at = fields.DatetimeField(null=True, db_index=True)  # runs a day old are pruned
     version = fields.IntField(default=0)
 
     class Meta:

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('key', fields.CharField(unique=True, max_length=64)),
                 ('failures', fields.IntField(default=0)),
-                ('last_failure_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('last_failure_at', fields.DatetimeField(null=True, db_index=True, auto_now=False, auto_now_add=False)),
                 ('version', fields.IntField(default=0)),
             ],
             options={'table': 'login_throttle', 'app': 'models', 'pk_attr': 'id'},
