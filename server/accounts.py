@@ -8,7 +8,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from server import audit
-from server.auth.passwords import NO_PASSWORD, hash_password, weak_password_reason
+from server.auth.password_policy import weak_password_reason
+from server.auth.passwords import NO_PASSWORD, hash_password_off_loop
 from server.models import BuildingGroup, Community, Role, User
 
 USERNAME = re.compile(r"[A-Za-z0-9_-]{3,50}")
@@ -59,17 +60,20 @@ async def create_user(
         raise AccountError("办公室和管理员账号必须设置密码。")
     if password is not None and not password:
         raise AccountError("密码不能为空。")
-    if password is not None and not allow_weak and (reason := weak_password_reason(password, username)):
+    if password is not None and not allow_weak and (
+        reason := weak_password_reason(password, username, display_name)
+    ):
         raise AccountError(reason)
     # Case-insensitive: "Leader01" next to "leader01" would only ever be a mistake.
     if await User.filter(username__iexact=username).exists():
         raise AccountError(f"用户名“{username}”已被使用。")
 
+    password_hash = NO_PASSWORD if password is None else await hash_password_off_loop(password)
     try:
         async with in_transaction():
             user = await User.create(
                 username=username, display_name=display_name, role=role,
-                password_hash=NO_PASSWORD if password is None else hash_password(password), community=community,
+                password_hash=password_hash, community=community,
             )
             if groups:
                 await user.building_groups.add(*groups)

@@ -65,9 +65,11 @@ def on_csrf_refused(request: Request, _: CsrfRefused) -> Response:
 
 
 def on_throttled(request: Request, exc: Throttled) -> Response:
-    minutes = max(1, exc.retry_after_seconds // 60)
-    headers = {"Retry-After": str(exc.retry_after_seconds)}
-    message = f"登录失败次数太多，请 {minutes} 分钟后再试。"
+    seconds = exc.retry_after_seconds
+    headers = {"Retry-After": str(seconds)}
+    # The waits grow from seconds (server/auth/throttle.py): "1 minute" for 2 s would mislead.
+    wait = f"{seconds} 秒" if seconds < 60 else f"{-(-seconds // 60)} 分钟"
+    message = f"登录失败次数太多，请 {wait}后再试。"
     if wants_json(request):
         return Response({"error": "too_many_attempts", "message": message}, status_code=429, headers=headers)
     from server.web import render

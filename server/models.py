@@ -174,7 +174,8 @@ class DeviceSession(Model):
         "models.User", related_name="sessions", on_delete=fields.CASCADE
     )
     csrf_token = fields.CharField(max_length=64)
-    device_label = fields.CharField(max_length=200, default="")
+    # WeChat and other in-app browsers put the app at the end of a long User-Agent.
+    device_label = fields.CharField(max_length=500, default="")
     device_id = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_seen_at = fields.DatetimeField()
@@ -187,16 +188,20 @@ class DeviceSession(Model):
         table = "device_session"
 
 
-class LoginFailure(Model):
-    # Failed logins, kept in the store so throttling holds across app processes.
+class LoginThrottle(Model):
+    # One run of failed logins for one key (an account at an address, a trusted device, an
+    # address guessing card links): how many in a row and when the last was counted. Kept in
+    # the store so it holds across app processes; claimed by a compare-and-set on `version`
+    # (server/auth/throttle.py). The key is a SHA-256 of its parts: no username or address is kept.
 
     id = fields.IntField(primary_key=True)
-    username = fields.CharField(max_length=50, db_index=True)
-    ip = fields.CharField(max_length=64, db_index=True)
-    at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    key = fields.CharField(max_length=64, unique=True)
+    failures = fields.IntField(default=0)
+    last_failure_at = fields.DatetimeField(null=True, db_index=True)  # runs a day old are pruned
+    version = fields.IntField(default=0)
 
     class Meta:
-        table = "login_failure"
+        table = "login_throttle"
 
 
 class Visit(Model):

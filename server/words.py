@@ -6,6 +6,8 @@ into web/translations. Codes never reach the screen on their own.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 
 def N_(message: str) -> str:
     """Marks a msgid for extraction; the translation happens where it is shown."""
@@ -43,3 +45,21 @@ ROSTER_CHANGE_WORDS = {
     "deceased": N_("去世"),
     "update": N_("信息变化"),
 }
+
+
+class Part(NamedTuple):
+    """A piece of a sentence put together in code: a msgid (`word`), or data shown as is.
+
+    Data must never go through `_()`: Jinja's gettext marks its answer safe (unescaped) and
+    applies `%` formatting. Templates show a list of parts with the `say` macro (partials/say.html)."""
+
+    text: str
+    word: bool
+
+
+def word(text: str) -> Part:
+    return Part(text, True)
+
+
+def data(value: object) -> Part:
+    return Part(str(value), False)

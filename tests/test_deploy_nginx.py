@@ -20,6 +20,7 @@ import asyncpg
 import httpx
 import pytest
 
+from server.auth.throttle import account_key
 from tests import conftest
 from tests.cli_process import GOOD_PASSWORD, free_port, louzu, own_store
 from tests.deploy_stack import CLIENT_ADDRESS, Stack, nginx_binary, nginx_conf, render_site, self_signed_certificate
@@ -135,8 +136,10 @@ async def test_two_processes_behind_nginx_survive_a_kill_mid_push(store, tmp_pat
             wrong = await phone.post("/api/auth/login", json={"username": "leader01", "password": "nope"},
                                      headers=spoofed)
             assert wrong.status_code == 401
-            # What the login throttle counts: the phone's address (a success clears it, so look now).
-            assert [row["ip"] for row in await _pg(env, "SELECT ip FROM login_failure")] == [CLIENT_ADDRESS]
+            # What the login throttle counts: leader01 from the phone's address (a success clears it, so
+            # look now); the key is a digest of both, so the proxy's address would give another key.
+            runs = await _pg(env, "SELECT key FROM login_throttle WHERE failures > 0")
+            assert [row["key"] for row in runs] == [account_key("leader01", CLIENT_ADDRESS)]
             login = await phone.post("/api/auth/login", json={"username": "leader01", "password": GOOD_PASSWORD})
             assert login.status_code == 200, login.text
             assert re.fullmatch(r"[0-9a-f]{32}", login.headers["x-request-id"])  # nginx's $request_id, passed on

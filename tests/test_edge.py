@@ -12,7 +12,8 @@ import pytest
 
 from server.edge.forwarded import real_client, real_scheme
 from server.edge.request_log import JsonLines
-from server.models import AuditEvent, LoginFailure
+from server.auth.throttle import account_key
+from server.models import AuditEvent, LoginThrottle
 from server.settings import SettingsError, parse_trusted_proxies
 from tests.factories import api_login
 
@@ -93,7 +94,8 @@ async def test_behind_the_proxy_the_throttle_and_audit_log_see_the_client(world,
     assert response.status_code == 401
     failure = await AuditEvent.get(action="login_failed")
     assert failure.ip == "198.51.100.7"
-    assert [row.ip for row in await LoginFailure.all()] == ["198.51.100.7"]
+    # The throttle's run is keyed by account and the client's address (a digest: no address stored).
+    assert [row.key for row in await LoginThrottle.filter(failures__gt=0)] == [account_key("leader01", "198.51.100.7")]
 
 
 async def test_forwarded_headers_from_anyone_else_are_ignored(world, settings, louzu_log):

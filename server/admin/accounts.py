@@ -15,7 +15,8 @@ from tortoise.transactions import in_transaction
 
 from server import audit
 from server.accounts import USERNAME, AccountError, create_user
-from server.auth.passwords import hash_password, weak_password_reason
+from server.auth.password_policy import weak_password_reason
+from server.auth.passwords import hash_password_off_loop
 from server.auth.sessions import now_utc, revoke_session
 from server.models import BuildingGroup, Community, DeviceSession, Role, User
 from server.office.labels import N_
@@ -90,7 +91,7 @@ async def check_new_account(form: Any, groups: list[BuildingGroup]) -> tuple[New
         pass  # no password yet: the leader signs in with a printed card (/admin/cards)
     elif not password:
         errors["password"] = N_("办公室账号必须设置密码。")
-    elif reason := weak_password_reason(password, username):
+    elif reason := weak_password_reason(password, username, display_name):
         errors["password"] = reason
     return NewAccount(username, display_name, role, chosen), errors
 
@@ -165,10 +166,11 @@ async def reset_password(request: Request, admin: User, target: User, password: 
     The sessions are *ended*, not revoked: a phone answers `session_expired` by asking for the
     new password and keeps its outbox, where `session_revoked` (a lost phone) would wipe it.
     """
-    if reason := weak_password_reason(password, target.username):
+    if reason := weak_password_reason(password, target.username, target.display_name):
         return reason
+    password_hash = await hash_password_off_loop(password)
     async with in_transaction():
-        target.password_hash = hash_password(password)
+        target.password_hash = password_hash
         await target.save(update_fields=["password_hash", "updated_at"])
         keep = request.scope.get("auth") if target.id == admin.id else None
         ended = await _end_sessions(target, keep, revoke=False)

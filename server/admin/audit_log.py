@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -99,10 +98,3 @@ async def audit_page(
     page = min(filters.page, pages)
     events = await query.select_related("actor").order_by("-at", "-id").offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     return AuditPage(events, total, page, pages, actions, actors)
-
-
-def detail_text(value: Any) -> str:
-    """One detail value as the office reads it (Chinese kept as is, not \\u-escaped)."""
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return "" if value is None else str(value)

@@ -10,7 +10,9 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
 from server.admin import accounts
-from server.admin.audit_log import audit_choices, audit_page, detail_text, parse_audit_filters
+from server.admin.audit_log import audit_choices, audit_page, parse_audit_filters
+from server.admin.audit_words import detail_lines, people_named, target_parts
+from server.admin.device_names import device_words
 from server.auth.guards import role_required
 from server.auth.sessions import now_utc
 from server.models import Role, User
@@ -83,7 +85,8 @@ class AdminUsers(Controller):
             request, "admin/user.html", "users", status_code=status_code, target=target, errors=errors or {},
             form=form, notice=notice, groups=await accounts.community_groups(community_id(request)),
             devices=await accounts.user_devices(target), device_state=accounts.device_state, now=now_utc(),
-            device_words=accounts.DEVICE_STATE_WORDS, card_sessions=await cards.card_session_ids(target),
+            device_state_words=accounts.DEVICE_STATE_WORDS, device_words=device_words,
+            card_sessions=await cards.card_session_ids(target),
             card=await cards.card_of(community_id(request), target) if target.role == Role.LEADER else None,
             card_words=CARD_STATE_WORDS,
         )
@@ -158,5 +161,7 @@ class AuditLogPages(Controller):
             {"action": action, "actor": actor, "date_from": date_from, "date_to": date_to, "page": page},
             actions, actors,
         )
-        return staff_render(request, "admin/audit.html", "audit", filters=filters,
-                            result=await audit_page(cid, filters, actions, actors), detail_text=detail_text)
+        result = await audit_page(cid, filters, actions, actors)
+        return staff_render(request, "admin/audit.html", "audit", filters=filters, result=result,
+                            names=await people_named(cid, result.events), target_parts=target_parts,
+                            detail_lines=detail_lines)

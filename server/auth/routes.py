@@ -13,14 +13,17 @@ from litestar.response import Redirect
 from server import audit
 from server.auth import throttle
 from server.auth.guards import login_required
-from server.auth.passwords import verify_password
+from server.auth.passwords import password_matches
 from server.auth.sessions import COOKIE_NAME, end_session, open_session
+from server.auth.trusted_devices import device_cookie, trusted_session
 from server.i18n import normalise_locale
 from server.models import DeviceSession, User
 from server.settings import Settings, app_settings
 from server.web import LOCALE_COOKIE, render
 
 BAD_LOGIN = "用户名或密码不正确。"
+# DeviceSession.device_id's column; a longer one is refused, naming the field.
+DEVICE_ID_LENGTH = 64
 # The phone's own script wipes its outbox and kept pages when the login page opens with
 # ?logged_out=1 or ?revoked=1. (Clear-Site-Data was tried: it also removes the service
 # worker, so a logged-out phone without signal showed the browser's error instead of ours.)
@@ -70,20 +73,25 @@ async def open_device_session(
 def signed_in_redirect(target: str, token: str, settings: Settings) -> Response:
     """The answer to a page that signed a device in: go on to `target` with the session cookie."""
     response = Redirect(target, status_code=303)
-    response.cookies.append(session_cookie(token, settings))
+    response.cookies.extend([session_cookie(token, settings), device_cookie(token, settings)])
     return response
 
 
 async def authenticate(request: Request, username: str, password: str, settings: Settings) -> User | None:
-    """Checks throttling, then the password; records failures and successful logins."""
+    """Claims a try from the throttle (counted as a failure before anything is checked), then
+    checks the password off the event loop; a right one clears the run. The policy is in
+    server/auth/throttle.py. Known and unknown usernames take the same steps and the same
+    argon2 work, so the answer's time does not tell which accounts exist."""
     ip = audit.client_ip(request)
-    await throttle.check(username, ip, settings)
+    trusted = await trusted_session(request, username, settings)
+    key = throttle.device_key(trusted.id) if trusted else throttle.account_key(username, ip)
+    await throttle.claim(key, settings)
     user = await User.get_or_none(username=username)
-    if user is None or not user.active or not verify_password(user.password_hash, password):
-        await throttle.record_failure(username, ip)
+    matched = await password_matches(user.password_hash if user else None, password)
+    if user is None or not user.active or not matched:
         await audit.record(request, "login_failed", actor=user, target_type="user", target_id=username[:50])
         return None
-    await throttle.clear(username)
+    await throttle.clear(key)
     await audit.record(request, "login", actor=user, target_type="user", target_id=user.id)
     return user
 
@@ -158,13 +166,20 @@ class AuthApi(Controller):
                 {"error": "invalid_request", "message": "需要 JSON：{\"username\": ..., \"password\": ...}"},
                 status_code=400,
             )
+        device_id = body.get("device_id")
+        if device_id is not None and (not isinstance(device_id, str) or len(device_id) > DEVICE_ID_LENGTH):
+            # Checked before the password: a bad body is no login attempt and counts for nothing.
+            return Response(
+                {"error": "invalid_request", "field": "device_id",
+                 "message": f"device_id 应为不超过 {DEVICE_ID_LENGTH} 个字符的文字。"},
+                status_code=400,
+            )
         user = await authenticate(request, body["username"].strip(), body["password"], settings)
         if user is None:
             return Response({"error": "bad_credentials", "message": BAD_LOGIN}, status_code=401)
-        device_id = body.get("device_id") if isinstance(body.get("device_id"), str) else None
         token, session = await open_device_session(request, user, settings, device_id)
         response = Response({"user": user_json(user), "csrf_token": session.csrf_token})
-        response.cookies.append(session_cookie(token, settings))
+        response.cookies.extend([session_cookie(token, settings), device_cookie(token, settings)])
         return response
 
     @post("/logout", name="api_logout", guards=[login_required], status_code=200)

@@ -42,7 +42,7 @@ async def open_session(
         token_hash=hash_token(token, settings),
         user=user,
         csrf_token=secrets.token_urlsafe(32),
-        device_label=device_label[:200],
+        device_label=device_label[:500],
         device_id=device_id,
         last_seen_at=now,
         expires_at=now + timedelta(days=settings.session_days),

@@ -2,8 +2,9 @@
 
 A token is 15 characters of a 31-letter alphabet without look-alikes (no 0/o, 1/l/i), so
 it can be typed from the card: 31**15 is about 2**74 — far beyond guessing at the address
-throttle's 20 tries a quarter hour. It is printed in three groups of five, and read back
-without regard to case, dashes or spaces (phones capitalise the first letter typed).
+throttle's pace (20 free tries per address, then growing waits). It is printed in three groups
+of five, and read back without regard to case, dashes or spaces (phones capitalise the first
+letter typed).
 """
 
 from __future__ import annotations
@@ -26,9 +27,6 @@ ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 GROUP_SIZE = 5
 TOKEN_LENGTH = 3 * GROUP_SIZE
 CARD_DAYS = 7
-# What a failed redemption is recorded as in the login throttle's table: not a possible
-# username (usernames have no '#'), so it never throttles a leader's password login.
-THROTTLE_NAME = "#sign-in-card"
 
 
 def new_token() -> str:

@@ -104,15 +104,15 @@ class SignInCardPages(Controller):
         settings = app_settings(request)
         ip = audit.client_ip(request)
         try:
-            await throttle.check_address(ip, settings)
+            await throttle.claim_card(ip, settings)
         except Throttled as refused:
             minutes = max(1, refused.retry_after_seconds // 60)
             response = self._page(request, "throttled", None, 429, minutes=minutes)
             response.headers["retry-after"] = str(refused.retry_after_seconds)
             return response
         found = await cards.look_up(token, settings)
-        if found.state == "unknown":
-            await throttle.record_failure(cards.THROTTLE_NAME, ip)
+        if found.state != "unknown":  # a real card, used or not: no guess, the try is given back
+            await throttle.give_back(throttle.card_key(ip))
         if found.state == "valid" and use:
             session_token = await cards.redeem(request, found.card, settings)
             if session_token is not None:
