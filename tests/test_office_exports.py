@@ -12,10 +12,13 @@ from server.models import AuditEvent
 from tests.factories import api_login
 from tests.office_factories import at, make_visit
 
+# What a person reads first comes first; the record's id last (to trace a row back), never first.
 HEADERS = [
-    "id", "走访时间", "收到时间", "楼组", "地址", "楼组长", "类型", "状况", "处理状态", "记录内容", "需要跟进",
-    "组长填写的跟进期限", "办公室跟进期限", "跟进期限", "负责人", "疑似重复", "版本冲突", "已撤回", "版本",
+    "走访时间", "楼组", "地址", "楼组长", "类型", "状况", "见到的居民", "记录内容", "处理状态", "办公室意见", "需要跟进",
+    "组长填写的跟进期限", "办公室跟进期限", "跟进期限", "负责人", "疑似重复", "版本冲突", "已撤回", "已作废", "作废原因",
+    "收到时间", "版本", "记录编号",
 ]
+ID = HEADERS.index("记录编号")
 
 
 def dashboard_ids(html: str) -> list[str]:
@@ -44,10 +47,10 @@ async def test_csv_has_bom_chinese_headers_and_the_filtered_rows(client, world):
     assert response.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == HEADERS
-    ids = [row[0] for row in rows[1:]]
+    ids = [row[ID] for row in rows[1:]]
     assert ids == dashboard_ids((await client.get(f"/office?{query}")).text)
     assert set(ids) == {str(visits[0].id), str(visits[1].id)}
-    by_id = {row[0]: dict(zip(HEADERS, row)) for row in rows[1:]}
+    by_id = {row[ID]: dict(zip(HEADERS, row)) for row in rows[1:]}
     first = by_id[str(visits[0].id)]
     assert (first["类型"], first["状况"], first["处理状态"], first["楼组长"]) == ("老人看望", "紧急", "新记录", "王秀英")
     assert first["走访时间"] == "2026-11-20 09:00"  # Shanghai time
@@ -66,10 +69,10 @@ async def test_xlsx_matches_the_dashboard_filter(client, world):
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == HEADERS
-    ids = [row[0] for row in rows[1:]]
+    ids = [row[ID] for row in rows[1:]]
     assert ids == dashboard_ids((await client.get(f"/office?{query}")).text)
     assert set(ids) == {str(visits[0].id), str(visits[1].id)}  # households 0 and 1 are in group 1
-    formula_cell = next(row for row in sheet.iter_rows(min_row=2) if row[0].value == str(visits[0].id))[9]
+    formula_cell = next(row for row in sheet.iter_rows(min_row=2) if row[ID].value == str(visits[0].id))[HEADERS.index("记录内容")]
     assert formula_cell.value == '=HYPERLINK("http://x")' and formula_cell.data_type == "s"
     audit = await AuditEvent.get(action="export_xlsx")
     assert audit.detail == {"filters": {"group": world.groups[0].id}, "rows": len(ids)}
@@ -88,4 +91,4 @@ async def test_other_community_exports_only_its_own(client, world):
     visits = await some_visits(world)
     await api_login(client, "office_other")
     rows = list(csv.reader(io.StringIO((await client.get("/office/visits.csv")).content.decode("utf-8-sig"))))
-    assert [row[0] for row in rows[1:]] == [str(visits[4].id)]
+    assert [row[ID] for row in rows[1:]] == [str(visits[4].id)]

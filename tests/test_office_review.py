@@ -114,15 +114,17 @@ async def test_a_stale_page_cannot_overwrite_a_newer_state(world):
 
 
 async def test_comments(client, world):
+    """A comment alone is the one form with its state left as it is ("keep", preselected)."""
     visit = await make_visit(world)
     token = await api_login(client, "office")
-    empty = await client.post(f"/office/visits/{visit.id}/comments", data=form(token, comment="   "))
-    assert empty.status_code == 400 and "请写下意见再提交。" in empty.text
-    too_long = await client.post(f"/office/visits/{visit.id}/comments", data=form(token, comment="字" * 2001))
+    empty = await client.post(f"/office/visits/{visit.id}/review", data=form(token, to_state="keep", comment="   "))
+    assert empty.status_code == 400 and "没有改动：请选择新的处理状态，或写下意见。" in empty.text
+    too_long = await client.post(f"/office/visits/{visit.id}/review", data=form(token, to_state="keep", comment="字" * 2001))
     assert too_long.status_code == 400 and "意见最多 2000 个字。" in too_long.text
+    assert "字" * 2001 in too_long.text  # what was typed comes back, not lost
     assert not await VisitReviewEvent.exists()
-    ok = await client.post(f"/office/visits/{visit.id}/comments", data=form(token, comment="请下周再去看看"))
-    assert ok.status_code == 303
+    ok = await client.post(f"/office/visits/{visit.id}/review", data=form(token, to_state="keep", comment="请下周再去看看"))
+    assert ok.status_code == 303 and ok.headers["location"].endswith("saved=comment")
     event = await VisitReviewEvent.get(visit_id=visit.id)
     assert (event.kind, event.comment, event.from_state) == ("comment", "请下周再去看看", None)
     assert (await Visit.get(id=visit.id)).review_state == ReviewState.NEW

@@ -20,9 +20,10 @@ from typing import Any
 from tortoise import connections
 from tortoise.expressions import Q
 
-from server.models import Visit
+from server.models import Resident, Visit, VisitReviewEvent
 from server.office.filters import VisitFilters, visit_queryset
 from server.office.queries import DUPLICATE_WINDOW, OFFICE_SEGMENTS, segment_ranges
+from server.web import local_time
 
 CHUNK = 2000
 # What a row of the export shows, read as plain values joined in the chunk's one query (Tortoise
@@ -31,6 +32,7 @@ ROW = {
     name: name for name in (
         "id", "occurred_at", "received_at", "household_id", "kind", "status", "review_state", "notes",
         "follow_up_needed", "follow_up_due", "follow_up_office_due", "has_conflict", "withdrawn", "version",
+        "resident_ids", "voided_at", "void_reason",
     )
 } | {
     "group": "household__building_group__name", "address": "household__address",
@@ -47,10 +49,29 @@ async def visit_chunks(
         async for row in _merged([query.filter(**where) for where in segment_ranges(*key)], chunk):
             visits.append(row)
             if len(visits) == chunk:
-                yield visits, await duplicate_ids(community_id, visits)
+                yield await _described(community_id, visits), await duplicate_ids(community_id, visits)
                 visits = []
         if visits:
-            yield visits, await duplicate_ids(community_id, visits)
+            yield await _described(community_id, visits), await duplicate_ids(community_id, visits)
+
+
+async def _described(community_id: int | None, visits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Adds to each row the names of the residents seen ("residents") and the office's comments,
+    oldest first ("comments": the events that carry one, with when and who): two queries per
+    chunk, by primary key and by visit_review_event(visit_id, id)."""
+    seen = {int(i) for v in visits for i in (v["resident_ids"] or []) if str(i).isdigit()}
+    names = dict(
+        await Resident.filter(id__in=sorted(seen), community_id=community_id).values_list("id", "name")
+    ) if seen else {}
+    comments: dict[Any, list[str]] = {}
+    for visit_id, at, actor, comment in await VisitReviewEvent.filter(
+        visit_id__in=[v["id"] for v in visits], comment__not=""
+    ).order_by("visit_id", "id").values_list("visit_id", "at", "actor__display_name", "comment"):
+        comments.setdefault(str(visit_id), []).append(f"{local_time(_when(at))} {actor or ''}：{comment}")
+    for v in visits:
+        v["residents"] = "、".join(names[int(i)] for i in (v["resident_ids"] or []) if str(i).isdigit() and int(i) in names)
+        v["comments"] = "\n".join(comments.get(str(v["id"]), []))
+    return visits
 
 
 async def _range_rows(query: Any, chunk: int) -> AsyncIterator[dict[str, Any]]:
@@ -113,7 +134,7 @@ async def duplicate_ids(community_id: int | None, visits: list[dict[str, Any]]) 
     within DUPLICATE_WINDOW), answered by the database for a chunk: a visit has such a twin
     exactly when its nearest neighbour in time (same household and kind) is that close, so a
     window over the chunk's households and time span (± the window) finds it."""
-    live = [v for v in visits if not v["withdrawn"]]
+    live = [v for v in visits if not v["withdrawn"] and v["voided_at"] is None]
     if not live:
         return set()
     conn = connections.get("default")
@@ -137,7 +158,7 @@ async def duplicate_ids(community_id: int | None, visits: list[dict[str, Any]]) 
             SELECT id, occurred_at,
                    LAG(occurred_at) OVER w AS prev_at, LEAD(occurred_at) OVER w AS next_at
             FROM visit
-            WHERE community_id = {mark(1)} AND withdrawn = {false}
+            WHERE community_id = {mark(1)} AND withdrawn = {false} AND voided_at IS NULL
               AND occurred_at >= {mark(2)} AND occurred_at <= {mark(3)}
               AND household_id IN ({household_marks})
             WINDOW w AS (PARTITION BY household_id, kind ORDER BY occurred_at)
