@@ -59,10 +59,11 @@ def comment_required(visit: Visit, target: ReviewState) -> bool:
     return target is RESOLVED and (is_follow_up(visit) or visit.status == "urgent")
 
 
-def refuse_if_voided(visit: Visit, field: str) -> None:
-    """A voided visit (作废, server/office/void.py) is not worked on until the void is undone."""
+def refuse_if_voided(visit: Visit) -> None:
+    """A voided visit (作废, server/office/void.py) is not worked on until the void is undone;
+    the refusal shows in the page's void notice, where the work forms are no longer shown."""
     if visit.voided_at is not None:
-        raise ReviewRefused(field, N_("这条记录已作废，不能再处理。如需处理，请先恢复。"))
+        raise ReviewRefused("voided", N_("这条记录已作废，不能再处理。如需处理，请先恢复。"))
 
 
 def _clean_comment(text: str | None) -> str:
@@ -97,7 +98,7 @@ def check_transition(visit: Visit, target_text: str | None, comment: str) -> Rev
 async def change_state(
     request: Request, visit: Visit, actor: User, target_text: str | None, comment_text: str | None
 ) -> VisitReviewEvent:
-    refuse_if_voided(visit, "to_state")
+    refuse_if_voided(visit)
     comment = _clean_comment(comment_text)
     target = check_transition(visit, target_text, comment)
     current = ReviewState(visit.review_state)
@@ -119,7 +120,7 @@ async def change_state(
 
 
 async def add_comment(request: Request, visit: Visit, actor: User, comment_text: str | None) -> VisitReviewEvent:
-    refuse_if_voided(visit, "comment")
+    refuse_if_voided(visit)
     comment = _clean_comment(comment_text)
     if not comment:
         raise ReviewRefused("comment", N_("请写下意见再提交。"))
@@ -172,7 +173,7 @@ async def set_follow_up(
     request: Request, visit: Visit, actor: User, change: FollowUpChange, comment_text: str | None
 ) -> VisitReviewEvent | None:
     """Sets who is responsible and the office's due date; None when nothing changed."""
-    refuse_if_voided(visit, "follow_up_comment")
+    refuse_if_voided(visit)
     comment = _clean_comment(comment_text)
     before = {"assignee": visit.follow_up_assignee_id, "office_due": visit.follow_up_office_due}
     after = {"assignee": change.assignee.id if change.assignee else None, "office_due": change.office_due}

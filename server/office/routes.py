@@ -50,13 +50,14 @@ async def provide_filters(
     review: FromQuery[str | None] = None,
     date_from: FromQuery[str | None] = None,
     date_to: FromQuery[str | None] = None,
+    void: FromQuery[str | None] = None,
     page: FromQuery[str | None] = None,
 ) -> VisitFilters:
     """The dashboard's filters (shared by the exports); invalid ones are reported, not applied."""
     choices = await filter_choices(community_id(request))
     filters = parse_filters(
         {"group": group, "leader": leader, "kind": kind, "status": status, "review": review,
-         "date_from": date_from, "date_to": date_to, "page": page},
+         "date_from": date_from, "date_to": date_to, "void": void, "page": page},
         choices,
     )
     return filters
@@ -220,7 +221,7 @@ class OfficePages(RosterRoutes, GroupRoutes, Controller):
             await send_back.send_back(request, visit, current_user(request), form.get("question"))
         except review.ReviewRefused as refused:
             return await _visit_page(
-                request, visit, 400, {"question": refused.message}, {"question": form.get("question", "")}
+                request, visit, 400, {refused.field: refused.message}, {"question": form.get("question", "")}
             )
         return Redirect(f"/office/visits/{visit.id}?saved=send_back#send-back", status_code=303)
 

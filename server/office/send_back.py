@@ -40,7 +40,7 @@ def clean_question(text: str | None) -> str:
 
 
 async def send_back(request: Request, visit: Visit, actor: User, text: str | None) -> VisitQuestion:
-    refuse_if_voided(visit, "question")
+    refuse_if_voided(visit)
     question_text = clean_question(text)
     now = datetime.now(timezone.utc)
     async with in_transaction():
