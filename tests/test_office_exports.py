@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import datetime
 
 from openpyxl import load_workbook
 
@@ -92,3 +93,41 @@ async def test_other_community_exports_only_its_own(client, world):
     await api_login(client, "office_other")
     rows = list(csv.reader(io.StringIO((await client.get("/office/visits.csv")).content.decode("utf-8-sig"))))
     assert [row[ID] for row in rows[1:]] == [str(visits[4].id)]
+
+
+async def test_the_workbook_opens_ready_to_read_in_excel_or_wps(client, world):
+    """Real date cells, a bold frozen header with a filter row over every row, the residents seen,
+    the office's comments and the review state in words, the id last; CSV typed exactly."""
+    li, wang = world.residents["li"], world.residents["wang"]
+    visit = await make_visit(world, when=at("2026-11-20 09:05"), kind="elderly_check", residents=[li, wang],
+                             follow_up_needed=True, follow_up_due=at("2026-12-01 00:00").date())
+    await make_visit(world, household_index=1, when=at("2026-11-21 10:00"))
+    token = await api_login(client, "office")
+    await client.post(f"/office/visits/{visit.id}/review", data={"_csrf": token, "to_state": "acknowledged", "comment": "已电话联系"})
+    await client.post(f"/office/visits/{visit.id}/review", data={"_csrf": token, "to_state": "keep", "comment": "下周再去"})
+
+    csv_response = await client.get("/office/visits.csv")
+    assert csv_response.headers["content-type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(csv_response.content.decode("utf-8-sig"))))
+    row = dict(zip(HEADERS, next(r for r in rows[1:] if r[ID] == str(visit.id))))
+    assert row["见到的居民"] == "李建国、王美华" and row["处理状态"] == "已确认"
+    comments = row["办公室意见"].split("\n")
+    assert len(comments) == 2 and comments[0].endswith("居委办公室：已电话联系") and comments[1].endswith("居委办公室：下周再去")
+    assert row["跟进期限"] == "2026-12-01" and row["已作废"] == "否" and row["作废原因"] == ""
+
+    response = await client.get("/office/visits.xlsx")
+    assert response.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert HEADERS[0] == "走访时间" and HEADERS[-1] == "记录编号"  # never a bare id first
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(HEADERS)).column_letter}3"  # header and both rows
+    cells = {c.value: c for c in sheet[1]}
+    assert set(cells) == set(HEADERS)
+    first = next(r for r in sheet.iter_rows(min_row=2) if r[ID].value == str(visit.id))
+    occurred = first[HEADERS.index("走访时间")]
+    assert occurred.is_date and occurred.value == datetime(2026, 11, 20, 9, 5)  # Shanghai wall-clock time
+    assert occurred.number_format == "yyyy-mm-dd hh:mm"
+    due = first[HEADERS.index("跟进期限")]
+    assert due.is_date and due.value == datetime(2026, 12, 1) and due.number_format == "yyyy-mm-dd"
+    assert first[HEADERS.index("见到的居民")].value == "李建国、王美华"
+    assert first[HEADERS.index("办公室意见")].value.count("\n") == 1

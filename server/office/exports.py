@@ -42,6 +42,11 @@ def _moment(value: Any) -> datetime | None:
     return value.astimezone(SHANGHAI).replace(tzinfo=None)
 
 
+def _comments(events: list[tuple[datetime | None, str | None, str]]) -> str:
+    """The office's comments on a visit, oldest first, one a line: when, who, what."""
+    return "\n".join(f"{_text(_moment(at))} {who or ''}：{text}" for at, who, text in events)
+
+
 # (header, value, width in the workbook) per column of a row from export_rows.visit_chunks.
 # Values keep their type (times, dates, numbers): the CSV writes them as text, the workbook as
 # real date and number cells. What a person reads first comes first; the record's id last, to
@@ -54,10 +59,10 @@ COLUMNS: list[Column] = [
     ("楼组长", lambda v, d: v["author"], 10),
     ("类型", lambda v, d: KIND_WORDS.get(_code(v["kind"]), _code(v["kind"])), 10),
     ("状况", lambda v, d: STATUS_WORDS.get(_code(v["status"]), _code(v["status"])), 8),
-    ("见到的居民", lambda v, d: v["residents"], 16),
+    ("见到的居民", lambda v, d: "、".join(v["residents"]), 16),
     ("记录内容", lambda v, d: v["notes"], 50),
     ("处理状态", lambda v, d: REVIEW_WORDS.get(_code(v["review_state"]), _code(v["review_state"])), 10),
-    ("办公室意见", lambda v, d: v["comments"], 50),
+    ("办公室意见", lambda v, d: _comments(v["comments"]), 50),
     ("需要跟进", lambda v, d: _yes(v["follow_up_needed"]), 8),
     ("组长填写的跟进期限", lambda v, d: v["follow_up_due"], 12),
     ("办公室跟进期限", lambda v, d: v["follow_up_office_due"], 12),
