@@ -19,6 +19,6 @@ class Migration(migrations.Migration):
         ),
         ops.AddIndex(
             model_name='Visit',
-            index=WhereIndex(fields=['community_id', 'review_state', 'status', 'occurred_at'], name='visit_segments_voided', where='"voided_at" IS NOT NULL'),
+            index=WhereIndex(fields=['community_id', 'review_state', 'status', 'occurred_at'], name='visit_segments_voided', where='NOT "voided_at" IS NULL'),
         ),
     ]
