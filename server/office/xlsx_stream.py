@@ -22,7 +22,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
@@ -60,8 +60,9 @@ def _template(title: str, headers: Sequence[str], widths: Sequence[tuple[str, fl
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     # A sample row, so the styles part holds the time and date formats (read back, then dropped).
-    sheet.append([datetime(2000, 1, 1), date(2000, 1, 1)])
+    sheet.append([datetime(2000, 1, 1), date(2000, 1, 1), "a\nb"])
     sheet["A2"].number_format, sheet["B2"].number_format = TIME_FORMAT, DATE_FORMAT
+    sheet["C2"].alignment = Alignment(wrap_text=True, vertical="top")
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}1"
     for letter, width in widths:
@@ -72,24 +73,27 @@ def _template(title: str, headers: Sequence[str], widths: Sequence[tuple[str, fl
         return {name: package.read(name) for name in package.namelist()}
 
 
-def _sample_styles(sheet: bytes) -> tuple[bytes, str, str]:
-    """The sheet without its sample row, and the style ids of the sample's time and date."""
-    sample = re.search(rb'<row r="2"[^>]*>.*?</row>', sheet)
+def _sample_styles(sheet: bytes) -> tuple[bytes, dict[str, str]]:
+    """The sheet without its sample row, and the style ids of the sample's time, date and
+    wrapped text (a text of several lines shows them only when wrapped)."""
+    sample = re.search(rb'<row r="2"[^>]*>.*?</row>', sheet, re.S)
     assert sample is not None
-    styles = re.findall(rb'<c r="[AB]2"[^>]*? s="(\d+)"', sample.group(0))
-    return sheet.replace(sample.group(0), b""), styles[0].decode(), styles[1].decode()
+    styles = [s.decode() for s in re.findall(rb'<c r="[ABC]2"[^>]*? s="(\d+)"', sample.group(0))]
+    return sheet.replace(sample.group(0), b""), dict(zip(("time", "date", "lines"), styles))
 
 
-def _cell(ref: str, value: Any, time_style: str = "", date_style: str = "") -> str:
+def _cell(ref: str, value: Any, styles: dict[str, str]) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, (datetime, date)):
         # A real date cell: the serial day number, shown by its style (sortable, filterable).
-        style = time_style if isinstance(value, datetime) else date_style
+        style = styles["time"] if isinstance(value, datetime) else styles["date"]
         return f'<c r="{ref}" s="{style}"><v>{to_excel(value)}</v></c>'
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         text = str(value)
-        space = ' xml:space="preserve"' if text != text.strip() else ""
+        space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+        if "\n" in text:
+            return f'<c r="{ref}" s="{styles["lines"]}" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
         # Always an inline string, so "=..." typed by a leader is text, never a formula.
         return f'<c r="{ref}" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
     return f'<c r="{ref}" t="n"><v>{value}</v></c>'
@@ -101,7 +105,7 @@ class XlsxStream:
     def __init__(self, title: str, headers: Sequence[str], widths: Sequence[tuple[str, float]] = ()) -> None:
         parts = _template(title, headers, widths)
         sheet = re.sub(rb"<dimension [^>]*/>", b"", parts.pop(SHEET))  # the size is not known yet
-        sheet, self._time_style, self._date_style = _sample_styles(sheet)
+        sheet, self._styles = _sample_styles(sheet)
         self._workbook = parts.pop(WORKBOOK)
         self._last = get_column_letter(len(headers))
         head, self._tail = sheet.split(b"</sheetData>", 1)
@@ -124,7 +128,7 @@ class XlsxStream:
             self._row += 1
             n = self._row
             cells = "".join(
-                _cell(f"{letter}{n}", value, self._time_style, self._date_style)
+                _cell(f"{letter}{n}", value, self._styles)
                 for letter, value in zip(self._letters, row)
             )
             xml.append(f'<row r="{n}">{cells}</row>')
