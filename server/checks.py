@@ -7,7 +7,7 @@ The rule (domain.md, made exact here):
   combined rule such as "lives_alone+age_80_plus" applies only when the resident has every
   flag it names.
 * The last check is the latest `occurred_at` of any visit that saw the resident (any kind),
-  not counting withdrawn visits.
+  not counting withdrawn visits nor those the office voided (作废).
 * `days_since` counts Asia/Shanghai calendar days: a visit at 23:30 on Monday, Shanghai time,
   is one day old on Tuesday morning, whatever the UTC date of either moment.
 * State, with I = interval and d = days_since:
@@ -174,7 +174,7 @@ async def _last_checks(ids: list[int], before: datetime | None) -> dict[int, dat
     rows = await conn.execute_query_dict(
         "SELECT r.id AS resident_id, (SELECT vr.occurred_at FROM visit_resident vr"
         " JOIN visit v ON v.id = vr.visit_id"
-        f" WHERE vr.resident_id = r.id AND NOT v.withdrawn{bound}"
+        f" WHERE vr.resident_id = r.id AND NOT v.withdrawn AND v.voided_at IS NULL{bound}"
         " ORDER BY vr.occurred_at DESC LIMIT 1) AS last_checked"
         f" FROM resident r WHERE r.id IN ({listed})",
         values,

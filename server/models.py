@@ -5,7 +5,24 @@ from __future__ import annotations
 from enum import Enum
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.models import Model
+
+
+class WhereIndex(Index):
+    """An index over the rows matching `where` only (a partial index, on SQLite and PostgreSQL).
+
+    Tortoise's PartialIndex can only say `column = value`, never `IS NULL`. A query uses such an
+    index when its own WHERE says the same condition, word for word on SQLite."""
+
+    def __init__(self, *, fields: tuple[str, ...] | list[str], name: str, where: str) -> None:
+        super().__init__(fields=fields, name=name)
+        self.where = where
+        self.extra = f" WHERE {where}"
+
+    def deconstruct(self) -> tuple[str, list, dict]:
+        path, args, kwargs = super().deconstruct()
+        return path, args, {**kwargs, "where": self.where}
 
 
 class Role(str, Enum):
@@ -259,7 +276,17 @@ class Visit(Model):
             # queries.office_ordered_page) and their sizes (COUNT(*) read from this index alone).
             # No (community_id, occurred_at): without statistics SQLite takes it for the household
             # page's query and walks the community's history; occurred_at alone serves month ranges.
-            ("community_id", "review_state", "status", "occurred_at"),
+            # In two halves, visits that count and voided ones: a segment that leaves the voided
+            # out (every list of work) is still one index range counted from the index alone,
+            # where "voided_at IS NULL" on one whole index makes PostgreSQL read every row of the
+            # segment from the table (ten years: a sequential scan, 56 -> 105 ms per count); and
+            # "只看已作废" reads the few voided ones from their own small half. Each condition is
+            # written as Tortoise writes it in a query: SQLite uses a partial index only for the
+            # same words ("NOT x IS NULL" is not "x IS NOT NULL" to it).
+            WhereIndex(fields=("community_id", "review_state", "status", "occurred_at"),
+                       name="visit_segments_counted", where='"voided_at" IS NULL'),
+            WhereIndex(fields=("community_id", "review_state", "status", "occurred_at"),
+                       name="visit_segments_voided", where='NOT "voided_at" IS NULL'),
         )
 
 
@@ -322,6 +349,8 @@ class ReviewEventKind(str, Enum):
     FOLLOW_UP = "follow_up"  # responsible person or office due date changed (detail says what)
     SEND_BACK = "send_back"  # sent back to the leader with a question (需补充); detail: question_id
     QUESTION_CLOSED = "question_closed"  # the office needs no (further) answer; detail: question_id
+    VOID = "void"  # voided (作废) by the office; comment: the reason
+    RESTORE = "restore"  # the void undone (恢复); detail: the reason it had
 
 
 class VisitReviewEvent(Model):

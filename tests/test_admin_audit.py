@@ -16,7 +16,7 @@ ROW = re.compile(r"<tr>\s*<td class=\"nowrap\">(.*?)</tr>", re.S)
 async def test_office_reads_the_log_and_filters_it(client, world):
     visit = await make_visit(world)
     token = await api_login(client, "office")
-    await client.post(f"/office/visits/{visit.id}/comments", data={"_csrf": token, "comment": "看过了"})
+    await client.post(f"/office/visits/{visit.id}/review", data={"_csrf": token, "to_state": "keep", "comment": "看过了"})
     await client.get("/office/visits.csv")
     await AuditEvent.create(community=world.community, actor=world.users["admin"], action="account_updated",
                             target_type="user", target_id=str(world.users["leader01"].id), detail={"display_name": {"from": "甲", "to": "乙"}})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -17,7 +17,14 @@ from server.office.queries import likely_duplicates
 from server.office.xlsx_stream import XlsxStream
 from tests.factories import api_login
 from tests.office_factories import at, make_visit
-from tests.test_office_exports import HEADERS, dashboard_ids
+from tests.test_office_exports import HEADERS, ID, dashboard_ids
+
+
+def as_csv_text(cell, header: str) -> str:
+    """A workbook cell as the CSV writes it: date cells to the minute, or as a day for deadlines."""
+    if isinstance(cell, datetime):
+        return cell.strftime("%Y-%m-%d") if "期限" in header else cell.strftime("%Y-%m-%d %H:%M")
+    return str(cell)
 
 
 @pytest.fixture
@@ -96,7 +103,7 @@ async def test_csv_streams_chunk_by_chunk_in_the_dashboards_order(client, world,
     assert parts[0].startswith(b"\xef\xbb\xbf") and parts[0].decode("utf-8-sig").count("\r\n") == 1
     assert len(parts) >= 1 + len(visits) // 2
     assert rows[0] == HEADERS
-    ids = [row[0] for row in rows[1:]]
+    ids = [row[ID] for row in rows[1:]]
     assert sorted(ids) == sorted(str(v.id) for v in visits)
     # The dashboard shows 50 a page; with 14 visits, page 1 is the whole order.
     assert ids == dashboard_ids((await client.get("/office")).text)
@@ -106,11 +113,11 @@ async def test_duplicate_flags_are_the_dashboards_across_chunks(client, world, t
     visits = await many_visits(world)
     await api_login(client, "office")
     _, rows = await csv_parts(client)
-    flagged = {row[0] for row in rows[1:] if dict(zip(HEADERS, row))["疑似重复"] == "是"}
+    flagged = {row[ID] for row in rows[1:] if dict(zip(HEADERS, row))["疑似重复"] == "是"}
     expected = {str(i) for i in await likely_duplicates(world.community.id, await Visit.filter(community_id=world.community.id))}
     assert flagged == expected
     assert {str(visits[i].id) for i in (0, 1, 2, 5, 6, 8, 9)} == expected  # the cases above, by hand
-    by_id = {row[0]: dict(zip(HEADERS, row)) for row in rows[1:]}
+    by_id = {row[ID]: dict(zip(HEADERS, row)) for row in rows[1:]}
     follow_up = by_id[str(visits[13].id)]
     assert (follow_up["需要跟进"], follow_up["组长填写的跟进期限"], follow_up["跟进期限"]) == ("是", "2026-12-01", "2026-12-01")
     assert (by_id[str(visits[7].id)]["已撤回"], by_id[str(visits[0].id)]["地址"]) == ("是", world.households[0].address)
@@ -126,13 +133,16 @@ async def test_xlsx_streams_the_same_rows_with_the_sheet_format(client, world, t
     book = load_workbook(io.BytesIO(b"".join(parts)))
     sheet = book.active
     assert sheet.title == "走访记录" and sheet.freeze_panes == "A2"
-    assert sheet.column_dimensions["A"].width == 38 and sheet.column_dimensions["J"].width == 50
+    assert sheet.column_dimensions["A"].width == 17 and sheet.column_dimensions["H"].width == 50
     rows = [["" if c is None else c for c in row] for row in sheet.iter_rows(values_only=True)]
     assert rows[0] == HEADERS
-    assert [r[0] for r in rows[1:]] == [r[0] for r in csv_rows[1:]]
+    assert [r[ID] for r in rows[1:]] == [r[ID] for r in csv_rows[1:]]
     for xlsx_row, csv_row in zip(rows[1:], csv_rows[1:]):
-        assert [str(c) for c in xlsx_row] == [c.removeprefix("'") if c[:2] == "'=" else c for c in csv_row]
-    assert all(isinstance(r[-1], int) for r in rows[1:])  # the version stays a number
+        assert [as_csv_text(c, header) for c, header in zip(xlsx_row, HEADERS)] == [
+            c.removeprefix("'") if c[:2] == "'=" else c for c in csv_row
+        ]
+    assert all(isinstance(r[HEADERS.index("版本")], int) for r in rows[1:])  # the version stays a number
+    assert all(isinstance(r[0], datetime) for r in rows[1:])  # times are real date cells
 
 
 async def test_an_empty_export_is_a_header_only_file(client, world):
@@ -148,17 +158,17 @@ async def test_a_date_range_and_the_filters_narrow_the_export(client, world, tin
     await api_login(client, "office")
     query = "date_from=2026-11-01&date_to=2026-11-12"
     _, rows = await csv_parts(client, query)
-    ids = [row[0] for row in rows[1:]]
+    ids = [row[ID] for row in rows[1:]]
     # 2026-10-31 23:30 and 2026-11-30 23:59 (Shanghai days) fall outside, 11-15 too.
     assert set(ids) == {str(v.id) for v in visits[:11]}
     assert ids == dashboard_ids((await client.get(f"/office?{query}")).text)
 
     query += f"&group={world.groups[0].id}&status=urgent&review=new"
     _, rows = await csv_parts(client, query)
-    assert [row[0] for row in rows[1:]] == [str(visits[0].id)]
+    assert [row[ID] for row in rows[1:]] == [str(visits[0].id)]
     response = await client.get(f"/office/visits.xlsx?{query}")
     sheet = load_workbook(io.BytesIO(response.content)).active
-    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [str(visits[0].id)]
+    assert [row[ID] for row in sheet.iter_rows(min_row=2, values_only=True)] == [str(visits[0].id)]
     audits = await AuditEvent.filter(action__startswith="export").order_by("id")
     assert [a.detail["rows"] for a in audits] == [11, 1, 1]
     assert audits[-1].detail["filters"] == {

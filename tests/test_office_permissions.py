@@ -29,7 +29,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/office/visits.xlsx"): OFFICE,
     ("GET", "/office/visits/{visit_id:str}"): OFFICE,
     ("POST", "/office/visits/{visit_id:str}/review"): OFFICE,
-    ("POST", "/office/visits/{visit_id:str}/comments"): OFFICE,
+    ("POST", "/office/visits/{visit_id:str}/void"): OFFICE,
+    ("POST", "/office/visits/{visit_id:str}/restore"): OFFICE,
     ("POST", "/office/visits/{visit_id:str}/follow-up"): OFFICE,
     ("POST", "/office/visits/{visit_id:str}/send-back"): OFFICE,
     ("POST", "/office/questions/{question_id:int}/close"): OFFICE,
@@ -196,8 +197,10 @@ async def test_permission_matrix(callers):
     assert (await Household.get(id=ctx["household"].id)).address == ctx["household"].address
     assert not await AuditEvent.filter(action__in=[
         "household_updated", "resident_updated", "visit_sent_back", "household_created", "household_moved",
-        "resident_created", "group_created", "group_updated", "group_leaders_updated",
+        "resident_created", "group_created", "group_updated", "group_leaders_updated", "visit_voided",
+        "visit_restored",
     ]).exists()
+    assert (await Visit.get(id=ctx["visit"].id)).voided_at is None  # a void needs its reason
     # The roster import: no upload without a file, nothing imported (the one upload was done).
     assert await RosterUpload.all().count() == 1 and not await AuditEvent.filter(action="roster_imported").exists()
     assert await world_counts() == (2, 6, 6)

@@ -114,15 +114,17 @@ async def test_a_stale_page_cannot_overwrite_a_newer_state(world):
 
 
 async def test_comments(client, world):
+    """A comment alone is the one form with its state left as it is ("keep", preselected)."""
     visit = await make_visit(world)
     token = await api_login(client, "office")
-    empty = await client.post(f"/office/visits/{visit.id}/comments", data=form(token, comment="   "))
-    assert empty.status_code == 400 and "请写下意见再提交。" in empty.text
-    too_long = await client.post(f"/office/visits/{visit.id}/comments", data=form(token, comment="字" * 2001))
+    empty = await client.post(f"/office/visits/{visit.id}/review", data=form(token, to_state="keep", comment="   "))
+    assert empty.status_code == 400 and "没有改动：请选择新的处理状态，或写下意见。" in empty.text
+    too_long = await client.post(f"/office/visits/{visit.id}/review", data=form(token, to_state="keep", comment="字" * 2001))
     assert too_long.status_code == 400 and "意见最多 2000 个字。" in too_long.text
+    assert "字" * 2001 in too_long.text  # what was typed comes back, not lost
     assert not await VisitReviewEvent.exists()
-    ok = await client.post(f"/office/visits/{visit.id}/comments", data=form(token, comment="请下周再去看看"))
-    assert ok.status_code == 303
+    ok = await client.post(f"/office/visits/{visit.id}/review", data=form(token, to_state="keep", comment="请下周再去看看"))
+    assert ok.status_code == 303 and ok.headers["location"].endswith("saved=comment")
     event = await VisitReviewEvent.get(visit_id=visit.id)
     assert (event.kind, event.comment, event.from_state) == ("comment", "请下周再去看看", None)
     assert (await Visit.get(id=visit.id)).review_state == ReviewState.NEW
@@ -192,3 +194,39 @@ async def test_other_community_cannot_review_ours(client, world):
     assert response.status_code == 404
     assert (await Visit.get(id=visit.id)).review_state == ReviewState.NEW
     assert not await VisitReviewEvent.exists()
+
+
+async def test_one_form_for_state_and_comment_keeps_what_was_typed(client, world):
+    """The visit page has one form for the review state and the comment: "不改" is preselected, so
+    the button alone never moves the state; a state saved with a comment keeps the comment; a
+    refused save shows the page again with the choice and the text as they were."""
+    visit = await make_visit(world, status="urgent")
+    token = await api_login(client, "office")
+    page = (await client.get(f"/office/visits/{visit.id}")).text
+    forms = re.findall(r'<form method="post" action="/office/visits/[^"]+/(review|comments)"', page)
+    assert forms == ["review"]  # one form, no second comment form
+    review_form = re.search(r'<form method="post" action="/office/visits/[^"]+/review".*?</form>', page, re.S).group(0)
+    assert re.search(r'<input type="radio" id="to-keep" name="to_state" value="keep" checked>', review_form)
+    assert 'name="comment"' in review_form and "保存处理状态和意见" in review_form
+    assert review_form.count(" checked") == 1
+
+    # The button pressed as the page comes: nothing chosen, nothing typed -> nothing changes.
+    before = await counts()
+    untouched = await client.post(f"/office/visits/{visit.id}/review", data=form(token, to_state="keep", comment=""))
+    assert untouched.status_code == 400 and "没有改动：请选择新的处理状态，或写下意见。" in untouched.text
+    assert (await Visit.get(id=visit.id)).review_state == ReviewState.NEW and await counts() == before
+
+    # Resolving an urgent visit without a result is refused: the choice and the text come back.
+    typed = "已联系家属，\n明天再去"
+    refused = await client.post(f"/office/visits/{visit.id}/review", data=form(token, to_state="resolved", comment=""))
+    assert refused.status_code == 400
+    assert re.search(r'value="resolved" checked', refused.text)
+    partial = await client.post(f"/office/visits/{visit.id}/review", data=form(token, to_state="new", comment=typed))
+    assert partial.status_code == 400 and typed in partial.text  # nothing typed is lost
+    assert await counts() == before
+
+    # State and comment in one press: one event carries both.
+    done = await client.post(f"/office/visits/{visit.id}/review", data=form(token, to_state="in_progress", comment=typed))
+    assert done.status_code == 303 and done.headers["location"].endswith("saved=state")
+    event = await VisitReviewEvent.get(visit_id=visit.id)
+    assert (event.kind, event.to_state, event.comment) == ("state", ReviewState.IN_PROGRESS, typed)

@@ -145,8 +145,8 @@ def own_visit(visit: Visit, user: User, address: str, seen: list[str] | None = N
     """What the phone needs to correct or withdraw one of the leader's own visits with no signal
     (the page carries it in data-visit): the visit as an update's `data`, the version the page
     shows (the update's base_version), and words to list the change while it waits. None for a
-    visit that is not theirs or already withdrawn: nothing to change there."""
-    if visit.author_id != user.id or visit.withdrawn:
+    visit that is not theirs, already withdrawn, or voided by the office: nothing to change there."""
+    if visit.author_id != user.id or visit.withdrawn or visit.voided_at is not None:
         return None
     return {
         "id": str(visit.id),

@@ -40,12 +40,17 @@ def _in_scope(scope: LeaderScope):
     )
 
 
+# A question about a visit the office voided (作废) waits for no answer (it shows again if the
+# void is undone).
+NOT_VOIDED = {"visit__voided_at__isnull": True}
+
+
 async def open_questions(scope: LeaderScope) -> list[VisitQuestion]:
     """For the home screen: what the office wants to know, newest question first."""
     if not scope.group_ids:
         return []
     return list(
-        await _in_scope(scope).filter(state=QuestionState.OPEN).select_related("visit__household").order_by(
+        await _in_scope(scope).filter(state=QuestionState.OPEN, **NOT_VOIDED).select_related("visit__household").order_by(
             "-asked_at", "-id"
         )
     )
@@ -58,7 +63,9 @@ async def household_questions(household: Household, also: int | None = None) -> 
     answers = Prefetch("answers", queryset=QuestionAnswer.all().order_by("received_at"))
     shown = Q(state__in=SHOWN_QUESTIONS) | Q(id=also) if also is not None else Q(state__in=SHOWN_QUESTIONS)
     return list(
-        await VisitQuestion.filter(shown, visit__household_id=household.id, community_id=household.community_id)
+        await VisitQuestion.filter(
+            shown, visit__household_id=household.id, community_id=household.community_id, **NOT_VOIDED
+        )
         .select_related("visit", "asked_by")
         .prefetch_related(answers)
         .order_by("asked_at", "id")

@@ -117,7 +117,7 @@ async def coverage(community: Community, month: Month, today: date) -> Coverage:
     if not residents or as_of < month.first:
         return Coverage(month, as_of, list(by_group.values()), total)
 
-    seen_scope = {"resident__community_id": community.id, "visit__withdrawn": False}
+    seen_scope = {"resident__community_id": community.id, "visit__withdrawn": False, "visit__voided_at__isnull": True}
     # Each resident's last check before the month: read newest first per resident, not a MAX
     # over the committee's whole history.
     prior = {rid: _aware(last) for rid, last in (await last_checks([r.id for r in residents], month.start)).items()}

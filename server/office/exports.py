@@ -6,16 +6,18 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator, Callable
+from datetime import date, datetime, timezone
 from typing import Any
 
 from anyio import to_thread
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
 
 from server.office.export_rows import visit_chunks
 from server.office.filters import VisitFilters
 from server.office.labels import KIND_WORDS, REVIEW_WORDS, STATUS_WORDS
 from server.office.xlsx_stream import XlsxStream
-from server.web import local_time
+from server.web import SHANGHAI
 
 BOM = "\ufeff"
 
@@ -28,52 +30,80 @@ def _yes(flag: bool) -> str:
     return "是" if flag else "否"
 
 
-def _day(value: Any) -> str:
-    return value.isoformat() if value else ""
+def _moment(value: Any) -> datetime | None:
+    """A stored time as Shanghai wall-clock time (what the office reads; a spreadsheet has no
+    time zones). SQLite hands some rows back as text."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(str(value))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(SHANGHAI).replace(tzinfo=None)
 
 
-def columns(duplicates: set | dict) -> list[tuple[str, Callable[[dict[str, Any]], Any]]]:
-    """(header, value) per column of a row from export_rows.visit_chunks; the id comes first so a
-    row can be traced back."""
-    return [
-        ("id", lambda v: str(v["id"])),
-        ("走访时间", lambda v: local_time(v["occurred_at"])),
-        ("收到时间", lambda v: local_time(v["received_at"])),
-        ("楼组", lambda v: v["group"]),
-        ("地址", lambda v: v["address"]),
-        ("楼组长", lambda v: v["author"]),
-        ("类型", lambda v: KIND_WORDS.get(_code(v["kind"]), _code(v["kind"]))),
-        ("状况", lambda v: STATUS_WORDS.get(_code(v["status"]), _code(v["status"]))),
-        ("处理状态", lambda v: REVIEW_WORDS.get(_code(v["review_state"]), _code(v["review_state"]))),
-        ("记录内容", lambda v: v["notes"]),
-        ("需要跟进", lambda v: _yes(v["follow_up_needed"])),
-        ("组长填写的跟进期限", lambda v: _day(v["follow_up_due"])),
-        ("办公室跟进期限", lambda v: _day(v["follow_up_office_due"])),
-        # follow_ups.effective_due on a row: the office's own deadline when it set one.
-        ("跟进期限", lambda v: _day(v["follow_up_office_due"] or v["follow_up_due"])),
-        ("负责人", lambda v: v["assignee"] or ""),
-        ("疑似重复", lambda v: _yes(v["id"] in duplicates)),
-        ("版本冲突", lambda v: _yes(v["has_conflict"])),
-        ("已撤回", lambda v: _yes(v["withdrawn"])),
-        ("版本", lambda v: v["version"]),
-    ]
+def _comments(events: list[tuple[datetime | None, str | None, str]]) -> str:
+    """The office's comments on a visit, oldest first, one a line: when, who, what."""
+    return "\n".join(f"{_csv_cell(_moment(at))} {who or ''}：{text}" for at, who, text in events)
+
+
+# (header, value, width in the workbook) per column of a row from export_rows.visit_chunks.
+# Values keep their type (times, dates, numbers): the CSV writes them as text, the workbook as
+# real date and number cells. What a person reads first comes first; the record's id last, to
+# trace a row back.
+Column = tuple[str, Callable[[dict[str, Any], "set | dict"], Any], float]
+COLUMNS: list[Column] = [
+    ("走访时间", lambda v, d: _moment(v["occurred_at"]), 17),
+    ("楼组", lambda v, d: v["group"], 18),
+    ("地址", lambda v, d: v["address"], 28),
+    ("楼组长", lambda v, d: v["author"], 10),
+    ("类型", lambda v, d: KIND_WORDS.get(_code(v["kind"]), _code(v["kind"])), 10),
+    ("状况", lambda v, d: STATUS_WORDS.get(_code(v["status"]), _code(v["status"])), 8),
+    ("见到的居民", lambda v, d: "、".join(v["residents"]), 16),
+    ("记录内容", lambda v, d: v["notes"], 50),
+    ("处理状态", lambda v, d: REVIEW_WORDS.get(_code(v["review_state"]), _code(v["review_state"])), 10),
+    ("办公室意见", lambda v, d: _comments(v["comments"]), 50),
+    ("需要跟进", lambda v, d: _yes(v["follow_up_needed"]), 8),
+    ("组长填写的跟进期限", lambda v, d: v["follow_up_due"], 12),
+    ("办公室跟进期限", lambda v, d: v["follow_up_office_due"], 12),
+    # follow_ups.effective_due on a row: the office's own deadline when it set one.
+    ("跟进期限", lambda v, d: v["follow_up_office_due"] or v["follow_up_due"], 12),
+    ("负责人", lambda v, d: v["assignee"] or "", 10),
+    ("疑似重复", lambda v, d: _yes(v["id"] in d), 8),
+    ("版本冲突", lambda v, d: _yes(v["has_conflict"]), 8),
+    ("已撤回", lambda v, d: _yes(v["withdrawn"]), 8),
+    ("已作废", lambda v, d: _yes(v["voided_at"] is not None), 8),
+    ("作废原因", lambda v, d: v["void_reason"] or "", 24),
+    ("收到时间", lambda v, d: _moment(v["received_at"]), 17),
+    ("版本", lambda v, d: v["version"], 6),
+    ("记录编号", lambda v, d: str(v["id"]), 38),
+]
 
 
 def headers() -> list[str]:
-    return [h for h, _ in columns(set())]
+    return [header for header, _, _ in COLUMNS]
 
 
 def table_rows(visits: list[dict[str, Any]], duplicates: set | dict) -> list[list[Any]]:
-    cols = columns(duplicates)
-    return [[get(v) for _, get in cols] for v in visits]
+    return [[get(v, duplicates) for _, get, _ in COLUMNS] for v in visits]
 
 
-def _defuse(value: Any) -> Any:
-    # A cell starting with = + - @ is a formula to a spreadsheet; a leader's note must never
-    # run as one when the office opens the file (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+FORMULA_START = frozenset("=+-@\t\r")
+
+
+def _csv_cell(value: Any) -> Any:
+    """A typed value as the CSV shows it: times to the minute, dates as 年-月-日, text defused.
+    Text first and by exact type: this runs for every cell of ten years of visits."""
+    kind = value.__class__
+    if kind is str:
+        # A cell starting with = + - @ is a formula to a spreadsheet; a leader's note must never
+        # run as one when the office opens the file (CSV injection).
+        return "'" + value if value[:1] in FORMULA_START else value
+    if kind is datetime:
+        return value.strftime("%Y-%m-%d %H:%M")
+    if kind is date:
+        return value.isoformat()
+    return "" if value is None else value
 
 
 def csv_bytes(rows: list[list[Any]], first: bool = False) -> bytes:
@@ -83,7 +113,7 @@ def csv_bytes(rows: list[list[Any]], first: bool = False) -> bytes:
     if first:
         out.write(BOM)
         writer.writerow(headers())
-    writer.writerows([[_defuse(cell) for cell in row] for row in rows])
+    writer.writerows([[_csv_cell(cell) for cell in row] for row in rows])
     return out.getvalue().encode("utf-8")
 
 
@@ -94,7 +124,7 @@ def xlsx_cells(row: list[Any]) -> list[Any]:
 
 
 SHEET_TITLE = "走访记录"
-COLUMN_WIDTHS = (("A", 38), ("B", 17), ("C", 17), ("D", 18), ("E", 28), ("J", 50))
+COLUMN_WIDTHS = tuple((get_column_letter(n), width) for n, (_, _, width) in enumerate(COLUMNS, start=1))
 
 
 async def csv_body(community_id: int | None, filters: VisitFilters) -> AsyncIterator[bytes]:

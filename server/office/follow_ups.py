@@ -30,6 +30,7 @@ def follow_up_queryset(community_id: int | None) -> QuerySet[Visit]:
         Q(follow_up_needed=True) | Q(follow_up_assignee_id__isnull=False),
         community_id=community_id,
         withdrawn=False,
+        voided_at__isnull=True,  # a voided visit is nobody's work
     )
 
 

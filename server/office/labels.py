@@ -80,6 +80,8 @@ AUDIT_ACTION_WORDS = {
     "group_leaders_updated": N_("分配楼组长"),
     "roster_imported": N_("导入名册"),
     "roster_exported": N_("导出居民名册"),
+    "visit_voided": N_("作废走访记录"),
+    "visit_restored": N_("恢复已作废的走访记录"),
 }
 
 QUESTION_STATE_WORDS = {

@@ -131,7 +131,8 @@ async def dashboard_page(community_id: int | None, filters: VisitFilters) -> Vis
 
 async def likely_duplicates(community_id: int | None, visits: list[Visit]) -> dict[uuid.UUID, list[Visit]]:
     """For each visit given: other entries, same household and kind, within DUPLICATE_WINDOW."""
-    live = [v for v in visits if not v.withdrawn]
+    # A withdrawn or voided entry is nobody's twin: voiding one of two copies clears the flag.
+    live = [v for v in visits if not v.withdrawn and v.voided_at is None]
     if not live:
         return {}
     if len(live) <= WINDOWS_PER_QUERY:
@@ -150,7 +151,9 @@ async def likely_duplicates(community_id: int | None, visits: list[Visit]) -> di
             occurred_at__gte=min(v.occurred_at for v in live) - DUPLICATE_WINDOW,
             occurred_at__lte=max(v.occurred_at for v in live) + DUPLICATE_WINDOW,
         )
-    candidates = await Visit.filter(windows, community_id=community_id, withdrawn=False).order_by("occurred_at")
+    candidates = await Visit.filter(
+        windows, community_id=community_id, withdrawn=False, voided_at__isnull=True
+    ).order_by("occurred_at")
     by_key: dict[tuple, list[Visit]] = defaultdict(list)
     for candidate in candidates:
         by_key[(candidate.household_id, candidate.kind)].append(candidate)
@@ -199,6 +202,7 @@ class VisitDetail:
     assignees: list[User]
     comments: list[VisitReviewEvent] = field(default_factory=list)
     questions: list[VisitQuestion] = field(default_factory=list)
+    voided_by: User | None = None  # who voided it (作废), while it is voided
 
 
 async def office_staff(community_id: int | None) -> list[User]:
@@ -234,4 +238,5 @@ async def visit_detail(visit: Visit) -> VisitDetail:
         assignees=await office_staff(visit.community_id),
         comments=[e for e in events if e.comment],
         questions=await visit_questions(visit),
+        voided_by=await User.get_or_none(id=visit.voided_by_id) if visit.voided_by_id else None,
     )

@@ -30,6 +30,7 @@ TRANSITIONS: dict[ReviewState, tuple[ReviewState, ...]] = {
     RESOLVED: (IN_PROGRESS,),
 }
 MAX_COMMENT = 2000
+KEEP = "keep"  # the one form's choice "state unchanged": then only the comment is saved
 
 
 class ReviewRefused(Exception):
@@ -56,6 +57,13 @@ def comment_required(visit: Visit, target: ReviewState) -> bool:
         return True  # reopening: say why
     # Closing a follow-up or an urgent case: say what was done.
     return target is RESOLVED and (is_follow_up(visit) or visit.status == "urgent")
+
+
+def refuse_if_voided(visit: Visit) -> None:
+    """A voided visit (作废, server/office/void.py) is not worked on until the void is undone;
+    the refusal shows in the page's void notice, where the work forms are no longer shown."""
+    if visit.voided_at is not None:
+        raise ReviewRefused("voided", N_("这条记录已作废，不能再处理。如需处理，请先恢复。"))
 
 
 def _clean_comment(text: str | None) -> str:
@@ -90,6 +98,7 @@ def check_transition(visit: Visit, target_text: str | None, comment: str) -> Rev
 async def change_state(
     request: Request, visit: Visit, actor: User, target_text: str | None, comment_text: str | None
 ) -> VisitReviewEvent:
+    refuse_if_voided(visit)
     comment = _clean_comment(comment_text)
     target = check_transition(visit, target_text, comment)
     current = ReviewState(visit.review_state)
@@ -111,6 +120,7 @@ async def change_state(
 
 
 async def add_comment(request: Request, visit: Visit, actor: User, comment_text: str | None) -> VisitReviewEvent:
+    refuse_if_voided(visit)
     comment = _clean_comment(comment_text)
     if not comment:
         raise ReviewRefused("comment", N_("请写下意见再提交。"))
@@ -122,6 +132,20 @@ async def add_comment(request: Request, visit: Visit, actor: User, comment_text:
             request, "review_comment", actor=actor, target_type="visit", target_id=visit.id, comment=comment
         )
     return event
+
+
+async def save_review(
+    request: Request, visit: Visit, actor: User, target_text: str | None, comment_text: str | None
+) -> str:
+    """The visit page's one form: the state chosen (or KEEP, preselected, so pressing the button
+    never moves the state by accident) with the comment typed. Returns what was saved."""
+    if target_text == KEEP:
+        if not (comment_text or "").strip():
+            raise ReviewRefused("comment", N_("没有改动：请选择新的处理状态，或写下意见。"))
+        await add_comment(request, visit, actor, comment_text)
+        return "comment"
+    await change_state(request, visit, actor, target_text, comment_text)
+    return "state"
 
 
 @dataclass
@@ -149,6 +173,7 @@ async def set_follow_up(
     request: Request, visit: Visit, actor: User, change: FollowUpChange, comment_text: str | None
 ) -> VisitReviewEvent | None:
     """Sets who is responsible and the office's due date; None when nothing changed."""
+    refuse_if_voided(visit)
     comment = _clean_comment(comment_text)
     before = {"assignee": visit.follow_up_assignee_id, "office_due": visit.follow_up_office_due}
     after = {"assignee": change.assignee.id if change.assignee else None, "office_due": change.office_due}

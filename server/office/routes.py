@@ -15,7 +15,7 @@ from server.alerts.live import live_state
 from server.auth.guards import role_required
 from server.auth.routes import safe_next
 from server.models import Community, Role, Visit
-from server.office import review, send_back
+from server.office import review, send_back, void
 from server.office.charts import bar_chart
 from server.office.coverage import coverage, parse_rules
 from server.office.dates import Month, today_shanghai
@@ -38,6 +38,8 @@ SAVED_NOTICES = {
     "rules": N_("看望周期已保存。"),
     "send_back": N_("已退回楼组长补充。楼组长的手机同步后，会在首页和这户的页面上看到问题。"),
     "question_closed": N_("问题已关闭。"),
+    "voided": N_("这条记录已作废：不再计入任何统计和待办。楼组长的手机同步后会看到作废和原因。"),
+    "restored": N_("这条记录已恢复，重新计入统计。"),
 }
 
 
@@ -50,13 +52,14 @@ async def provide_filters(
     review: FromQuery[str | None] = None,
     date_from: FromQuery[str | None] = None,
     date_to: FromQuery[str | None] = None,
+    void: FromQuery[str | None] = None,
     page: FromQuery[str | None] = None,
 ) -> VisitFilters:
     """The dashboard's filters (shared by the exports); invalid ones are reported, not applied."""
     choices = await filter_choices(community_id(request))
     filters = parse_filters(
         {"group": group, "leader": leader, "kind": kind, "status": status, "review": review,
-         "date_from": date_from, "date_to": date_to, "page": page},
+         "date_from": date_from, "date_to": date_to, "void": void, "page": page},
         choices,
     )
     return filters
@@ -86,7 +89,8 @@ async def _visit_page(
 
 
 EXPORT_TYPES = {
-    "csv": ("text/csv; charset=utf-8", csv_body),
+    # Litestar adds "; charset=utf-8" to every text/ type itself (given here too, it came twice).
+    "csv": ("text/csv", csv_body),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx_body),
 }
 
@@ -152,11 +156,12 @@ class OfficePages(RosterRoutes, GroupRoutes, Controller):
 
     @post("/visits/{visit_id:str}/review", name="office_visit_review")
     async def change_review(self, request: Request, visit_id: FromPath[str]) -> Response:
-        """Moves the review state (allowed moves only), with an optional or required comment."""
+        """The visit page's one form: a new review state (allowed moves only) or none, and the
+        comment typed with it; on a refusal both come back as typed."""
         visit = await _visit_or_404(request, visit_id)
         form = await request.form()
         try:
-            await review.change_state(
+            saved = await review.save_review(
                 request, visit, current_user(request), form.get("to_state"), form.get("comment")
             )
         except review.ReviewRefused as refused:
@@ -165,20 +170,34 @@ class OfficePages(RosterRoutes, GroupRoutes, Controller):
                 request, visit, 400, {refused.field: refused.message},
                 {"comment": form.get("comment", ""), "to_state": form.get("to_state", "")},
             )
-        return Redirect(self._back(form, visit, "state"), status_code=303)
+        return Redirect(self._back(form, visit, saved), status_code=303)
 
-    @post("/visits/{visit_id:str}/comments", name="office_visit_comment")
-    async def comment(self, request: Request, visit_id: FromPath[str]) -> Response:
-        """Adds an office comment without changing the state."""
+    @post("/visits/{visit_id:str}/void", name="office_visit_void")
+    async def void_visit(self, request: Request, visit_id: FromPath[str]) -> Response:
+        """Voids (作废) a mistaken or doubled visit, with a reason its leader sees; audited."""
         visit = await _visit_or_404(request, visit_id)
         form = await request.form()
         try:
-            await review.add_comment(request, visit, current_user(request), form.get("comment"))
+            await void.void_visit(request, visit, current_user(request), form.get("void_reason"))
         except review.ReviewRefused as refused:
             return await _visit_page(
-                request, visit, 400, {"note": refused.message}, {"note": form.get("comment", "")}
+                request, visit, 400, {refused.field: refused.message}, {"void_reason": form.get("void_reason", "")}
             )
-        return Redirect(self._back(form, visit, "comment"), status_code=303)
+        return Redirect(f"/office/visits/{visit.id}?saved=voided", status_code=303)
+
+    @post("/visits/{visit_id:str}/restore", name="office_visit_restore")
+    async def restore_visit(self, request: Request, visit_id: FromPath[str]) -> Response:
+        """Undoes a void (恢复): the visit counts again; audited, the void stays in its history."""
+        visit = await _visit_or_404(request, visit_id)
+        form = await request.form()
+        try:
+            await void.restore_visit(request, visit, current_user(request), form.get("restore_comment"))
+        except review.ReviewRefused as refused:
+            return await _visit_page(
+                request, visit, 400, {refused.field: refused.message},
+                {"restore_comment": form.get("restore_comment", "")},
+            )
+        return Redirect(f"/office/visits/{visit.id}?saved=restored", status_code=303)
 
     @post("/visits/{visit_id:str}/follow-up", name="office_visit_follow_up")
     async def follow_up(self, request: Request, visit_id: FromPath[str]) -> Response:
@@ -205,7 +224,7 @@ class OfficePages(RosterRoutes, GroupRoutes, Controller):
             await send_back.send_back(request, visit, current_user(request), form.get("question"))
         except review.ReviewRefused as refused:
             return await _visit_page(
-                request, visit, 400, {"question": refused.message}, {"question": form.get("question", "")}
+                request, visit, 400, {refused.field: refused.message}, {"question": form.get("question", "")}
             )
         return Redirect(f"/office/visits/{visit.id}?saved=send_back#send-back", status_code=303)
 

@@ -20,7 +20,7 @@ from server.models import (
     QuestionAnswer, QuestionState, ReviewEventKind, User, Visit, VisitQuestion, VisitReviewEvent,
 )
 from server.office.labels import N_
-from server.office.review import ReviewRefused
+from server.office.review import ReviewRefused, refuse_if_voided
 from sync.records import MAX_TEXT_CHARS
 
 DASHBOARD_LIST = 20  # questions shown per list on the dashboard; older ones are on their visits
@@ -40,6 +40,7 @@ def clean_question(text: str | None) -> str:
 
 
 async def send_back(request: Request, visit: Visit, actor: User, text: str | None) -> VisitQuestion:
+    refuse_if_voided(visit)
     question_text = clean_question(text)
     now = datetime.now(timezone.utc)
     async with in_transaction():
@@ -118,7 +119,8 @@ class SendBackOverview:
 
 async def send_back_overview(community_id: int | None) -> SendBackOverview:
     def listed(state: QuestionState):
-        return VisitQuestion.filter(community_id=community_id, state=state)
+        # A voided visit's questions wait for nobody (they come back if the void is undone).
+        return VisitQuestion.filter(community_id=community_id, state=state, visit__voided_at__isnull=True)
 
     people = ("visit__household", "visit__author")
     waiting = await listed(QuestionState.OPEN).select_related(*people).order_by("-asked_at").limit(DASHBOARD_LIST)

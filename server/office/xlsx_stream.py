@@ -2,10 +2,13 @@
 
 openpyxl (even write-only) only writes the package once every row is in, so the client would
 wait for the whole file. Here openpyxl still makes every part of the package — content types,
-styles, the sheet's frozen header and column widths — from a one-row workbook, and only the
-data rows are added, in the same cell form openpyxl writes (inline strings), inside a zip
-entry that is compressed and handed out as it grows (a zip written to an unseekable stream
-carries its sizes after each entry, which Excel and openpyxl read).
+styles, the sheet's bold and frozen header, filter row and column widths — from a small
+workbook, and only the data rows are added, in the same cell form openpyxl writes (inline
+strings; times and dates as numbers with the date styles openpyxl registered for a sample row
+that is then dropped), inside a zip entry that is compressed and handed out as it grows (a zip
+written to an unseekable stream carries its sizes after each entry, which Excel and openpyxl
+read). The filter row's range, known only at the end, is written into the sheet's tail and into
+the workbook part, which therefore comes last.
 """
 
 from __future__ import annotations
@@ -14,13 +17,20 @@ import io
 import re
 import zipfile
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 
 SHEET = "xl/worksheets/sheet1.xml"
+WORKBOOK = "xl/workbook.xml"
+# How the workbook shows a time and a date (WPS and Excel both read these built-in-like codes).
+TIME_FORMAT = "yyyy-mm-dd hh:mm"
+DATE_FORMAT = "yyyy-mm-dd"
 
 
 class _Sink:
@@ -47,7 +57,14 @@ def _template(title: str, headers: Sequence[str], widths: Sequence[tuple[str, fl
     sheet = book.active
     sheet.title = title
     sheet.append(list(headers))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    # A sample row, so the styles part holds the time and date formats (read back, then dropped).
+    sheet.append([datetime(2000, 1, 1), date(2000, 1, 1), "a\nb"])
+    sheet["A2"].number_format, sheet["B2"].number_format = TIME_FORMAT, DATE_FORMAT
+    sheet["C2"].alignment = Alignment(wrap_text=True, vertical="top")
     sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}1"
     for letter, width in widths:
         sheet.column_dimensions[letter].width = width
     out = io.BytesIO()
@@ -56,12 +73,27 @@ def _template(title: str, headers: Sequence[str], widths: Sequence[tuple[str, fl
         return {name: package.read(name) for name in package.namelist()}
 
 
-def _cell(ref: str, value: Any) -> str:
+def _sample_styles(sheet: bytes) -> tuple[bytes, dict[str, str]]:
+    """The sheet without its sample row, and the style ids of the sample's time, date and
+    wrapped text (a text of several lines shows them only when wrapped)."""
+    sample = re.search(rb'<row r="2"[^>]*>.*?</row>', sheet, re.S)
+    assert sample is not None
+    styles = [s.decode() for s in re.findall(rb'<c r="[ABC]2"[^>]*? s="(\d+)"', sample.group(0))]
+    return sheet.replace(sample.group(0), b""), dict(zip(("time", "date", "lines"), styles))
+
+
+def _cell(ref: str, value: Any, styles: dict[str, str]) -> str:
     if value is None or value == "":
         return ""
+    if isinstance(value, (datetime, date)):
+        # A real date cell: the serial day number, shown by its style (sortable, filterable).
+        style = styles["time"] if isinstance(value, datetime) else styles["date"]
+        return f'<c r="{ref}" s="{style}"><v>{to_excel(value)}</v></c>'
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         text = str(value)
-        space = ' xml:space="preserve"' if text != text.strip() else ""
+        space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+        if "\n" in text:
+            return f'<c r="{ref}" s="{styles["lines"]}" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
         # Always an inline string, so "=..." typed by a leader is text, never a formula.
         return f'<c r="{ref}" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
     return f'<c r="{ref}" t="n"><v>{value}</v></c>'
@@ -73,6 +105,9 @@ class XlsxStream:
     def __init__(self, title: str, headers: Sequence[str], widths: Sequence[tuple[str, float]] = ()) -> None:
         parts = _template(title, headers, widths)
         sheet = re.sub(rb"<dimension [^>]*/>", b"", parts.pop(SHEET))  # the size is not known yet
+        sheet, self._styles = _sample_styles(sheet)
+        self._workbook = parts.pop(WORKBOOK)
+        self._last = get_column_letter(len(headers))
         head, self._tail = sheet.split(b"</sheetData>", 1)
         self._tail = b"</sheetData>" + self._tail
         self._letters = [get_column_letter(i + 1) for i in range(len(headers))]
@@ -92,13 +127,20 @@ class XlsxStream:
         for row in rows:
             self._row += 1
             n = self._row
-            cells = "".join(_cell(f"{letter}{n}", value) for letter, value in zip(self._letters, row))
+            cells = "".join(
+                _cell(f"{letter}{n}", value, self._styles)
+                for letter, value in zip(self._letters, row)
+            )
             xml.append(f'<row r="{n}">{cells}</row>')
         self._sheet.write("".join(xml).encode("utf-8"))
         return self._sink.drain()
 
     def close(self) -> bytes:
-        self._sheet.write(self._tail)
+        # The filter row covers every row written (Excel filters only inside this range).
+        header_only, whole = f"A1:{self._last}1".encode(), f"A1:{self._last}{self._row}".encode()
+        self._sheet.write(self._tail.replace(header_only, whole))
         self._sheet.close()
+        self._zip.writestr(WORKBOOK, self._workbook.replace(b"$A$1:$" + self._last.encode() + b"$1",
+                                                            f"$A$1:${self._last}${self._row}".encode()))
         self._zip.close()
         return self._sink.drain()

@@ -30,15 +30,26 @@ async def test_office_and_admin_pages_are_accessible(laptop, world):
     await page.wait_for_url(f"**/office/visits/{urgent.id}")
     await page.get_by_role("radio", name="已确认").check()
     await page.get_by_label("意见或处理结果").fill("已电话联系家属")
-    await page.get_by_role("button", name="保存处理状态").click()
+    await page.get_by_role("button", name="保存处理状态和意见").click()
     await page.wait_for_url("**saved=state")
     assert await page.get_by_text("处理状态已更改。").is_visible()
     assert await page.get_by_text("已电话联系家属").first.is_visible()
     await assert_accessible(page)
 
-    # An invalid form shows its error next to the field, and stays accessible.
-    await page.get_by_role("button", name="保存意见").click()
-    assert await page.get_by_text("请写下意见再提交。").is_visible()
+    # The one form pressed as it comes ("不改" preselected, nothing typed) changes nothing and
+    # says so next to the field; the page stays accessible.
+    await page.get_by_role("button", name="保存处理状态和意见").click()
+    assert await page.get_by_text("没有改动：请选择新的处理状态，或写下意见。").is_visible()
+    await assert_accessible(page)
+
+    # Void the visit with a reason: marked in words on its page and in the dashboard's voided list.
+    await page.get_by_label("作废原因（必填）").fill("同一次走访记了两遍")
+    await page.get_by_role("button", name="作废这条记录").click()
+    await page.wait_for_url("**saved=voided")
+    assert await page.locator(".void-banner").get_by_text("同一次走访记了两遍").is_visible()
+    await assert_accessible(page)
+    await page.goto("/office?void=only")
+    assert await page.locator(".void-badge").first.is_visible()
     await assert_accessible(page)
 
     for path, heading in (

@@ -44,6 +44,9 @@
   // was tapped on another page). {data, version, labels} or null.
   function knownVisit(id, status) {
     const item = $('#visit-' + id);
+    // Voided by the office (作废, marked on the page the server rendered): nothing to change any
+    // more, whatever copy this phone kept of it.
+    if (item && item.classList.contains('voided')) return null;
     const json = (item && item.dataset.visit) || sessionStorage.getItem('louzu-change-' + id);
     const page = json ? JSON.parse(json) : null;
     const copy = status.acked.find((c) => c.id === id);
