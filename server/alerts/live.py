@@ -41,7 +41,12 @@ async def live_state(community_id: int | None) -> LiveState:
     states' sizes), a question asked, answered or closed. Cheap on purpose: every open dashboard
     asks it every poll_seconds, and the dashboard's own full counts take tens of ms at ten years."""
     now = datetime.now(timezone.utc)
-    sizes = [await Visit.filter(community_id=community_id, review_state=state).count() for state in OPEN_STATES]
+    # Counted visits only: the dashboard's index is split at voided_at (visit_segments_counted), and
+    # a void or a restore moves a visit in or out of these sizes, so it changes the stamp too.
+    sizes = [
+        await Visit.filter(community_id=community_id, review_state=state, voided_at__isnull=True).count()
+        for state in OPEN_STATES
+    ]
     last_revision = await VisitRevision.filter(
         received_at__gte=now - RECENT, visit__community_id=community_id
     ).order_by("-received_at").first().values_list("received_at", flat=True)
