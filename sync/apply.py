@@ -21,7 +21,7 @@ from sync.answer import create_answer
 from sync.known_ids import judge_known, known_ids
 from sync.records import (
     ANSWER, APPLIED, CONFLICT, CREATE, DUPLICATE, FORBIDDEN_ROLE, INVALID_RECORD, MAX_DEVICE_ID_CHARS,
-    NOT_AUTHOR, NOT_FOUND, REJECTED, ROSTER_CHANGE, VISIT, RecordResult, Rejected,
+    NOT_AUTHOR, NOT_FOUND, REJECTED, ROSTER_CHANGE, VISIT, VOIDED, RecordResult, Rejected,
 )
 from sync.roster import create_roster_change
 from sync.scope import PushContext, WriteScope, check_residents
@@ -162,6 +162,13 @@ async def _update(record: VisitRecord, result_id: str, push: PushContext) -> Rec
     if replayed is not None:
         # The same update sent again: answer what it got the first time, and store nothing.
         return RecordResult(result_id, DUPLICATE if replayed.outcome == APPLIED else CONFLICT, replayed.version)
+
+    if visit.voided_at is not None:
+        # The office took it out of every count (作废); a change made on a phone that had not
+        # heard yet must not quietly edit a record nobody counts. A replay of an update applied
+        # before the void was answered above, as ever.
+        reason = f"（原因：{visit.void_reason}）" if visit.void_reason else ""
+        raise Rejected(VOIDED, f"这条记录已被居委会作废{reason}，不能再修改。如有疑问，请联系居委会。", "id")
 
     data = record.data
     household = await push.scope.household(data.household_id)

@@ -49,6 +49,7 @@ INVALID_RESIDENT = "invalid_resident"  # not a current resident of that househol
 NOT_FOUND = "not_found"  # update of a visit that does not exist (or is in another community)
 NOT_AUTHOR = "not_author"  # update of someone else's visit
 ID_REUSED = "id_reused"  # create with an id already used for other content (of any type)
+VOIDED = "voided"  # update (or withdrawal) of a visit the office has voided (作废): nothing changed
 
 
 @dataclass

@@ -118,7 +118,8 @@ class SyncRecordError(msgspec.Struct, kw_only=True):
         _doc(
             "Stable code: invalid_record, invalid_id, unknown_type, invalid_op, missing_field, invalid_field, "
             "unknown_field, notes_too_long, text_too_long, occurred_in_future, occurred_too_old, forbidden_role, "
-            "out_of_scope, invalid_resident, not_found, not_author, id_reused."
+            "out_of_scope, invalid_resident, not_found, not_author, id_reused, voided (an update of a visit the "
+            "office voided; nothing changed)."
         ),
     ]
     message: Annotated[str, _doc("For the user, in Simplified Chinese.")]

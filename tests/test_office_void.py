@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from openpyxl import load_workbook
 
 from server.checks import last_checks
-from server.models import AuditEvent, ReviewState, Visit, VisitQuestion, VisitReviewEvent
+from server.models import AuditEvent, ReviewState, Visit, VisitQuestion, VisitReviewEvent, VisitRevision
 from server.office.dates import today_shanghai
 from server.office.follow_ups import follow_up_list
 from sync.apply import apply_records
@@ -192,9 +192,9 @@ async def test_the_leader_sees_the_void_with_its_reason_and_cannot_change_it(cli
     assert "是哪天去的？" not in (await client.get(f"/households/{household.id}")).text
 
 
-async def test_an_update_from_the_phone_leaves_the_void_in_place(world):
-    """Protocol 1 today: an update of a voided visit made before the phone saw the void is applied
-    to the leader's fields; the office's void (its field) stays, with its reason."""
+async def test_an_update_from_the_phone_of_a_voided_visit_is_refused_and_changes_nothing(world):
+    """An update of a voided visit made before the phone saw the void is `rejected` (code
+    `voided`, the reason in the message); the visit, its void and its reason stay as they were."""
     _, doubled = await twins(world)
     await Visit.filter(id=doubled.id).update(
         voided_at=datetime.now(timezone.utc), void_reason="重复", voided_by_id=world.users["office"].id
@@ -207,7 +207,29 @@ async def test_an_update_from_the_phone_leaves_the_void_in_place(world):
                  "occurred_at": doubled.occurred_at.isoformat(), "status": "ok", "notes": "改了内容",
                  "follow_up_needed": False, "follow_up_due": None},
     }
+    before = await Visit.filter(id=doubled.id).values()
     [result] = await apply_records([record], user=leader, device_id="phone-1")
-    stored = await Visit.get(id=doubled.id)
-    assert result.status == "applied" and stored.notes == "改了内容"
-    assert stored.voided_at is not None and stored.void_reason == "重复"
+    assert result.status == "rejected" and result.error.code == "voided" and result.error.field == "id"
+    assert "作废" in result.error.message and "重复" in result.error.message
+    assert await Visit.filter(id=doubled.id).values() == before
+    assert await VisitRevision.filter(visit_id=doubled.id, op="update").count() == 0
+
+
+async def test_an_update_applied_before_the_void_replays_as_a_duplicate_after_it(world):
+    """The phone that lost the answer to its update sends it again after the office voided the
+    visit: it was applied, so it still answers `duplicate` (never `voided`), and nothing changes."""
+    from tests.test_ingest import update_of, visit_record
+
+    leader = world.users["leader01"]
+    created = visit_record(world.households[0])
+    changed = update_of(created, 1, status="concern")
+    await apply_records([created, changed], user=leader, device_id="phone-1")
+    await Visit.filter(id=created["id"]).update(
+        voided_at=datetime.now(timezone.utc), void_reason="重复", voided_by_id=world.users["office"].id
+    )
+    before = await Visit.filter(id=created["id"]).values()
+
+    [replay] = await apply_records([changed], user=leader, device_id="phone-1")
+
+    assert (replay.status, replay.version) == ("duplicate", 2)
+    assert await Visit.filter(id=created["id"]).values() == before
