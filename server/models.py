@@ -255,6 +255,11 @@ class Visit(Model):
             # No (community_id, occurred_at): without statistics SQLite takes it for the household
             # page's query and walks the community's history; occurred_at alone serves month ranges.
             ("community_id", "review_state", "status", "occurred_at"),
+            # The monthly pack's open follow-ups (server/monthly_pack/figures.py): the leader's
+            # follow-ups still open, and those the office assigned without the leader's flag,
+            # one assignee at a time. Without them both counts scan the committee's history.
+            ("community_id", "follow_up_needed", "review_state"),
+            ("follow_up_assignee_id", "review_state"),
         )
 
 
@@ -526,3 +531,29 @@ class RosterUpload(Model):
     class Meta:
         table = "roster_upload"
         ordering = ["-created_at"]
+
+
+class ClosedMonth(Model):
+    # A month's meeting pack computed once, as of the month's end, and kept: a pack that was
+    # discussed and filed reads the same a year later, whatever happens to the roster or the
+    # visits afterwards. (community, month) is unique, so two processes closing the same month
+    # at once store one pack: the second insert fails and reads the first.
+
+    id = fields.IntField(primary_key=True)
+    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
+        "models.Community", related_name="closed_months", on_delete=fields.RESTRICT
+    )
+    month = fields.CharField(max_length=7)  # YYYY-MM, a Shanghai calendar month
+    # What the pack's page shows (figures and the short lists), and apart from it the full
+    # lists of the XLSX appendix, so the page never loads those.
+    figures: dict = fields.JSONField()
+    lists: dict = fields.JSONField()
+    as_of = fields.DatetimeField()  # the moment the figures speak for: the month's end
+    closed_at = fields.DatetimeField()
+    closed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="closed_months", null=True, on_delete=fields.SET_NULL
+    )
+
+    class Meta:
+        table = "closed_month"
+        unique_together = (("community", "month"),)

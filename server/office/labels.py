@@ -75,6 +75,9 @@ AUDIT_ACTION_WORDS = {
     "group_leaders_updated": N_("分配楼组长"),
     "roster_imported": N_("导入名册"),
     "roster_exported": N_("导出居民名册"),
+    "month_closed": N_("封存月度材料"),
+    "monthly_pdf": N_("下载月度材料 PDF"),
+    "monthly_xlsx": N_("下载月度材料附表"),
 }
 
 QUESTION_STATE_WORDS = {

@@ -1,0 +1,160 @@
+"""The pack's figures as of a moment, as plain JSON-able data: the page renders the same shape
+whether it was computed now (the current month) or read from a closed month a year later.
+
+A visit counts when it occurred in the month, the server had received it by the moment, it is
+not withdrawn, and it was not voided by then. Review states, resolutions and comments are those
+the office had recorded by then (each state change is an event with its time). Residents are
+those living there then (`as_of`). Set-based throughout: a handful of queries whatever the size
+of the committee's history; long lists are counted in SQL and only what the page shows is read
+(the full lists go to the XLSX appendix, `full=True`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from server.checks import CheckState, check_status, shanghai_date
+from server.models import BuildingGroup, CareFlag, Community, ReviewEventKind, ReviewState, Visit, VisitKind
+from server.models import VisitReviewEvent, VisitStatus
+from server.monthly_pack.as_of import roster_as_of
+from server.monthly_pack.checks import last_checks_as_of
+from server.monthly_pack.follow_ups import open_follow_ups, states_then
+from server.monthly_pack.leaders import quiet_leaders
+from server.monthly_pack.month_visits import month_visits
+from server.monthly_pack.text import iso, short
+from server.office.coverage import on_time_share, percent_text
+from server.office.dates import Month, day_start, now_utc
+from server.office.labels import KIND_WORDS, STATUS_WORDS
+from server.office.pages import code
+
+FOLLOW_UPS_SHOWN = 12  # overdue follow-ups listed on the page (most overdue first); all in the appendix
+HARDSHIP_SHOWN = 30  # hardship residents not seen, on the page
+
+
+async def _cases(ids: list[str], moment: datetime) -> list[dict[str, Any]]:
+    """Urgent visits and disputes with what became of them by `moment`."""
+    if not ids:
+        return []
+    rows = await Visit.filter(id__in=ids).order_by("occurred_at").values(
+        "id", "occurred_at", "kind", "status", "notes", "review_state", "household__address",
+        "author__display_name", "follow_up_assignee__display_name",
+    )
+    events = await VisitReviewEvent.filter(visit_id__in=ids, at__lt=moment).order_by("id").values(
+        "visit_id", "kind", "to_state", "comment", "at")
+    resolved_at: dict[str, datetime] = {}
+    comment: dict[str, str] = {}
+    for e in events:
+        key = str(e["visit_id"])
+        if e["kind"] == ReviewEventKind.STATE.value:
+            if code(e["to_state"]) == ReviewState.RESOLVED.value:
+                resolved_at[key] = e["at"]
+            else:
+                resolved_at.pop(key, None)  # reopened
+        if e["comment"]:
+            comment[key] = e["comment"]
+    then = await states_then(0, moment, ids)
+    cases = []
+    for r in rows:
+        key = str(r["id"])
+        state = then.get(key, code(r["review_state"]))
+        cases.append({
+            "id": key, "occurred_at": iso(r["occurred_at"]), "kind": code(r["kind"]), "status": code(r["status"]),
+            "address": r["household__address"], "leader": r["author__display_name"], "notes": short(r["notes"]),
+            "state": state, "resolved_at": iso(resolved_at.get(key)) if state == ReviewState.RESOLVED.value else None,
+            "handler": r["follow_up_assignee__display_name"] or "", "comment": short(comment.get(key, "")),
+        })
+    return cases
+
+
+async def _checks(
+    community: Community, month: Month, moment: datetime, as_of: date, full: bool, group_names: dict[int, str]
+) -> dict[str, Any]:
+    """Coverage per building group, and the hardship residents nobody saw this month."""
+    roster = await roster_as_of(community.id, moment)
+    rules = community.rules()
+    last = await last_checks_as_of([r.id for r in roster.residents], moment)
+    at = day_start(as_of) + timedelta(hours=12)  # "as of" that Shanghai day
+    per_group: dict[int, Counter] = defaultdict(Counter)
+    needing: list[dict[str, Any]] = []
+    hardship: list[dict[str, Any]] = []
+    for resident in roster.residents:
+        household = roster.households[resident.household_id]
+        status = check_status(resident.care_flags, rules, last.get(resident.id), at)
+        if status is None:
+            continue
+        counts = per_group[household.building_group_id]
+        counts["flagged"] += 1
+        counts[status.state.value] += 1
+        seen = last.get(resident.id)
+        row = {
+            "name": resident.name, "address": household.address,
+            "group": group_names.get(household.building_group_id, ""),
+            "flags": resident.care_flags, "interval": status.interval_days, "last_seen": iso(seen),
+            "state": status.state.value, "days_overdue": status.days_overdue, "days_left": status.days_left,
+        }
+        if status.state is not CheckState.OK and full:
+            needing.append(row)
+        if CareFlag.HARDSHIP.value in resident.care_flags and (seen is None or seen < month.start):
+            hardship.append(row)
+    key = lambda r: (r["last_seen"] is not None, r["last_seen"] or "", r["address"], r["name"])  # noqa: E731
+    hardship.sort(key=key)
+    needing.sort(key=lambda r: (r["state"] != CheckState.OVERDUE.value, r["address"], r["name"]))
+    return {
+        "per_group": {gid: dict(c) for gid, c in per_group.items()},
+        "hardship_unseen": len(hardship),
+        "hardship": hardship if full else hardship[:HARDSHIP_SHOWN],
+        "needing": needing,
+        "imports_after": roster.imports_after,
+    }
+
+
+async def compute(community: Community, month: Month, moment: datetime, *, full: bool = False) -> dict[str, Any]:
+    """The pack of `month` as of `moment` (the month's end for a closed month, else now).
+
+    With `full`, the lists carry every row (the appendix and the closed month's stored lists);
+    without, only what the page shows."""
+    as_of = min(month.last, shanghai_date(moment))
+    rows = [v for v in await month_visits(community.id, month) if v.counted_at(moment)]
+    kinds = Counter(v.kind for v in rows)
+    statuses = Counter(v.status for v in rows)
+    by_group_visits = Counter(v.group_id for v in rows)
+    groups = await BuildingGroup.filter(community_id=community.id).prefetch_related("leaders").order_by("number")
+    urgent = await _cases([v.id for v in rows if v.status == VisitStatus.URGENT.value], moment)
+    disputes = await _cases([v.id for v in rows if v.kind == VisitKind.MEDIATION.value], moment)
+    follow_ups = await open_follow_ups(community.id, moment, as_of, None if full else FOLLOW_UPS_SHOWN)
+    checks = await _checks(community, month, moment, as_of, full, {g.id: g.name for g in groups})
+    group_rows = []
+    for g in groups:
+        c = checks["per_group"].get(g.id, {})
+        flagged, overdue = c.get("flagged", 0), c.get(CheckState.OVERDUE.value, 0)
+        group_rows.append({
+            "number": g.number, "name": g.name, "leaders": sorted(u.display_name for u in g.leaders if u.active),
+            "visits": by_group_visits.get(g.id, 0), "flagged": flagged, "overdue": overdue,
+            "due": c.get(CheckState.DUE.value, 0), "on_time": percent_text(on_time_share(flagged, overdue)),
+        })
+    flagged = sum(g["flagged"] for g in group_rows)
+    overdue = sum(g["overdue"] for g in group_rows)
+    figures = {
+        "month": month.key, "as_of": as_of.isoformat(), "moment": moment.isoformat(),
+        "community": community.name,
+        "total": len(rows),
+        "by_kind": [[KIND_WORDS[k.value], kinds.get(k.value, 0)] for k in VisitKind],
+        "by_status": [[STATUS_WORDS[s], statuses.get(s, 0)] for s in STATUS_WORDS],
+        "urgent": urgent, "disputes": disputes,
+        "follow_ups": {k: follow_ups[k] for k in ("open", "overdue")},
+        "overdue_follow_ups": [r for r in follow_ups["rows"] if r["overdue_days"] > 0][:FOLLOW_UPS_SHOWN],
+        "groups": group_rows,
+        "checks": {
+            "flagged": flagged, "overdue": overdue, "due": sum(g["due"] for g in group_rows),
+            "on_time": percent_text(on_time_share(flagged, overdue)),
+        },
+        "hardship_unseen": checks["hardship_unseen"],
+        "hardship": checks["hardship"][:HARDSHIP_SHOWN],
+        # Only each phone's latest sync is kept, so "quiet" can only be said as of now (the close).
+        "quiet_leaders": await quiet_leaders(community.id, now_utc()),
+        "roster_imports_after": checks["imports_after"],
+    }
+    lists = {"follow_ups": follow_ups["rows"], "needing": checks["needing"], "hardship": checks["hardship"]} if full else {}
+    return {"figures": figures, "lists": lists}
