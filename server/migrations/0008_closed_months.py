@@ -29,10 +29,10 @@ class Migration(migrations.Migration):
         ),
         ops.AddIndex(
             model_name='Visit',
-            index=Index(fields=['community_id', 'follow_up_needed', 'review_state']),
+            index=Index(fields=['community_id', 'follow_up_needed', 'review_state', 'withdrawn', 'voided_at', 'follow_up_office_due', 'follow_up_due', 'occurred_at', 'id']),
         ),
         ops.AddIndex(
             model_name='Visit',
-            index=Index(fields=['follow_up_assignee_id', 'review_state']),
+            index=Index(fields=['follow_up_assignee_id', 'follow_up_needed', 'review_state']),
         ),
     ]

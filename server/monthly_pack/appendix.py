@@ -20,7 +20,8 @@ HEADERS = (
 WIDTHS = (("A", 16), ("B", 14), ("C", 30), ("D", 12), ("E", 50), ("F", 12), ("G", 12), ("H", 10), ("I", 14),
           ("J", 12))
 FOLLOW_UPS, NEEDING, HARDSHIP = N_("未办结的跟进事项"), N_("需要看望的居民"), N_("困难居民本月未见到")
-OVERDUE, DUE, NEVER = N_("已逾期"), N_("这几天到期"), N_("从未见到")
+NEVER = N_("从未见到")
+STATE_WORDS = {"overdue": N_("已逾期"), "due": N_("这几天到期")}
 
 
 def _rows(lists: dict[str, Any], _) -> Iterator[list[Any]]:
@@ -31,7 +32,8 @@ def _rows(lists: dict[str, Any], _) -> Iterator[list[Any]]:
     for name, key in ((NEEDING, "needing"), (HARDSHIP, "hardship")):
         for r in lists.get(key, []):
             flags = "、".join(_(CARE_FLAG_WORDS.get(f, f)) for f in r["flags"])
-            state = _(OVERDUE if r["state"] == "overdue" else DUE if r["state"] == "due" else "")
+            word = STATE_WORDS.get(r["state"])
+            state = _(word) if word else ""
             yield [_(name), r.get("group", ""), r["address"], r["name"], flags,
                    local_time(r["last_seen"], "%Y-%m-%d") if r["last_seen"] else _(NEVER), "",
                    r["days_overdue"] or "", state, ""]

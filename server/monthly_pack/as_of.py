@@ -63,21 +63,27 @@ def _flags(value: Any) -> list[str]:
     return list(value or [])
 
 
-async def _current_flagged(community_id: int, extra_ids: set[int]) -> dict[int, ResidentThen]:
+async def _current_flagged(
+    community_id: int, extra_ids: set[int], known: dict[int, HouseholdThen]
+) -> dict[int, ResidentThen]:
     """Today's active residents carrying a care flag (in SQL: most residents carry none), and
-    the residents a later change touched, whatever their state today."""
+    the residents a later change touched, whatever their state today. Fills `known` with the
+    households of the former."""
     conn = Tortoise.get_connection("default")
     postgres = conn.capabilities.dialect == "postgres"
     p = (lambda n: f"${n}") if postgres else (lambda n: "?")
     sql = (
-        "SELECT id, household_id, name, care_flags, status FROM resident"
-        f" WHERE community_id = {p(1)} AND status = {p(2)} AND CAST(care_flags AS TEXT) NOT IN ('[]', '')"
+        "SELECT r.id, r.household_id, r.name, r.care_flags, r.status, h.address, h.building_group_id"
+        " FROM resident r JOIN household h ON h.id = r.household_id"
+        f" WHERE r.community_id = {p(1)} AND r.status = {p(2)} AND CAST(r.care_flags AS TEXT) NOT IN ('[]', '')"
     )
     rows = await conn.execute_query_dict(sql, [community_id, ResidentStatus.ACTIVE.value])
     found = {
         r["id"]: ResidentThen(r["id"], r["household_id"], r["name"], _flags(r["care_flags"]), str(r["status"]))
         for r in rows
     }
+    for r in rows:
+        known[r["household_id"]] = HouseholdThen(r["household_id"], r["address"], r["building_group_id"])
     missing = sorted(extra_ids - set(found))
     if missing:
         for r in await Resident.filter(community_id=community_id, id__in=missing).values(
@@ -106,7 +112,8 @@ async def roster_as_of(community_id: int, moment: datetime) -> RosterThen:
     imports_after = sum(1 for e in events if e["action"] == "roster_imported")
     events = [e for e in events if e["action"] != "roster_imported"]
     touched = {rid for e in events if e["action"] != "household_moved" and (rid := _resident_id(e)) is not None}
-    residents = await _current_flagged(community_id, touched)
+    known: dict[int, HouseholdThen] = {}
+    residents = await _current_flagged(community_id, touched, known)
     household_groups: dict[int, int] = {}  # household id -> group number then (moved since)
     gone: set[int] = set()
     for event in events:  # newest first: each undo sees the row as the next-newer change left it
@@ -142,22 +149,26 @@ async def roster_as_of(community_id: int, moment: datetime) -> RosterThen:
         r for r in residents.values()
         if r.id not in gone and r.status == ResidentStatus.ACTIVE.value and r.care_flags
     ]
-    households = await _households(community_id, {r.household_id for r in then}, household_groups)
+    households = await _households(community_id, {r.household_id for r in then}, household_groups, known)
     then = [r for r in then if r.household_id in households]
     return RosterThen(then, households, imports_after, len(events))
 
 
 async def _households(
-    community_id: int, ids: set[int], moved_from: dict[int, int]
+    community_id: int, ids: set[int], moved_from: dict[int, int], known: dict[int, HouseholdThen]
 ) -> dict[int, HouseholdThen]:
-    if not ids:
-        return {}
-    numbers = dict(await BuildingGroup.filter(community_id=community_id).values_list("number", "id"))
-    found = {}
-    for row in await Household.filter(community_id=community_id, id__in=sorted(ids)).values(
-        "id", "address", "building_group_id"
-    ):
-        group_id = numbers.get(moved_from[row["id"]], row["building_group_id"]) if row["id"] in moved_from else row[
-            "building_group_id"]
-        found[row["id"]] = HouseholdThen(row["id"], row["address"], group_id)
+    """The households then: those read with the residents, the others read now; a household
+    that changed group since is put back in the group it was in."""
+    found = {i: known[i] for i in ids if i in known}
+    missing = sorted(ids - set(found))
+    if missing:
+        for row in await Household.filter(community_id=community_id, id__in=missing).values(
+            "id", "address", "building_group_id"
+        ):
+            found[row["id"]] = HouseholdThen(row["id"], row["address"], row["building_group_id"])
+    if moved_from:
+        numbers = dict(await BuildingGroup.filter(community_id=community_id).values_list("number", "id"))
+        for household_id, number in moved_from.items():
+            if household_id in found and number in numbers:
+                found[household_id].building_group_id = numbers[number]
     return found

@@ -46,3 +46,27 @@ async def last_checks_as_of(resident_ids: Sequence[int], moment: datetime) -> di
             if row["last_checked"] is not None:
                 found[row["resident_id"]] = aware(row["last_checked"])
     return found
+
+
+async def seen_since(community_id: int, since: datetime, moment: datetime) -> dict[int, datetime]:
+    """Each resident's last check in [since, moment), one statement over that range of visits
+    (visit.occurred_at, then each visit's residents): a resident not seen since `since` is
+    overdue whatever the exact day, so the page needs no look-up into anyone's older history."""
+    conn = Tortoise.get_connection("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    if postgres:
+        values: list[Any] = [community_id, since, moment]
+        c, s, m = "$1", "$2", "$3"
+    else:
+        values = [community_id, since.astimezone(timezone.utc).isoformat(" "), moment.astimezone(timezone.utc).isoformat(" ")]
+        values = [values[0], values[1], values[2], values[2], values[2]]
+        c, s, m = "?", "?", "?"
+    rows = await conn.execute_query_dict(
+        "SELECT vr.resident_id AS resident_id, MAX(v.occurred_at) AS last_checked"
+        " FROM visit v JOIN visit_resident vr ON vr.visit_id = v.id"
+        f" WHERE +v.community_id = {c} AND v.occurred_at >= {s} AND v.occurred_at < {m} AND NOT v.withdrawn"
+        f" AND v.received_at < {m} AND (v.voided_at IS NULL OR v.voided_at >= {m})"
+        " GROUP BY vr.resident_id",
+        values,
+    )
+    return {row["resident_id"]: aware(row["last_checked"]) for row in rows}

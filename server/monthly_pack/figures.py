@@ -15,11 +15,11 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from server.checks import CheckState, check_status, shanghai_date
+from server.checks import CheckState, check_interval, shanghai_date, status_for_interval
 from server.models import BuildingGroup, CareFlag, Community, ReviewEventKind, ReviewState, Visit, VisitKind
 from server.models import VisitReviewEvent, VisitStatus
 from server.monthly_pack.as_of import roster_as_of
-from server.monthly_pack.checks import last_checks_as_of
+from server.monthly_pack.checks import last_checks_as_of, seen_since
 from server.monthly_pack.follow_ups import open_follow_ups, states_then
 from server.monthly_pack.leaders import quiet_leaders
 from server.monthly_pack.month_visits import month_visits
@@ -74,35 +74,53 @@ async def _checks(
     """Coverage per building group, and the hardship residents nobody saw this month."""
     roster = await roster_as_of(community.id, moment)
     rules = community.rules()
-    last = await last_checks_as_of([r.id for r in roster.residents], moment)
     at = day_start(as_of) + timedelta(hours=12)  # "as of" that Shanghai day
+    intervals: dict[tuple, int | None] = {}  # each set of care flags' interval, worked out once
+    for resident in roster.residents:
+        flags = tuple(resident.care_flags)
+        if flags not in intervals:
+            intervals[flags] = check_interval(flags, rules)
+    longest = max((i for i in intervals.values() if i is not None), default=0)
+    # Who was seen in the window that decides every state (and this month); the exact last day
+    # of anyone not seen in it is read only for the rows shown (server.checks: the last check).
+    since = min(month.start, day_start(as_of - timedelta(days=longest + 1)))
+    last = await seen_since(community.id, since, moment)
+    wanted = [r.id for r in roster.residents if r.id not in last and intervals[tuple(r.care_flags)] is not None
+              and (full or CareFlag.HARDSHIP.value in r.care_flags)]
+    if wanted:
+        last.update(await last_checks_as_of(wanted, moment))
     per_group: dict[int, Counter] = defaultdict(Counter)
     needing: list[dict[str, Any]] = []
     hardship: list[dict[str, Any]] = []
+    ok, hardship_flag = CheckState.OK, CareFlag.HARDSHIP.value
+
+    def row(resident, household, status, seen) -> dict[str, Any]:
+        return {
+            "name": resident.name, "address": household.address,
+            "group": group_names.get(household.building_group_id, ""), "flags": resident.care_flags,
+            "interval": status.interval_days, "last_seen": iso(seen), "state": status.state.value,
+            "days_overdue": status.days_overdue, "days_left": status.days_left,
+        }
+
     for resident in roster.residents:
-        household = roster.households[resident.household_id]
-        status = check_status(resident.care_flags, rules, last.get(resident.id), at)
-        if status is None:
+        flags = tuple(resident.care_flags)
+        interval = intervals[flags]
+        if interval is None:
             continue
+        household = roster.households[resident.household_id]
+        seen = last.get(resident.id)
+        status = status_for_interval(interval, seen, at)
         counts = per_group[household.building_group_id]
         counts["flagged"] += 1
-        counts[status.state.value] += 1
-        seen = last.get(resident.id)
-        row = {
-            "name": resident.name, "address": household.address,
-            "group": group_names.get(household.building_group_id, ""),
-            "flags": resident.care_flags, "interval": status.interval_days, "last_seen": iso(seen),
-            "state": status.state.value, "days_overdue": status.days_overdue, "days_left": status.days_left,
-        }
-        if status.state is not CheckState.OK and full:
-            needing.append(row)
-        if CareFlag.HARDSHIP.value in resident.care_flags and (seen is None or seen < month.start):
-            hardship.append(row)
-    key = lambda r: (r["last_seen"] is not None, r["last_seen"] or "", r["address"], r["name"])  # noqa: E731
-    hardship.sort(key=key)
+        counts[status.state] += 1
+        if full and status.state is not ok:
+            needing.append(row(resident, household, status, seen))
+        if hardship_flag in flags and (seen is None or seen < month.start):
+            hardship.append(row(resident, household, status, seen))
+    hardship.sort(key=lambda r: (r["last_seen"] is not None, r["last_seen"] or "", r["address"], r["name"]))
     needing.sort(key=lambda r: (r["state"] != CheckState.OVERDUE.value, r["address"], r["name"]))
     return {
-        "per_group": {gid: dict(c) for gid, c in per_group.items()},
+        "per_group": per_group,
         "hardship_unseen": len(hardship),
         "hardship": hardship if full else hardship[:HARDSHIP_SHOWN],
         "needing": needing,
@@ -110,11 +128,14 @@ async def _checks(
     }
 
 
-async def compute(community: Community, month: Month, moment: datetime, *, full: bool = False) -> dict[str, Any]:
+async def compute(
+    community: Community, month: Month, moment: datetime, *, full: bool = False, live: bool = False
+) -> dict[str, Any]:
     """The pack of `month` as of `moment` (the month's end for a closed month, else now).
 
     With `full`, the lists carry every row (the appendix and the closed month's stored lists);
-    without, only what the page shows."""
+    without, only what the page shows. `live`: `moment` is now (the current month's page), so
+    nothing can have been received, voided or changed after it."""
     as_of = min(month.last, shanghai_date(moment))
     rows = [v for v in await month_visits(community.id, month) if v.counted_at(moment)]
     kinds = Counter(v.kind for v in rows)
@@ -123,16 +144,16 @@ async def compute(community: Community, month: Month, moment: datetime, *, full:
     groups = await BuildingGroup.filter(community_id=community.id).prefetch_related("leaders").order_by("number")
     urgent = await _cases([v.id for v in rows if v.status == VisitStatus.URGENT.value], moment)
     disputes = await _cases([v.id for v in rows if v.kind == VisitKind.MEDIATION.value], moment)
-    follow_ups = await open_follow_ups(community.id, moment, as_of, None if full else FOLLOW_UPS_SHOWN)
+    follow_ups = await open_follow_ups(community.id, moment, as_of, None if full else FOLLOW_UPS_SHOWN, live)
     checks = await _checks(community, month, moment, as_of, full, {g.id: g.name for g in groups})
     group_rows = []
     for g in groups:
         c = checks["per_group"].get(g.id, {})
-        flagged, overdue = c.get("flagged", 0), c.get(CheckState.OVERDUE.value, 0)
+        flagged, overdue = c.get("flagged", 0), c.get(CheckState.OVERDUE, 0)
         group_rows.append({
             "number": g.number, "name": g.name, "leaders": sorted(u.display_name for u in g.leaders if u.active),
             "visits": by_group_visits.get(g.id, 0), "flagged": flagged, "overdue": overdue,
-            "due": c.get(CheckState.DUE.value, 0), "on_time": percent_text(on_time_share(flagged, overdue)),
+            "due": c.get(CheckState.DUE, 0), "on_time": percent_text(on_time_share(flagged, overdue)),
         })
     flagged = sum(g["flagged"] for g in group_rows)
     overdue = sum(g["overdue"] for g in group_rows)
@@ -153,7 +174,7 @@ async def compute(community: Community, month: Month, moment: datetime, *, full:
         "hardship_unseen": checks["hardship_unseen"],
         "hardship": checks["hardship"][:HARDSHIP_SHOWN],
         # Only each phone's latest sync is kept, so "quiet" can only be said as of now (the close).
-        "quiet_leaders": await quiet_leaders(community.id, now_utc()),
+        "quiet_leaders": await quiet_leaders(community.id, now_utc(), groups),
         "roster_imports_after": checks["imports_after"],
     }
     lists = {"follow_ups": follow_ups["rows"], "needing": checks["needing"], "hardship": checks["hardship"]} if full else {}

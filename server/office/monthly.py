@@ -63,7 +63,7 @@ async def load_pack(community: Community, month: Month) -> Pack:
         if closed is None:
             closed, _ = await close_month(community, month)
         return Pack(month, closed.figures, closed, await afterwards(community.id, month, closed))
-    data = await compute(community, month, now_utc())
+    data = await compute(community, month, now_utc(), live=True)
     return Pack(month, data["figures"], None, None)
 
 
@@ -168,7 +168,7 @@ class MonthlyRoutes:
             await load_pack(community, chosen)  # closes it when not yet closed
             lists = await read_lists(community.id, chosen) or {}
         else:
-            lists = (await compute(community, chosen, now_utc(), full=True))["lists"]
+            lists = (await compute(community, chosen, now_utc(), full=True, live=True))["lists"]
         body = b"".join(appendix_chunks(lists, request_locale(request)))
         await audit.record(request, "monthly_xlsx", target_type="community", target_id=community.id,
                            month=chosen.key)
