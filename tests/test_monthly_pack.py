@@ -4,9 +4,11 @@ from two processes at once, and the meeting pack as an A4 PDF of at most eight p
 from __future__ import annotations
 
 import io
+import os
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from pathlib import Path
 
 from server.models import AuditEvent, ClosedMonth, Community, Resident, Visit
 from server.monthly_pack import closing
@@ -148,6 +150,8 @@ async def test_the_demo_pack_prints_on_at_most_eight_a4_pages(client, demo_commi
     response = await client.get(f"/office/monthly.pdf?month={month.key}")
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(response.content))
+    if os.environ.get("LOUZU_KEEP_PDF"):  # to look at it: LOUZU_KEEP_PDF=/tmp/pack.pdf
+        Path(os.environ["LOUZU_KEEP_PDF"]).write_bytes(response.content)
     pages = len(reader.pages)
     print(f"demo pack {month.key}: {pages} A4 pages")
     assert 2 <= pages <= 8
@@ -169,3 +173,46 @@ async def test_the_demo_pack_prints_on_at_most_eight_a4_pages(client, demo_commi
     assert needing == closed.figures["checks"]["overdue"] + closed.figures["checks"]["due"]
     assert sum(1 for r in rows if r[0] == "未办结的跟进事项") == closed.figures["follow_ups"]["open"]
     assert await Resident.filter(community_id=demo_committee.id).exists()
+
+
+async def test_the_offices_own_roster_edits_are_taken_back_to_the_months_end(client, world, month_world):
+    """Registering a resident, moving a household to another group, marking one resident moved
+    and dropping another's care flags, all by the office's own forms today: the closed month's
+    figures, computed again as of its end, are those it had."""
+    from server.monthly_pack.as_of import roster_as_of
+
+    month = month_world["month"]
+    community = await Community.get(id=world.community.id)
+    before = (await compute(community, month, month.end))["figures"]
+    then = await roster_as_of(community.id, month.end)
+    token = await api_login(client, "office")
+    zhang, wang = world.residents["zhang"], world.residents["wang"]
+    new = {"_csrf": token, "name": "周小红", "gender": "F", "birth_year": "1940", "phone": "",
+           "care_flags": ["lives_alone", "hardship"]}
+    assert (await client.post(f"/office/households/{world.households[1].id}/residents", data=new)).status_code == 303
+
+    def edit(resident, **changes):
+        form = {"_csrf": token, "name": resident.name, "gender": resident.gender,
+                "birth_year": str(resident.birth_year), "phone": resident.phone or "",
+                "care_flags": list(resident.care_flags), "status": "active"}
+        return {**form, **changes}
+
+    # wang and li's household moves from group 1 to group 2.
+    response = await client.post(f"/office/households/{world.households[0].id}/group",
+                                 data={"_csrf": token, "building_group": str(world.groups[1].id)})
+    assert response.status_code == 303
+    moved = edit(zhang, status="moved", confirm_status="moved")
+    url = f"/office/households/{world.households[2].id}/residents/{zhang.id}"
+    assert (await client.post(url, data=moved)).status_code == 303
+    url = f"/office/households/{world.households[0].id}/residents/{wang.id}"
+    assert (await client.post(url, data=edit(wang, care_flags=[]))).status_code == 303
+    assert await AuditEvent.filter(action="resident_updated").count() == 2
+    now = await roster_as_of(community.id, datetime.now(timezone.utc))
+    assert {r.name for r in now.residents} != {r.name for r in then.residents}  # the roster did change
+    again = await roster_as_of(community.id, month.end)
+    assert sorted((r.id, tuple(r.care_flags), r.household_id) for r in again.residents) == sorted(
+        (r.id, tuple(r.care_flags), r.household_id) for r in then.residents)
+    assert {h: x.building_group_id for h, x in again.households.items()} == {
+        h: x.building_group_id for h, x in then.households.items()}
+    after = (await compute(community, month, month.end))["figures"]
+    assert _same(after) == _same(before)

@@ -50,6 +50,7 @@ class HouseholdThen:
 class RosterThen:
     residents: list[ResidentThen]  # active at the moment, with at least one care flag
     households: dict[int, HouseholdThen]
+    group_then: dict[int, int] = field(default_factory=dict)  # household -> its group then, if moved since
     imports_after: int = 0  # roster imports after the moment: their changes are not undone
     undone: int = 0  # audit entries undone
     notes: list[str] = field(default_factory=list)
@@ -149,13 +150,17 @@ async def roster_as_of(community_id: int, moment: datetime) -> RosterThen:
         r for r in residents.values()
         if r.id not in gone and r.status == ResidentStatus.ACTIVE.value and r.care_flags
     ]
-    households = await _households(community_id, {r.household_id for r in then}, household_groups, known)
+    group_then: dict[int, int] = {}
+    if household_groups:
+        numbers = dict(await BuildingGroup.filter(community_id=community_id).values_list("number", "id"))
+        group_then = {h: numbers[n] for h, n in household_groups.items() if n in numbers}
+    households = await _households(community_id, {r.household_id for r in then}, group_then, known)
     then = [r for r in then if r.household_id in households]
-    return RosterThen(then, households, imports_after, len(events))
+    return RosterThen(then, households, group_then, imports_after, len(events))
 
 
 async def _households(
-    community_id: int, ids: set[int], moved_from: dict[int, int], known: dict[int, HouseholdThen]
+    community_id: int, ids: set[int], group_then: dict[int, int], known: dict[int, HouseholdThen]
 ) -> dict[int, HouseholdThen]:
     """The households then: those read with the residents, the others read now; a household
     that changed group since is put back in the group it was in."""
@@ -166,9 +171,7 @@ async def _households(
             "id", "address", "building_group_id"
         ):
             found[row["id"]] = HouseholdThen(row["id"], row["address"], row["building_group_id"])
-    if moved_from:
-        numbers = dict(await BuildingGroup.filter(community_id=community_id).values_list("number", "id"))
-        for household_id, number in moved_from.items():
-            if household_id in found and number in numbers:
-                found[household_id].building_group_id = numbers[number]
+    for household_id, group_id in group_then.items():
+        if household_id in found:
+            found[household_id].building_group_id = group_id
     return found

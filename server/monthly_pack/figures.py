@@ -125,6 +125,7 @@ async def _checks(
         "hardship": hardship if full else hardship[:HARDSHIP_SHOWN],
         "needing": needing,
         "imports_after": roster.imports_after,
+        "group_then": roster.group_then,
     }
 
 
@@ -140,12 +141,13 @@ async def compute(
     rows = [v for v in await month_visits(community.id, month) if v.counted_at(moment)]
     kinds = Counter(v.kind for v in rows)
     statuses = Counter(v.status for v in rows)
-    by_group_visits = Counter(v.group_id for v in rows)
     groups = await BuildingGroup.filter(community_id=community.id).prefetch_related("leaders").order_by("number")
     urgent = await _cases([v.id for v in rows if v.status == VisitStatus.URGENT.value], moment)
     disputes = await _cases([v.id for v in rows if v.kind == VisitKind.MEDIATION.value], moment)
     follow_ups = await open_follow_ups(community.id, moment, as_of, None if full else FOLLOW_UPS_SHOWN, live)
     checks = await _checks(community, month, moment, as_of, full, {g.id: g.name for g in groups})
+    group_then = checks["group_then"]  # households moved to another group since: counted in their old one
+    by_group_visits = Counter(group_then.get(v.household_id, v.group_id) for v in rows)
     group_rows = []
     for g in groups:
         c = checks["per_group"].get(g.id, {})

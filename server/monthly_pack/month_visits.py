@@ -32,7 +32,8 @@ class MonthVisit:
     id: str
     kind: str
     status: str
-    group_id: int
+    household_id: int
+    group_id: int  # the household's group now (models: households can change group)
     received_at: datetime
     withdrawn: bool
     voided_at: datetime | None
@@ -60,13 +61,13 @@ async def month_visits(community_id: int, month: Month) -> list[MonthVisit]:
         values = [community_id, month.start.isoformat(" "), month.end.isoformat(" ")]
         p = ("?", "?", "?")
     rows = await conn.execute_query_dict(
-        "SELECT v.id, v.kind, v.status, h.building_group_id, v.received_at, v.withdrawn, v.voided_at"
+        "SELECT v.id, v.kind, v.status, v.household_id, h.building_group_id, v.received_at, v.withdrawn, v.voided_at"
         " FROM visit v JOIN household h ON h.id = v.household_id"
         f" WHERE +v.community_id = {p[0]} AND v.occurred_at >= {p[1]} AND v.occurred_at < {p[2]}",
         values,
     )
     return [
-        MonthVisit(str(r["id"]), str(r["kind"]), str(r["status"]), r["building_group_id"], aware(r["received_at"]),
+        MonthVisit(str(r["id"]), str(r["kind"]), str(r["status"]), r["household_id"], r["building_group_id"], aware(r["received_at"]),
                    bool(r["withdrawn"]), aware(r["voided_at"]))
         for r in rows
     ]
