@@ -5,7 +5,8 @@ Run: .venv/bin/python bench/monthly.py                    (a fresh store per eng
      LOUZU_BENCH_DB=louzu_ten_years .venv/bin/python bench/monthly.py
                                                           (the store bench/scale.py built: ten years)
 In-process through httpx's ASGITransport, like bench/pages.py (whose timing and lines it uses).
-The committee's closed months are removed first, so closing is timed too.
+The committee's closed months are removed first, so closing is timed too. * = the figures of
+last month computed as if it were the current one (a whole month of visits; no page rendered).
 """
 
 from __future__ import annotations
@@ -83,6 +84,17 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
             ):
                 times, size = await _timed(client, url, cookie)
                 print(_line(name, times) + f"  {size // 1024} KiB", flush=True)
+            # The current month on its last day holds a whole month of visits: last month's
+            # figures computed as if it were still current (the figures only, not the page).
+            from server.monthly_pack.figures import compute
+            from server.office.dates import now_utc
+
+            times = []
+            for _ in range(12):
+                start = time.perf_counter()
+                await compute(community, last, now_utc(), live=True)
+                times.append((time.perf_counter() - start) * 1000)
+            print(_line(f"{last.key} as if current*", times[2:]), flush=True)
             for month in (this_month, last):
                 start = time.perf_counter()
                 response = await client.get(f"/office/monthly.pdf?month={month.key}", headers={"cookie": cookie})

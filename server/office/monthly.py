@@ -74,11 +74,11 @@ def _charts(figures: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _bad_month(request: Request, text: str | None) -> Response:
+def _bad_month(request: Request, text: str | None, error: str = BAD_MONTH) -> Response:
     today = today_shanghai()
     return staff_render(
         request, "office/monthly.html", "monthly", status_code=400, p=None, month_text=text or "",
-        error=BAD_MONTH, this_month=Month(today.year, today.month),
+        error=error, this_month=Month(today.year, today.month),
     )
 
 
@@ -118,11 +118,7 @@ class MonthlyRoutes:
         if chosen is None:
             return _bad_month(request, text)
         if not is_over(chosen):
-            today = today_shanghai()
-            return staff_render(
-                request, "office/monthly.html", "monthly", status_code=400, p=None, month_text=text,
-                error=NOT_OVER, this_month=Month(today.year, today.month),
-            )
+            return _bad_month(request, text, NOT_OVER)
         _, closed_now = await close_month(await current_community(request), chosen, current_user(request))
         saved = "closed" if closed_now else "already"
         return Redirect(f"/office/monthly?month={chosen.key}&saved={saved}", status_code=303)
@@ -131,8 +127,10 @@ class MonthlyRoutes:
     async def late(self, request: Request, month: FromQuery[str | None] = None) -> Response:
         """Entries of a closed month the server received after the month's end."""
         chosen = _month(month)
-        if chosen is None or not is_over(chosen):
+        if chosen is None:
             return _bad_month(request, month)
+        if not is_over(chosen):
+            return _bad_month(request, month, NOT_OVER)
         community = await current_community(request)
         ids = await late_entry_ids(community.id, chosen)
         visits = await with_people(Visit.filter(id__in=ids)).order_by("received_at").limit(LATE_SHOWN) if ids else []
