@@ -33,8 +33,8 @@ FOLLOW_UPS_SHOWN = 12  # overdue follow-ups listed on the page (most overdue fir
 HARDSHIP_SHOWN = 30  # hardship residents not seen, on the page
 
 
-async def _cases(ids: list[str], moment: datetime) -> list[dict[str, Any]]:
-    """Urgent visits and disputes with what became of them by `moment`."""
+async def _cases(ids: list[str], moment: datetime, live: bool) -> list[dict[str, Any]]:
+    """Urgent visits and disputes with what became of them by `moment` (`live`: now)."""
     if not ids:
         return []
     rows = await Visit.filter(id__in=ids).order_by("occurred_at").values(
@@ -54,7 +54,7 @@ async def _cases(ids: list[str], moment: datetime) -> list[dict[str, Any]]:
                 resolved_at.pop(key, None)  # reopened
         if e["comment"]:
             comment[key] = e["comment"]
-    then = await states_then(0, moment, ids)
+    then = {} if live else await states_then(0, moment, ids)
     cases = []
     for r in rows:
         key = str(r["id"])
@@ -142,8 +142,10 @@ async def compute(
     kinds = Counter(v.kind for v in rows)
     statuses = Counter(v.status for v in rows)
     groups = await BuildingGroup.filter(community_id=community.id).prefetch_related("leaders").order_by("number")
-    urgent = await _cases([v.id for v in rows if v.status == VisitStatus.URGENT.value], moment)
-    disputes = await _cases([v.id for v in rows if v.kind == VisitKind.MEDIATION.value], moment)
+    cases = await _cases([v.id for v in rows if v.status == VisitStatus.URGENT.value
+                          or v.kind == VisitKind.MEDIATION.value], moment, live)  # one read for both lists
+    urgent = [c for c in cases if c["status"] == VisitStatus.URGENT.value]
+    disputes = [c for c in cases if c["kind"] == VisitKind.MEDIATION.value]
     follow_ups = await open_follow_ups(community.id, moment, as_of, None if full else FOLLOW_UPS_SHOWN, live)
     checks = await _checks(community, month, moment, as_of, full, {g.id: g.name for g in groups})
     group_then = checks["group_then"]  # households moved to another group since: counted in their old one
