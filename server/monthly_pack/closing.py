@@ -17,7 +17,7 @@ from tortoise.exceptions import IntegrityError
 from server import audit
 from server.models import ClosedMonth, Community, User
 from server.monthly_pack.figures import compute
-from server.monthly_pack.month_visits import month_visits
+from server.monthly_pack.month_visits import month_visits, standing_counts
 from server.office.dates import Month, now_utc
 
 SHOWN = ("id", "figures", "as_of", "closed_at", "closed_by__display_name")
@@ -88,7 +88,5 @@ async def late_entry_ids(community_id: int, month: Month) -> list[str]:
 
 
 async def afterwards(community_id: int, month: Month, closed: Closed) -> Afterwards:
-    rows = await month_visits(community_id, month)
-    late = sum(1 for v in rows if v.standing and v.received_at >= month.end)
-    still = sum(1 for v in rows if v.standing and v.received_at < month.end)
+    late, still = await standing_counts(community_id, month)
     return Afterwards(late, max(0, int(closed.figures.get("total", 0)) - still))

@@ -71,3 +71,25 @@ async def month_visits(community_id: int, month: Month) -> list[MonthVisit]:
                    bool(r["withdrawn"]), aware(r["voided_at"]))
         for r in rows
     ]
+
+
+async def standing_counts(community_id: int, month: Month) -> tuple[int, int]:
+    """(received after the month's end, received by it) among the month's entries standing
+    today (not withdrawn, not voided): counted in SQL, for a closed month's note."""
+    conn = Tortoise.get_connection("default")
+    if conn.capabilities.dialect == "postgres":
+        values: list[Any] = [community_id, month.start, month.end]
+        c, s, e = "$1", "$2", "$3"
+    else:
+        start, end = month.start.isoformat(" "), month.end.isoformat(" ")
+        values = [end, end, community_id, start, end]
+        c, s, e = "?", "?", "?"
+    late_at, still_at = (e, e) if conn.capabilities.dialect == "postgres" else ("?", "?")
+    rows = await conn.execute_query_dict(
+        f"SELECT COUNT(CASE WHEN v.received_at >= {late_at} THEN 1 END) AS late,"
+        f" COUNT(CASE WHEN v.received_at < {still_at} THEN 1 END) AS still FROM visit v"
+        f" WHERE +v.community_id = {c} AND v.occurred_at >= {s} AND v.occurred_at < {e}"
+        " AND NOT v.withdrawn AND v.voided_at IS NULL",
+        values,
+    )
+    return int(rows[0]["late"] or 0), int(rows[0]["still"] or 0)
