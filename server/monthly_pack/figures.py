@@ -7,6 +7,12 @@ the office had recorded by then (each state change is an event with its time). R
 those living there then (`as_of`). Set-based throughout: a handful of queries whatever the size
 of the committee's history; long lists are counted in SQL and only what the page shows is read
 (the full lists go to the XLSX appendix, `full=True`).
+
+What cannot be known as of a past moment, and is taken as it stands at the close: a withdrawal
+(Visit.withdrawn carries no time), who was assigned a follow-up and the office's own deadline
+(their events carry the change, not the value before), and leaders' last syncs (a phone keeps
+only its latest). Months are closed on their first view after their end (or by `louzu
+close-months` on the 1st), so these can differ from the month's end by a day or so.
 """
 
 from __future__ import annotations
