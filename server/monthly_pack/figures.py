@@ -8,11 +8,12 @@ those living there then (`as_of`). Set-based throughout: a handful of queries wh
 of the committee's history; long lists are counted in SQL and only what the page shows is read
 (the full lists go to the XLSX appendix, `full=True`).
 
-What cannot be known as of a past moment, and is taken as it stands at the close: a withdrawal
-(Visit.withdrawn carries no time), who was assigned a follow-up and the office's own deadline
-(their events carry the change, not the value before), and leaders' last syncs (a phone keeps
-only its latest). Months are closed on their first view after their end (or by `louzu
-close-months` on the 1st), so these can differ from the month's end by a day or so.
+Taken as they stand at the close, not as of the month's end: a withdrawal (Visit.withdrawn
+carries no time; the visit's revisions would tell, not read yet), leaders' last syncs (a phone
+keeps only its latest), and a follow-up's responsible person and office deadline (their
+`follow_up` review events hold from/to, not taken back yet). Months are closed on their first
+view after their end (or by `louzu close-months` on the 1st), so these differ from the month's
+end only by what changed in between.
 """
 
 from __future__ import annotations
