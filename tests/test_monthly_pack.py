@@ -13,7 +13,7 @@ from pathlib import Path
 from server.models import AuditEvent, ClosedMonth, Community, Resident, Visit
 from server.monthly_pack import closing
 from server.monthly_pack.figures import compute
-from server.office import roster
+from server.office import review, roster
 from server.office.dates import Month, today_shanghai
 from server.office.monthly import load_pack
 from tests.factories import api_login
@@ -46,6 +46,17 @@ async def test_closed_month_reads_the_same_after_roster_changes_late_entries_and
     await Visit.filter(id=late.id).update(received_at=datetime.now(timezone.utc))
     await Visit.filter(id=month_world["resolved"].id).update(
         voided_at=datetime.now(timezone.utc), void_reason="重复", voided_by_id=world.users["office"].id)
+
+    # The office gives the open follow-up a person and a deadline already past, and makes a
+    # follow-up of an entry that was none at the month's end.
+    office = world.users["office"]
+    open_urgent = await Visit.get(id=month_world["open_urgent"].id)
+    await review.set_follow_up(None, open_urgent, office, review.FollowUpChange(office, month.first), "")
+    plain = await Visit.filter(community_id=community.id, occurred_at__gte=month.start, occurred_at__lt=month.end,
+                               follow_up_needed=False, withdrawn=False, voided_at__isnull=True).first()
+    await review.set_follow_up(None, plain, office, review.FollowUpChange(office, None), "请跟进")
+    live = (await compute(community, month, datetime.now(timezone.utc), live=True, full=True))["figures"]
+    assert live["follow_ups"]["open"] == before["follow_ups"]["open"] + 1  # it did change
 
     pack = await load_pack(community, month)
     assert pack.figures == before

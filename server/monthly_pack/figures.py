@@ -8,12 +8,12 @@ those living there then (`as_of`). Set-based throughout: a handful of queries wh
 of the committee's history; long lists are counted in SQL and only what the page shows is read
 (the full lists go to the XLSX appendix, `full=True`).
 
-Taken as they stand at the close, not as of the month's end: a withdrawal (Visit.withdrawn
-carries no time; the visit's revisions would tell, not read yet), leaders' last syncs (a phone
-keeps only its latest), and a follow-up's responsible person and office deadline (their
-`follow_up` review events hold from/to, not taken back yet). Months are closed on their first
-view after their end (or by `louzu close-months` on the 1st), so these differ from the month's
-end only by what changed in between.
+A follow-up's responsible person and office deadline are taken back too (`follow_up` review
+events hold from/to). Taken as they stand at the close, not as of the month's end: a withdrawal
+(Visit.withdrawn carries no time; the visit's revisions would tell, not read yet), the leader's
+own follow-up mark and due date (same), and leaders' last syncs (a phone keeps only its
+latest). Months are closed on their first view after their end (or by `louzu close-months` on
+the 1st), so these differ from the month's end only by what changed in between.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from server.models import BuildingGroup, CareFlag, Community, ReviewEventKind, R
 from server.models import VisitReviewEvent, VisitStatus
 from server.monthly_pack.as_of import roster_as_of
 from server.monthly_pack.checks import last_checks_as_of, seen_since
-from server.monthly_pack.follow_ups import open_follow_ups, states_then
+from server.monthly_pack.follow_ups import assignee_names, assignments_then, handler_then, open_follow_ups
+from server.monthly_pack.follow_ups import states_then
 from server.monthly_pack.leaders import quiet_leaders
 from server.monthly_pack.month_visits import month_visits
 from server.monthly_pack.text import iso, short
@@ -62,6 +63,8 @@ async def _cases(ids: list[str], moment: datetime, live: bool) -> list[dict[str,
         if e["comment"]:
             comment[key] = e["comment"]
     then = {} if live else await states_then(0, moment, ids)
+    assigned = {} if live else await assignments_then(0, moment, ids)
+    names = await assignee_names(assigned)
     cases = []
     for r in rows:
         key = str(r["id"])
@@ -70,7 +73,8 @@ async def _cases(ids: list[str], moment: datetime, live: bool) -> list[dict[str,
             "id": key, "occurred_at": iso(r["occurred_at"]), "kind": code(r["kind"]), "status": code(r["status"]),
             "address": r["household__address"], "leader": r["author__display_name"], "notes": short(r["notes"]),
             "state": state, "resolved_at": iso(resolved_at.get(key)) if state == ReviewState.RESOLVED.value else None,
-            "handler": r["follow_up_assignee__display_name"] or "", "comment": short(comment.get(key, "")),
+            "handler": handler_then(assigned.get(key), r["follow_up_assignee__display_name"] or "", names),
+            "comment": short(comment.get(key, "")),
         })
     return cases
 
