@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export PORT HOST
 
-.PHONY: run test test-sqlite test-postgres install install-test chromium nginx pg-client bench clean
+.PHONY: run test test-sqlite test-postgres install install-test chromium nginx pg-client pdf-libs bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,17 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed pdf-libs
 
-install-test: $(VENV)/.installed-test chromium nginx pg-client
+install-test: $(VENV)/.installed-test chromium nginx pg-client pdf-libs
+
+# WeasyPrint (the monthly pack's PDF) lays text out with Debian's pango; the pack is Chinese, so
+# a CJK font too (WenQuanYi Micro Hei, 4 MB; fonts-noto-cjk would also do).
+pdf-libs:
+	@if ! ldconfig -p | grep -q libpango-1.0 || ! fc-list :lang=zh | grep -q .; then \
+		echo "installing pango and a Chinese font for the PDF"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei) >/dev/null; \
+	fi
 
 # Debian's Chromium drives the browser tests; Playwright's own browser download is never used.
 chromium:

@@ -111,6 +111,12 @@ def check_status(
     interval = check_interval(flags, rules)
     if interval is None:
         return None
+    return status_for_interval(interval, last_checked_at, now)
+
+
+def status_for_interval(interval: int, last_checked_at: datetime | None, now: datetime) -> CheckStatus:
+    """The check state for a known interval (a caller walking many residents works out each
+    set of flags' interval once)."""
     if last_checked_at is None:
         return CheckStatus(interval, None, None, CheckState.OVERDUE)
     # A phone with a clock ahead can report a visit "tomorrow": count it as today.

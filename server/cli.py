@@ -222,6 +222,25 @@ async def _export_roster(settings: Settings, args: argparse.Namespace) -> int:
     return await _with_db(settings, run)
 
 
+async def _close_months(settings: Settings) -> int:
+    """Closes last month's pack for every committee (a cron line on the 1st); a month already
+    closed stays as it was. Viewing a month that is over closes it too."""
+    from server.models import Community
+    from server.monthly_pack.closing import close_month
+    from server.office.dates import Month, today_shanghai
+
+    async def run() -> int:
+        today = today_shanghai()
+        month = Month(today.year, today.month).previous()
+        for community in await Community.all().order_by("id"):
+            _, closed_now = await close_month(community, month)
+            state = "已封存 / closed" if closed_now else "早已封存 / already closed"
+            print(f"{community.name} {month.key}: {state}", flush=True)
+        return 0
+
+    return await _with_db(settings, run)
+
+
 def _roster_template(args: argparse.Namespace) -> int:
     from server.roster_import import roster_template
 
@@ -353,6 +372,7 @@ def _parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export-roster", help="write the roster as .xlsx in the template's columns")
     export.add_argument("file")
     export.add_argument("--community", required=True, help="the community (居委会) name")
+    sub.add_parser("close-months", help="close last month's meeting pack of every committee (idempotent)")
     template = sub.add_parser("roster-template", help="write the empty roster template (.xlsx)")
     template.add_argument("file")
     sub.add_parser("metrics", help="serve the sum of every app process's metrics (PROMETHEUS_MULTIPROC_DIR)"
@@ -403,6 +423,8 @@ def _run(args: argparse.Namespace) -> int:
         return _backup(settings, args)
     if args.command == "restore":
         return _restore(settings, args)
+    if args.command == "close-months":
+        return asyncio.run(_close_months(settings))
     return 1
 
 

@@ -29,10 +29,12 @@ def _ngettext(context: Any, singular: str, plural: str, n: int) -> str:
     return context["translations"].ngettext(singular, plural, n)
 
 
-def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """Times are stored in UTC and always shown in Shanghai time."""
-    if value is None:
+def local_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Times are stored in UTC and always shown in Shanghai time (an ISO text too: a stored pack)."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(SHANGHAI).strftime(fmt)

@@ -116,3 +116,12 @@ def test_serve_demo_starts_without_a_secret_and_lets_people_in(demo_store):
         server.terminate()
         output = server.communicate(timeout=10)[0]
     assert "演示居委已存在，未做改动" in output  # the demo was there already: loaded once, not twice
+
+
+def test_close_months_closes_last_month_once(demo_store):
+    store, _ = demo_store
+    first = louzu(store, "close-months")
+    assert first.returncode == 0, first.stderr
+    assert "已封存 / closed" in first.stdout
+    again = louzu(store, "close-months")
+    assert again.returncode == 0 and "早已封存 / already closed" in again.stdout

@@ -9,11 +9,12 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from server.models import AuditEvent, Community, Role
+from server.models import AuditEvent, Community, Role, VisitReviewEvent
+from server.monthly_pack.closing import read_lists
 from server.office import review
 from server.office.coverage import coverage, kept_within_interval
 from server.office.dates import Month, today_shanghai
-from server.office.monthly import monthly_pack
+from server.office.monthly import load_pack
 from tests.factories import api_login, make_user
 from tests.office_factories import SH, make_device, make_visit
 
@@ -55,7 +56,9 @@ async def month_world(world):
     await visit(0, at_day(day(5)), "elderly_check", residents=[r["li"]], withdrawn=True, count=False)
     # Other kinds, statuses and both groups; the month's very first and very last minute.
     await visit(1, at_day(first, 0, 0), "routine")
-    await visit(1, at_day(last, 23, 59), "routine")
+    # Its last minute: the phone synced five minutes later, after the month's end, so it is a
+    # late entry of the closed month (counted beside the figures, not in them).
+    late = await visit(1, at_day(last, 23, 59), "routine", count=False)
     await visit(4, at_day(day(8)), "mediation", "concern")
     resolved = await visit(5, at_day(day(9)), "safety", "urgent")
     open_urgent = await visit(0, at_day(day(12)), "assistance", "urgent", follow_up_needed=True)
@@ -65,6 +68,8 @@ async def month_world(world):
     await visit(1, at_day(last + timedelta(days=1), 0, 0), "routine", count=False)
     await make_visit(world, household=world.other_household, author="leader_other", when=at_day(day(9)))
     await review.change_state(None, resolved, world.users["office"], "resolved", "已清理楼道")
+    # Resolved within the month: the closed pack speaks for the month's end.
+    await VisitReviewEvent.filter(visit_id=resolved.id).update(at=at_day(day(10)))
 
     now = datetime.now(timezone.utc)
     await make_device(world.users["leader01"], last_sync_at=now - timedelta(days=1))
@@ -72,37 +77,44 @@ async def month_world(world):
     await make_device(world.users["leader02"], label="旧手机", last_sync_at=None)
     await make_user("leader03", Role.LEADER, world.community, [world.groups[1]], display_name="从没同步")
     await make_user("leader04", Role.LEADER, world.community, [world.groups[1]], display_name="已停用", active=False)
-    return {"month": month, "counted": counted, "resolved": resolved, "open_urgent": open_urgent}
+    return {"month": month, "counted": counted, "resolved": resolved, "open_urgent": open_urgent, "late": late}
 
 
 async def test_monthly_figures_equal_independent_counts(world, month_world):
     counted = month_world["counted"]
-    pack = await monthly_pack(await Community.get(id=world.community.id), month_world["month"], today_shanghai())
+    community = await Community.get(id=world.community.id)
+    pack = await load_pack(community, month_world["month"])  # the month is over: closed now
+    p = pack.figures
     kinds = Counter(k for k, _, _ in counted)
     statuses = Counter(s for _, s, _ in counted)
     groups = Counter(g for _, _, g in counted)
-    assert pack.total == len(counted) == 14
-    assert pack.by_kind == [(KIND_WORDS[k], kinds.get(k, 0)) for k in KIND_WORDS]
-    assert pack.by_status == [(STATUS_WORDS[s], statuses.get(s, 0)) for s in STATUS_WORDS]
-    assert pack.by_group == [(g.name, groups.get(g.id, 0)) for g in world.groups]
+    assert p["total"] == len(counted) == 13
+    assert pack.after.late == 1 and pack.after.removed == 0
+    assert p["by_kind"] == [[KIND_WORDS[k], kinds.get(k, 0)] for k in KIND_WORDS]
+    assert p["by_status"] == [[STATUS_WORDS[s], statuses.get(s, 0)] for s in STATUS_WORDS]
+    assert [(g["name"], g["visits"]) for g in p["groups"]] == [(g.name, groups.get(g.id, 0)) for g in world.groups]
 
-    urgent = {case.visit.id: case for case in pack.urgent}
-    assert set(urgent) == {month_world["resolved"].id, month_world["open_urgent"].id}
-    assert urgent[month_world["resolved"].id].resolved_at is not None
-    assert urgent[month_world["resolved"].id].last_comment == "已清理楼道"
-    assert urgent[month_world["open_urgent"].id].resolved_at is None
-    assert [v.id for v in pack.open_follow_ups] == [month_world["open_urgent"].id]
-    assert [q.user.username for q in pack.quiet_leaders] == ["leader03", "leader02"]  # never synced first
-    assert pack.quiet_leaders[0].last_sync_at is None
+    urgent = {case["id"]: case for case in p["urgent"]}
+    assert set(urgent) == {str(month_world["resolved"].id), str(month_world["open_urgent"].id)}
+    assert urgent[str(month_world["resolved"].id)]["resolved_at"] is not None
+    assert urgent[str(month_world["resolved"].id)]["comment"] == "已清理楼道"
+    assert urgent[str(month_world["open_urgent"].id)]["resolved_at"] is None
+    assert [d["kind"] for d in p["disputes"]] == ["mediation"]
+    lists = await read_lists(community.id, month_world["month"])
+    assert [r["id"] for r in lists["follow_ups"]] == [str(month_world["open_urgent"].id)]
+    assert p["follow_ups"]["open"] == 1
+    assert [q["username"] for q in p["quiet_leaders"]] == ["leader03", "leader02"]  # never synced first
+    assert p["quiet_leaders"][0]["last_sync_at"] is None
 
-    # Coverage at the month's end: zhang (7 days) and chen (14) kept to their interval; li (14)
-    # was never checked (the withdrawn entry does not count); wang (30) had a gap mid-month.
-    cov = pack.coverage
-    assert (cov.total.flagged, cov.total.kept, cov.total.overdue, cov.total.due) == (4, 2, 1, 0)
-    g1, g2 = cov.groups
-    assert (g1.flagged, g1.kept, g1.overdue) == (3, 1, 1) and (g2.flagged, g2.kept, g2.overdue) == (1, 1, 0)
-    assert [row.resident.name for row in cov.overdue] == ["李建国"]
-    assert cov.total.percent == "50%"
+    # Checks at the month's end: li (14) was never checked (the withdrawn entry does not count);
+    # zhang, chen and wang were seen within their interval. On time = not overdue on that day.
+    c = p["checks"]
+    assert (c["flagged"], c["overdue"], c["due"]) == (4, 1, 0)
+    g1, g2 = p["groups"]
+    assert (g1["flagged"], g1["overdue"], g1["on_time"]) == (3, 1, "67%")
+    assert (g2["flagged"], g2["overdue"], g2["on_time"]) == (1, 0, "100%")
+    assert [r["name"] for r in lists["needing"] if r["state"] == "overdue"] == ["李建国"]
+    assert c["on_time"] == "75%"
 
 
 async def test_monthly_page_shows_the_same_figures(client, world, month_world):
@@ -117,11 +129,12 @@ async def test_monthly_page_shows_the_same_figures(client, world, month_world):
     kind_desc = re.search(r'<desc id="chart-kind-desc">(.*?)</desc>', html).group(1)
     assert kind_desc == "；".join(f"{KIND_WORDS[k]}：{kinds.get(k, 0)}" for k in KIND_WORDS)
     groups = Counter(g for _, _, g in counted)
-    for group in world.groups:  # every bar has its label and its value as text
-        assert f">{group.name}</text>" in html
-        assert re.search(rf'class="bar-value"[^>]*>{groups[group.id]}</text>', html)
+    table = html.split('id="group-table"')[1].split("</table>")[0]
+    for group in world.groups:  # every group with its visits, as text
+        assert re.search(rf"{group.name}</th><td>[^<]*</td>\s*<td class=\"num\">{groups[group.id]}</td>", table)
     assert "已清理楼道" in html and "从没同步" in html and "从未同步" in html
     assert "天山路测试居委" in html and "<script" not in html.split("</main>")[0].split("<main")[1]
+    assert 'id="closed-note"' in html and 'href="/office/monthly/late?month=' in html
 
 
 @pytest.mark.parametrize("month", ["2026-13", "abc", "2026-1", "1999-12"])

@@ -1,11 +1,14 @@
 """Elderly-check coverage for the office: per building group, who is due or overdue, and the
-share of flagged residents kept within their check interval this month.
+share of flagged residents checked on time.
 
 Intervals, due and overdue come from `server.checks` (the leader's home uses the same rules);
-this module adds the month view. "Kept within interval this month" means: on no day from the
-first of the month to the as-of day was the resident overdue by the `server.checks` rule
-(more than `interval` Shanghai days since the last visit that saw them). A resident never seen
-before is overdue until their first visit.
+this module adds the month view.
+
+The on-time rate (按期看望率) is the share of flagged residents NOT overdue on the as-of day:
+(flagged - overdue) / flagged. It reads with the overdue count beside it: 0 overdue is 100 %,
+whatever happened earlier in the month. (It used to be the share never overdue on any day of the
+month, which gave a group with 0 overdue 27 % — true, but it read as a contradiction at the
+meeting.) `kept` still counts the residents never overdue all month, for whoever wants it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,15 @@ from server.checks import CheckState, CheckStatus, check_interval, check_status,
 from server.models import BuildingGroup, Community, Household, Resident, ResidentStatus, VisitResident
 from server.office.dates import Month, day_start
 from server.office.labels import N_
+
+
+def on_time_share(flagged: int, overdue: int) -> float | None:
+    """按期看望率: the flagged residents not overdue on the as-of day, over all flagged ones."""
+    return (flagged - overdue) / flagged if flagged else None
+
+
+def percent_text(share: float | None) -> str:
+    return "—" if share is None else f"{share * 100:.0f}%"
 
 
 @dataclass
@@ -41,11 +53,11 @@ class GroupCoverage:
 
     @property
     def share(self) -> float | None:
-        return self.kept / self.flagged if self.flagged else None
+        return on_time_share(self.flagged, self.overdue)
 
     @property
     def percent(self) -> str:
-        return "—" if self.share is None else f"{self.share * 100:.0f}%"
+        return percent_text(self.share)
 
     def add(self, row: ResidentCoverage) -> None:
         self.flagged += 1

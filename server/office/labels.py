@@ -82,6 +82,9 @@ AUDIT_ACTION_WORDS = {
     "roster_exported": N_("导出居民名册"),
     "visit_voided": N_("作废走访记录"),
     "visit_restored": N_("恢复已作废的走访记录"),
+    "month_closed": N_("封存月度材料"),
+    "monthly_pdf": N_("下载月度材料 PDF"),
+    "monthly_xlsx": N_("下载月度材料附表"),
 }
 
 QUESTION_STATE_WORDS = {

@@ -1,120 +1,181 @@
-"""The monthly meeting pack (民情分析会): the month's visits in figures, urgent cases and what
-became of them, open follow-ups, overdue checks, and leaders whose phones have gone quiet."""
+"""`/office/monthly...`: the monthly meeting pack (民情分析会材料), its PDF and XLSX appendix,
+closing a month, and the entries that arrived after a month was closed.
+
+The current month is computed on each view (set-based, only what the page shows). A month that
+is over is closed on its first view (or by the office's button, or `louzu close-months`) and
+from then on read from its stored figures (server/monthly_pack/closing.py).
+"""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from typing import Any
 
-from server.models import (
-    BuildingGroup,
-    Community,
-    DeviceSession,
-    ReviewEventKind,
-    ReviewState,
-    Role,
-    User,
-    Visit,
-    VisitKind,
-    VisitReviewEvent,
-    VisitStatus,
-)
-from server.office.coverage import Coverage, coverage
-from server.office.dates import Month, now_utc
-from server.office.follow_ups import open_follow_ups
-from server.office.labels import KIND_WORDS, STATUS_WORDS
+import anyio
+from litestar import Request, Response, get, post
+from litestar.params import FromQuery
+from litestar.response import Redirect
+
+from server import audit
+from server.models import Community, Visit
+from server.monthly_pack.appendix import appendix_chunks
+from server.monthly_pack.closing import Afterwards, Closed, afterwards, close_month, is_over, late_entry_ids
+from server.monthly_pack.closing import read_closed, read_lists
+from server.monthly_pack.figures import compute
+from server.monthly_pack.pdf import render_pdf
+from server.office.charts import bar_chart
+from server.office.dates import Month, now_utc, today_shanghai
+from server.office.labels import N_
+from server.office.pages import WORDS, code, current_community, current_user, staff_render
 from server.office.queries import with_people
+from server.web import render_string, request_locale
 
-# A leader whose phones have not synced for longer than this is listed (never synced counts).
-QUIET_AFTER = timedelta(days=3)
-
-
-@dataclass
-class UrgentCase:
-    visit: Visit
-    resolved_at: datetime | None
-    last_comment: str
-
-
-@dataclass
-class QuietLeader:
-    user: User
-    groups: list[str]
-    last_sync_at: datetime | None  # None: never synced
+BAD_MONTH = N_("月份格式应为 年-月，例如 2026-11，且不能晚于本月。")
+NOT_OVER = N_("这个月还没有结束，月末以后才能封存。")
+NOTICES = {
+    "closed": N_("已封存。以后再打开，这个月的数字都不会变。"),
+    "already": N_("这个月早已封存，数字保持封存时的样子。"),
+}
+LATE_SHOWN = 500
 
 
 @dataclass
-class MonthlyPack:
+class Pack:
     month: Month
-    total: int
-    by_kind: list[tuple[str, int]]  # (msgid, count), every kind in the protocol's order
-    by_status: list[tuple[str, int]]
-    by_group: list[tuple[str, int]]  # (group name, count), every group of the community
-    urgent: list[UrgentCase]
-    open_follow_ups: list[Visit]
-    coverage: Coverage
-    quiet_leaders: list[QuietLeader]
-    generated_at: datetime
+    figures: dict[str, Any]
+    closed: Closed | None
+    after: Afterwards | None
 
 
-def month_visits(community_id: int, month: Month):
-    """The month's visits (by occurred_at, Shanghai month), withdrawn entries left out."""
-    return Visit.filter(
-        community_id=community_id, withdrawn=False, occurred_at__gte=month.start, occurred_at__lt=month.end
+def _month(text: str | None) -> Month | None:
+    today = today_shanghai()
+    try:
+        chosen = Month.parse(text, today)
+    except ValueError:
+        return None
+    return None if chosen.first > today else chosen
+
+
+async def load_pack(community: Community, month: Month) -> Pack:
+    """The closed month's stored figures (closing it first when it is over), or now's."""
+    if is_over(month):
+        closed = await read_closed(community.id, month)
+        if closed is None:
+            closed, _ = await close_month(community, month)
+        return Pack(month, closed.figures, closed, await afterwards(community.id, month, closed))
+    data = await compute(community, month, now_utc(), live=True)
+    return Pack(month, data["figures"], None, None)
+
+
+def _charts(figures: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "kind": bar_chart(N_("按走访类型"), [tuple(r) for r in figures["by_kind"]], translate=True),
+        "status": bar_chart(N_("按状况"), [tuple(r) for r in figures["by_status"]], translate=True),
+    }
+
+
+def _bad_month(request: Request, text: str | None, error: str = BAD_MONTH) -> Response:
+    today = today_shanghai()
+    return staff_render(
+        request, "office/monthly.html", "monthly", status_code=400, p=None, month_text=text or "",
+        error=error, this_month=Month(today.year, today.month),
     )
 
 
-async def quiet_leaders(community_id: int, now: datetime) -> list[QuietLeader]:
-    leaders = await User.filter(community_id=community_id, role=Role.LEADER, active=True).prefetch_related(
-        "building_groups"
-    ).order_by("username")
-    last: dict[int, datetime] = {}
-    for user_id, synced in await DeviceSession.filter(
-        user__community_id=community_id, user__role=Role.LEADER, last_sync_at__isnull=False
-    ).values_list("user_id", "last_sync_at"):
-        if user_id not in last or synced > last[user_id]:
-            last[user_id] = synced
-    quiet = [
-        QuietLeader(u, [g.name for g in sorted(u.building_groups, key=lambda g: g.number)], last.get(u.id))
-        for u in leaders
-        if u.id not in last or now - last[u.id] > QUIET_AFTER
-    ]
-    quiet.sort(key=lambda q: (q.last_sync_at is not None, q.last_sync_at or now, q.user.username))
-    return quiet
+def _context(pack: Pack) -> dict[str, Any]:
+    today = today_shanghai()
+    return {
+        "p": pack.figures, "month": pack.month, "closed": pack.closed, "after": pack.after,
+        "charts": _charts(pack.figures), "month_text": pack.month.key, "this_month": Month(today.year, today.month),
+    }
 
 
-async def monthly_pack(community: Community, month: Month, today: date) -> MonthlyPack:
-    query = month_visits(community.id, month)
-    rows = await query.values_list("kind", "status", "household__building_group_id")
-    kinds = Counter(str(getattr(k, "value", k)) for k, _, _ in rows)
-    statuses = Counter(str(getattr(s, "value", s)) for _, s, _ in rows)
-    groups_count = Counter(g for _, _, g in rows)
-    groups = await BuildingGroup.filter(community_id=community.id).order_by("number")
+class MonthlyRoutes:
+    @get("/monthly", name="office_monthly")
+    async def monthly(
+        self, request: Request, month: FromQuery[str | None] = None, saved: FromQuery[str | None] = None
+    ) -> Response:
+        """The meeting pack of `month=YYYY-MM` (this month when left out); prints on A4."""
+        chosen = _month(month)
+        if chosen is None:
+            return _bad_month(request, month)
+        community = await current_community(request)
+        pack = await load_pack(community, chosen)
+        close_previous = None
+        if pack.closed is None and await read_closed(community.id, chosen.previous()) is None:
+            close_previous = chosen.previous()
+        return staff_render(
+            request, "office/monthly.html", "monthly", **_context(pack), close_previous=close_previous,
+            notice=NOTICES.get(saved or "", ""),
+        )
 
-    urgent_visits = await with_people(query.filter(status=VisitStatus.URGENT)).order_by("occurred_at")
-    events = await VisitReviewEvent.filter(visit_id__in=[v.id for v in urgent_visits]).order_by("id")
-    resolved_at: dict = {}
-    last_comment: dict = {}
-    for event in events:
-        if event.kind == ReviewEventKind.STATE.value and event.to_state == ReviewState.RESOLVED:
-            resolved_at[event.visit_id] = event.at
-        elif event.kind == ReviewEventKind.STATE.value:
-            resolved_at.pop(event.visit_id, None)  # reopened
-        if event.comment:
-            last_comment[event.visit_id] = event.comment
-    urgent = [UrgentCase(v, resolved_at.get(v.id), last_comment.get(v.id, "")) for v in urgent_visits]
+    @post("/monthly/close", name="office_monthly_close")
+    async def close(self, request: Request) -> Response:
+        """Closes a month that is over: its pack as of its end, kept; idempotent; audited."""
+        form = await request.form()
+        text = str(form.get("month") or "").strip()
+        chosen = _month(text) if text else None
+        if chosen is None:
+            return _bad_month(request, text)
+        if not is_over(chosen):
+            return _bad_month(request, text, NOT_OVER)
+        _, closed_now = await close_month(await current_community(request), chosen, current_user(request))
+        saved = "closed" if closed_now else "already"
+        return Redirect(f"/office/monthly?month={chosen.key}&saved={saved}", status_code=303)
 
-    now = now_utc()
-    return MonthlyPack(
-        month=month,
-        total=len(rows),
-        by_kind=[(KIND_WORDS[k.value], kinds.get(k.value, 0)) for k in VisitKind],
-        by_status=[(STATUS_WORDS[s], statuses.get(s, 0)) for s in ("urgent", "concern", "ok")],
-        by_group=[(g.name, groups_count.get(g.id, 0)) for g in groups],
-        urgent=urgent,
-        open_follow_ups=await open_follow_ups(community.id),
-        coverage=await coverage(community, month, today),
-        quiet_leaders=await quiet_leaders(community.id, now),
-        generated_at=now,
-    )
+    @get("/monthly/late", name="office_monthly_late")
+    async def late(self, request: Request, month: FromQuery[str | None] = None) -> Response:
+        """Entries of a closed month the server received after the month's end."""
+        chosen = _month(month)
+        if chosen is None:
+            return _bad_month(request, month)
+        if not is_over(chosen):
+            return _bad_month(request, month, NOT_OVER)
+        community = await current_community(request)
+        ids = await late_entry_ids(community.id, chosen)
+        visits = await with_people(Visit.filter(id__in=ids)).order_by("received_at").limit(LATE_SHOWN) if ids else []
+        total = len(ids)
+        return staff_render(
+            request, "office/monthly_late.html", "monthly", month=chosen, visits=visits, total=total,
+            closed=await read_closed(community.id, chosen),
+        )
+
+    @get("/monthly.pdf", name="office_monthly_pdf")
+    async def pdf(self, request: Request, month: FromQuery[str | None] = None) -> Response:
+        """The pack as an A4 PDF (WeasyPrint), to file and send; audited."""
+        chosen = _month(month)
+        if chosen is None:
+            return _bad_month(request, month)
+        community = await current_community(request)
+        pack = await load_pack(community, chosen)
+        html = render_string(request, "office/monthly.html", **_context(pack), words=WORDS, section="monthly",
+                             code=code, for_pdf=True)
+        body, pages = await anyio.to_thread.run_sync(render_pdf, html)
+        await audit.record(request, "monthly_pdf", target_type="community", target_id=community.id,
+                           month=chosen.key, pages=pages)
+        return _download(body, "application/pdf", f"monthly-{chosen.key}.pdf")
+
+    @get("/monthly.xlsx", name="office_monthly_xlsx")
+    async def appendix(self, request: Request, month: FromQuery[str | None] = None) -> Response:
+        """The pack's full lists as an Excel appendix; audited."""
+        chosen = _month(month)
+        if chosen is None:
+            return _bad_month(request, month)
+        community = await current_community(request)
+        if is_over(chosen):
+            await load_pack(community, chosen)  # closes it when not yet closed
+            lists = await read_lists(community.id, chosen) or {}
+        else:
+            lists = (await compute(community, chosen, now_utc(), full=True, live=True))["lists"]
+        body = b"".join(appendix_chunks(lists, request_locale(request)))
+        await audit.record(request, "monthly_xlsx", target_type="community", target_id=community.id,
+                           month=chosen.key)
+        return _download(body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                         f"monthly-{chosen.key}.xlsx")
+
+
+def _download(body: bytes, media_type: str, filename: str) -> Response:
+    return Response(body, media_type=media_type, headers={
+        "content-disposition": f'attachment; filename="{filename}"', "cache-control": "no-store",
+    })
+

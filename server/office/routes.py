@@ -16,14 +16,13 @@ from server.auth.guards import role_required
 from server.auth.routes import safe_next
 from server.models import Community, Role, Visit
 from server.office import review, send_back, void
-from server.office.charts import bar_chart
 from server.office.coverage import coverage, parse_rules
 from server.office.dates import Month, today_shanghai
 from server.office.exports import csv_body, xlsx_body
 from server.office.filters import VisitFilters, filter_choices, parse_filters, visit_queryset
 from server.office.follow_ups import effective_due, follow_up_list, is_overdue
 from server.office.labels import N_
-from server.office.monthly import monthly_pack
+from server.office.monthly import MonthlyRoutes
 from server.office.pages import community_id, current_community, current_user, staff_render
 from server.office.queries import community_visit, dashboard_page, office_staff, visit_detail
 from server.office.group_routes import GroupRoutes
@@ -107,7 +106,7 @@ def _export_response(community: int | None, filters: VisitFilters, kind: str) ->
 
 # The roster and group routes live in their own modules and are mixed in, so they share this
 # controller's path and guards without another controller to register in server/app.py.
-class OfficePages(RosterRoutes, GroupRoutes, Controller):
+class OfficePages(RosterRoutes, GroupRoutes, MonthlyRoutes, Controller):
     path = "/office"
     tags = ["office (pages)"]
     guards = [role_required(Role.OFFICE, Role.ADMIN)]
@@ -294,28 +293,3 @@ class OfficePages(RosterRoutes, GroupRoutes, Controller):
             )
             return Redirect("/office/checks?saved=rules#rules", status_code=303)
         return Redirect("/office/checks?saved=none#rules", status_code=303)
-
-    @get("/monthly", name="office_monthly")
-    async def monthly(self, request: Request, month: FromQuery[str | None] = None) -> Response:
-        """The monthly meeting pack for `month=YYYY-MM` (this month when left out); prints on A4."""
-        community = await current_community(request)
-        today = today_shanghai()
-        try:
-            chosen = Month.parse(month, today)
-        except ValueError:
-            chosen = None
-        if chosen is None or chosen.first > today:
-            return staff_render(
-                request, "office/monthly.html", "monthly", status_code=400, pack=None, month_text=month or "",
-                error=N_("月份格式应为 年-月，例如 2026-11，且不能晚于本月。"), this_month=Month(today.year, today.month),
-            )
-        pack = await monthly_pack(community, chosen, today)
-        charts = {
-            "kind": bar_chart(N_("按走访类型"), pack.by_kind, translate=True),
-            "status": bar_chart(N_("按状况"), pack.by_status, translate=True),
-            "group": bar_chart(N_("按楼组"), pack.by_group),
-        }
-        return staff_render(
-            request, "office/monthly.html", "monthly", pack=pack, charts=charts, month_text=chosen.key,
-            community=community, this_month=Month(today.year, today.month),
-        )
