@@ -8,6 +8,8 @@ look-up, templates), one at a time, so the figure is the server's own time plus 
 bare endpoint shows. req/s is 1 / mean of these sequential requests (one connection, no
 concurrency). LOUZU_BENCH_N requests per page (default 30, at least 5, at most ~20 s a page);
 LOUZU_BENCH_SHOW=1 prints every time (a lone slow request is usually a gen-2 GC pause).
+LOUZU_BENCH_PAGES=/office/checks,/ times only the pages whose path starts with one of these
+(the household page as /households).
 """
 
 from __future__ import annotations
@@ -102,6 +104,9 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
             ("office", "/office/monthly"),
             ("office", "/office/checks"),
         ]
+        only = [p for p in os.environ.get("LOUZU_BENCH_PAGES", "").split(",") if p]
+        if only:
+            pages = [(who, url) for who, url in pages if any(url == p or (p != "/" and url.startswith(p)) for p in only)]
         print(f"{label}: {visits} visits", flush=True)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=bare_app), base_url="http://127.0.0.1") as c:
             times, _ = await _timed(c, "/bare", None)

@@ -10,21 +10,44 @@ before is overdue until their first visit.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from datetime import date, datetime, timedelta
+from functools import partial
 
-from server.checks import CheckState, CheckStatus, check_interval, check_status, last_checks, shanghai_date
-from server.models import BuildingGroup, Community, Household, Resident, ResidentStatus, VisitResident
+from tortoise import Tortoise
+
+from server.checks import (
+    COUNTED_CHECK_SQL, CheckState, CheckStatus, as_datetime, check_interval, last_check_sql, moment_value,
+    placeholder, shanghai_date, status_on,
+)
+from server.models import BuildingGroup, Community, ResidentStatus
 from server.office.dates import Month, day_start
 from server.office.labels import N_
 
 
+@dataclass(frozen=True, slots=True)
+class FlaggedResident:
+    # What the coverage shows of a resident: read as plain values, not as Resident/Household
+    # objects (1,101 flagged residents of the demo committee cost more as objects than the rest).
+    id: int
+    name: str
+    care_flags: list
+
+
+@dataclass(frozen=True, slots=True)
+class FlaggedHome:
+    id: int
+    address: str
+    building_group_id: int
+
+
 @dataclass
 class ResidentCoverage:
-    resident: Resident
-    household: Household
+    resident: FlaggedResident
+    household: FlaggedHome
     status: CheckStatus
     kept: bool
 
@@ -88,12 +111,39 @@ def kept_within_interval(interval: int, prior: date | None, seen: list[date], fi
     return max(anchor + timedelta(days=interval + 1), first) > as_of
 
 
-def _aware(value: Any) -> datetime:
-    # Aggregates come back as strings on SQLite and as datetimes on PostgreSQL.
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+def _flagged_where(mark: Callable[[int], str], n: int) -> str:
+    """Residents r of the community (value n), active (value n + 1), with a care flag ('[]' is how
+    both stores keep an empty list; most residents carry none; a flag without a rule is left out
+    in Python). SQLite binds `?` in the order they appear in the text: n follows that order."""
+    return f"r.community_id = {mark(n)} AND r.status = {mark(n + 1)} AND r.care_flags <> '[]'"
+
+
+async def _flagged_with_checks(community_id: int, month: Month, as_of: date) -> tuple[list[dict], dict[int, list[datetime]]]:
+    """The community's active residents with a care flag, each with their household and last
+    check before the month; and the checks inside [first of the month, as_of] per resident.
+
+    Two statements whatever the size: per resident the index visit_resident(resident_id,
+    occurred_at) is read for the one last check before the month and for the month's range, so
+    the cost follows the flagged residents, not the committee's years of visits."""
+    conn = Tortoise.get_connection("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    mark = partial(placeholder, postgres)
+    scope = [community_id, ResidentStatus.ACTIVE.value]
+    residents = await conn.execute_query_dict(
+        "SELECT r.id, r.name, r.care_flags, h.id AS household_id, h.address, h.building_group_id,"
+        f" {last_check_sql('r.id', mark(1))} AS prior"
+        f" FROM resident r JOIN household h ON h.id = r.household_id WHERE {_flagged_where(mark, 2)} ORDER BY r.id",
+        [moment_value(postgres, month.start), *scope],
+    )
+    in_month: dict[int, list[datetime]] = defaultdict(list)
+    for row in await conn.execute_query_dict(
+        "SELECT vr.resident_id, vr.occurred_at FROM visit_resident vr JOIN visit v ON v.id = vr.visit_id"
+        f" WHERE vr.resident_id IN (SELECT r.id FROM resident r WHERE {_flagged_where(mark, 1)}) AND {COUNTED_CHECK_SQL}"
+        f" AND vr.occurred_at >= {mark(3)} AND vr.occurred_at < {mark(4)}",
+        [*scope, moment_value(postgres, month.start), moment_value(postgres, day_start(as_of + timedelta(days=1)))],
+    ):
+        in_month[row["resident_id"]].append(as_datetime(row["occurred_at"]))
+    return residents, in_month
 
 
 async def coverage(community: Community, month: Month, today: date) -> Coverage:
@@ -104,48 +154,36 @@ async def coverage(community: Community, month: Month, today: date) -> Coverage:
         g.id: GroupCoverage(g, sorted(u.display_name for u in g.leaders if u.active)) for g in groups
     }
     total = GroupCoverage(None)
-    # Flags first, as plain values: most residents carry none, and turning every active resident
-    # and their household into objects (6,248 + 6,248 for the seed committee) cost more than the rest.
-    flagged = [
-        rid for rid, flags in await Resident.filter(community_id=community.id, status=ResidentStatus.ACTIVE)
-        .values_list("id", "care_flags")
-        if flags and check_interval(flags, rules) is not None
-    ]
-    residents = list(
-        await Resident.filter(id__in=flagged).select_related("household").order_by("id")
-    ) if flagged else []
-    if not residents or as_of < month.first:
+    if as_of < month.first:
         return Coverage(month, as_of, list(by_group.values()), total)
+    residents, in_month = await _flagged_with_checks(community.id, month, as_of)
 
-    seen_scope = {"resident__community_id": community.id, "visit__withdrawn": False}
-    # Each resident's last check before the month: read newest first per resident, not a MAX
-    # over the committee's whole history.
-    prior = {rid: _aware(last) for rid, last in (await last_checks([r.id for r in residents], month.start)).items()}
-    in_month: dict[int, list[datetime]] = defaultdict(list)
-    for resident_id, occurred_at in await VisitResident.filter(
-        **seen_scope, occurred_at__gte=month.start, occurred_at__lt=day_start(as_of + timedelta(days=1))
-    ).values_list("resident_id", "occurred_at"):
-        in_month[resident_id].append(occurred_at)
-
-    moment = day_start(as_of) + timedelta(hours=12)  # "as of" that Shanghai day
-    for resident in residents:
-        seen = in_month.get(resident.id, [])
-        last = max([*seen, *([prior[resident.id]] if resident.id in prior else [])], default=None)
-        status = check_status(resident.care_flags, rules, last, moment)
-        if status is None:
+    intervals: dict[str, int | None] = {}  # a handful of flag combinations among all residents
+    for row in residents:
+        flags = row["care_flags"]
+        flags = json.loads(flags) if isinstance(flags, str) else flags
+        key = ",".join(sorted(flags))
+        if key not in intervals:
+            intervals[key] = check_interval(flags, rules)
+        interval = intervals[key]
+        group = by_group.get(row["building_group_id"])
+        if interval is None or group is None:
             continue
-        prior_day = shanghai_date(prior[resident.id]) if resident.id in prior else None
+        seen = in_month.get(row["id"], [])
+        prior = as_datetime(row["prior"])
+        last = max([*seen, *([prior] if prior else [])], default=None)
+        status = status_on(interval, last, as_of)
         kept = kept_within_interval(
-            status.interval_days, prior_day, [shanghai_date(s) for s in seen], month.first, as_of
+            interval, shanghai_date(prior) if prior else None, [shanghai_date(s) for s in seen], month.first, as_of
         )
-        row = ResidentCoverage(resident, resident.household, status, kept)
-        group = by_group.get(resident.household.building_group_id)
-        if group is None:
-            continue
-        group.add(row)
-        total.add(row)
+        entry = ResidentCoverage(
+            FlaggedResident(row["id"], row["name"], flags),
+            FlaggedHome(row["household_id"], row["address"], row["building_group_id"]), status, kept,
+        )
+        group.add(entry)
+        total.add(entry)
         if status.state is not CheckState.OK:
-            group.needing_visit.append(row)
+            group.needing_visit.append(entry)
     for group in by_group.values():
         group.needing_visit.sort(key=lambda r: (r.status.sort_key(), r.household.address, r.resident.name))
     return Coverage(month, as_of, list(by_group.values()), total)
