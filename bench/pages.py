@@ -8,6 +8,8 @@ look-up, templates), one at a time, so the figure is the server's own time plus 
 bare endpoint shows. req/s is 1 / mean of these sequential requests (one connection, no
 concurrency). LOUZU_BENCH_N requests per page (default 30, at least 5, at most ~20 s a page);
 LOUZU_BENCH_SHOW=1 prints every time (a lone slow request is usually a gen-2 GC pause).
+The app's heap is settled as the server's start-up does (server.app.settle_heap: gc.freeze);
+LOUZU_BENCH_NO_FREEZE=1 leaves it out, to see what the gen-2 collections cost without it.
 LOUZU_BENCH_PAGES=/office/checks,/ times only the pages whose path starts with one of these
 (the household page as /households).
 """
@@ -60,7 +62,7 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
     import httpx
     from litestar import Litestar, get
 
-    from server.app import create_app
+    from server.app import create_app, settle_heap
     from server.auth.sessions import COOKIE_NAME, open_session
     from server.models import Community, Household, User, Visit
 
@@ -96,6 +98,8 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
 
         bare_app = Litestar([bare], debug=settings.debug if hasattr(settings, "debug") else False)
         app = create_app(settings, manage_db=False)
+        if not os.environ.get("LOUZU_BENCH_NO_FREEZE"):
+            settle_heap()  # httpx's ASGITransport sends no lifespan events: done here as at start-up
         pages = [
             ("leader", "/"),
             ("leader", f"/households/{household}"),

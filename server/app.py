@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -37,6 +38,18 @@ MAX_BODY_BYTES = 1024 * 1024
 UNCOMPRESSED_PATHS = [r"\.xlsx$"]
 
 
+def settle_heap() -> None:
+    """Hand what start-up built to the garbage collector's permanent generation.
+
+    Modules, routes, models and Tortoise's metadata are ~90,000 tracked objects that live as long
+    as the process; every full (generation-2) collection walked them all: on the leader
+    home at ten years one request in ~30 took a 57 ms pause (seen with gc.callbacks), the p99.
+    Frozen, a full collection walks only what requests made since (Python's gc.freeze docs).
+    Called once the app is ready to serve; nothing is leaked (they were never to be freed)."""
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(settings: Settings | None = None, manage_db: bool = True) -> Litestar:
     """`manage_db=False` when the caller (a test) has already opened the database."""
     settings = settings or get_settings()
@@ -46,6 +59,7 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Lite
     async def database(_: Litestar) -> AsyncIterator[None]:
         if manage_db:
             await db.init_db(settings)
+        settle_heap()
         try:
             yield
         finally:
