@@ -11,10 +11,8 @@ before is overdue until their first visit.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import partial
 
 from tortoise import Tortoise
@@ -111,39 +109,38 @@ def kept_within_interval(interval: int, prior: date | None, seen: list[date], fi
     return max(anchor + timedelta(days=interval + 1), first) > as_of
 
 
-def _flagged_where(mark: Callable[[int], str], n: int) -> str:
-    """Residents r of the community (value n), active (value n + 1), with a care flag ('[]' is how
-    both stores keep an empty list; most residents carry none; a flag without a rule is left out
-    in Python). SQLite binds `?` in the order they appear in the text: n follows that order."""
-    return f"r.community_id = {mark(n)} AND r.status = {mark(n + 1)} AND r.care_flags <> '[]'"
+def _checks_between(postgres: bool, start: str, end: str) -> str:
+    """A resident r's checks in [start, end) as one value: a list on PostgreSQL, comma-joined
+    text on SQLite. Correlated, so both stores read visit_resident(resident_id, occurred_at) per
+    resident: its cost follows the flagged residents, never the store's size (joined as a set,
+    PostgreSQL chose a parallel scan of all visit_resident for one committee's month)."""
+    rows = (
+        "FROM visit_resident vr JOIN visit v ON v.id = vr.visit_id WHERE vr.resident_id = r.id"
+        f" AND {COUNTED_CHECK_SQL} AND vr.occurred_at >= {start} AND vr.occurred_at < {end}"
+    )
+    return f"ARRAY(SELECT vr.occurred_at {rows})" if postgres else f"(SELECT group_concat(vr.occurred_at, ',') {rows})"
 
 
-async def _flagged_with_checks(community_id: int, month: Month, as_of: date) -> tuple[list[dict], dict[int, list[datetime]]]:
-    """The community's active residents with a care flag, each with their household and last
-    check before the month; and the checks inside [first of the month, as_of] per resident.
-
-    Two statements whatever the size: per resident the index visit_resident(resident_id,
-    occurred_at) is read for the one last check before the month and for the month's range, so
-    the cost follows the flagged residents, not the committee's years of visits."""
+async def _flagged_with_checks(community_id: int, month: Month, as_of: date) -> list[dict]:
+    """The community's active residents with a care flag ('[]' is how both stores keep an empty
+    list; most residents carry none; a flag without a rule is left out by the caller), each with
+    their household, last check before the month (`prior`) and checks in [first of the month,
+    as_of] (`seen`, a list of aware datetimes). One statement whatever the store's size."""
     conn = Tortoise.get_connection("default")
     postgres = conn.capabilities.dialect == "postgres"
-    mark = partial(placeholder, postgres)
-    scope = [community_id, ResidentStatus.ACTIVE.value]
-    residents = await conn.execute_query_dict(
+    mark = partial(placeholder, postgres)  # SQLite binds `?` in the order of the text
+    rows = await conn.execute_query_dict(
         "SELECT r.id, r.name, r.care_flags, h.id AS household_id, h.address, h.building_group_id,"
-        f" {last_check_sql('r.id', mark(1))} AS prior"
-        f" FROM resident r JOIN household h ON h.id = r.household_id WHERE {_flagged_where(mark, 2)} ORDER BY r.id",
-        [moment_value(postgres, month.start), *scope],
+        f" {last_check_sql('r.id', mark(1))} AS prior, {_checks_between(postgres, mark(2), mark(3))} AS seen"
+        " FROM resident r JOIN household h ON h.id = r.household_id"
+        f" WHERE r.community_id = {mark(4)} AND r.status = {mark(5)} AND r.care_flags <> '[]' ORDER BY r.id",
+        [moment_value(postgres, month.start), moment_value(postgres, month.start),
+         moment_value(postgres, day_start(as_of + timedelta(days=1))), community_id, ResidentStatus.ACTIVE.value],
     )
-    in_month: dict[int, list[datetime]] = defaultdict(list)
-    for row in await conn.execute_query_dict(
-        "SELECT vr.resident_id, vr.occurred_at FROM visit_resident vr JOIN visit v ON v.id = vr.visit_id"
-        f" WHERE vr.resident_id IN (SELECT r.id FROM resident r WHERE {_flagged_where(mark, 1)}) AND {COUNTED_CHECK_SQL}"
-        f" AND vr.occurred_at >= {mark(3)} AND vr.occurred_at < {mark(4)}",
-        [*scope, moment_value(postgres, month.start), moment_value(postgres, day_start(as_of + timedelta(days=1)))],
-    ):
-        in_month[row["resident_id"]].append(as_datetime(row["occurred_at"]))
-    return residents, in_month
+    for row in rows:
+        seen = row["seen"] or []
+        row["seen"] = [as_datetime(at) for at in (seen.split(",") if isinstance(seen, str) else seen)]
+    return rows
 
 
 async def coverage(community: Community, month: Month, today: date) -> Coverage:
@@ -156,7 +153,7 @@ async def coverage(community: Community, month: Month, today: date) -> Coverage:
     total = GroupCoverage(None)
     if as_of < month.first:
         return Coverage(month, as_of, list(by_group.values()), total)
-    residents, in_month = await _flagged_with_checks(community.id, month, as_of)
+    residents = await _flagged_with_checks(community.id, month, as_of)
 
     intervals: dict[str, int | None] = {}  # a handful of flag combinations among all residents
     for row in residents:
@@ -169,7 +166,7 @@ async def coverage(community: Community, month: Month, today: date) -> Coverage:
         group = by_group.get(row["building_group_id"])
         if interval is None or group is None:
             continue
-        seen = in_month.get(row["id"], [])
+        seen = row["seen"]
         prior = as_datetime(row["prior"])
         last = max([*seen, *([prior] if prior else [])], default=None)
         status = status_on(interval, last, as_of)
