@@ -62,7 +62,7 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
     import httpx
     from litestar import Litestar, get
 
-    from server.app import create_app, settle_heap
+    from server.app import create_app
     from server.auth.sessions import COOKIE_NAME, open_session
     from server.models import Community, Household, User, Visit
 
@@ -99,6 +99,8 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
         bare_app = Litestar([bare], debug=settings.debug if hasattr(settings, "debug") else False)
         app = create_app(settings, manage_db=False)
         if not os.environ.get("LOUZU_BENCH_NO_FREEZE"):
+            from server.app import settle_heap
+
             settle_heap()  # httpx's ASGITransport sends no lifespan events: done here as at start-up
         pages = [
             ("leader", "/"),
