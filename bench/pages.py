@@ -8,6 +8,7 @@ look-up, templates), one at a time, so the figure is the server's own time plus 
 bare endpoint shows. req/s is 1 / mean of these sequential requests (one connection, no
 concurrency). LOUZU_BENCH_N requests per page (default 30, at least 5, at most ~20 s a page);
 LOUZU_BENCH_SHOW=1 prints every time (a lone slow request is usually a gen-2 GC pause).
+"fixed CPU work" is the same pure-Python loop every run: on a shared machine, compare runs by it.
 The app's heap is settled as the server's start-up does (server.app.settle_heap: gc.freeze);
 LOUZU_BENCH_NO_FREEZE=1 leaves it out, to see what the gen-2 collections cost without it.
 LOUZU_BENCH_PAGES=/office/checks,/ times only the pages whose path starts with one of these
@@ -49,6 +50,17 @@ async def _timed(client, url: str, cookie: str | None) -> tuple[list[float], int
     if os.environ.get("LOUZU_BENCH_SHOW"):
         print(url, [round(t) for t in times])
     return times, len(response.content)
+
+
+def _reference_work() -> list[float]:
+    """A fixed piece of pure-Python work (the sum of 100,000 squares), timed like the pages: on a
+    shared machine it shows how much slower everything ran during this run than during another."""
+    times = []
+    for _ in range(REQUESTS):
+        start = time.perf_counter()
+        sum(i * i for i in range(100_000))
+        times.append((time.perf_counter() - start) * 1000)
+    return times
 
 
 def _line(label: str, times: list[float]) -> str:
@@ -117,6 +129,7 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=bare_app), base_url="http://127.0.0.1") as c:
             times, _ = await _timed(c, "/bare", None)
             print(_line("bare Litestar endpoint", times), flush=True)
+        print(_line("fixed CPU work (reference)", _reference_work()), flush=True)
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             for who, url in pages:
