@@ -91,7 +91,8 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
 
         conn = Tortoise.get_connection("default")
         if conn.capabilities.dialect == "postgres":
-            await conn.execute_script("ANALYZE")  # what autovacuum does within a minute of a load
+            # What autovacuum does within a minute of a load (plans differ before: bench/history.py).
+            await conn.execute_script("VACUUM ANALYZE")
         community = await Community.get(is_demo=True)
         visits = await Visit.filter(community_id=community.id).count()
         # The busiest leader, and their household with the most visits: the worst case of a slice.
