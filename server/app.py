@@ -43,7 +43,7 @@ def settle_heap() -> None:
 
     Modules, routes, models and Tortoise's metadata are ~90,000 tracked objects that live as long
     as the process; every full (generation-2) collection walked them all: on the leader
-    home at ten years one request in ~30 took a 57 ms pause (seen with gc.callbacks), the p99.
+    home at ten years one request in 30–60 took a 32–63 ms pause (gc.callbacks), the p99.
     Frozen, a full collection walks only what requests made since (Python's gc.freeze docs).
     Called once the app is ready to serve; nothing is leaked (they were never to be freed)."""
     gc.collect()
