@@ -58,7 +58,8 @@ async def page_plans(settings: Any) -> list[dict]:
     tokens = {"leader": (await open_session(leader, settings, "plans"))[0],
               "office": (await open_session(office, settings, "plans"))[0]}
     pages = [("leader", "/"), ("leader", f"/households/{household}"), ("leader", "/api/sync/manifest"),
-             ("office", "/office/"), ("office", "/office/?page=3"), ("office", "/office/live")]
+             ("office", "/office/"), ("office", "/office/?page=3"), ("office", "/office/live"),
+             ("office", "/office/checks")]
     app = create_app(settings, manage_db=False)
     log = logging.getLogger("tortoise.db_client")
     conn = Tortoise.get_connection("default")

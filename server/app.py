@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -34,6 +35,22 @@ from server.sync_api.routes import SyncApi
 
 # Bodies over this are refused before they are read (sync-protocol.md: 1 MiB per push).
 MAX_BODY_BYTES = 1024 * 1024
+# Responses the gzip middleware leaves alone: an .xlsx is a zip package, already deflated, so
+# gzipping it again costs the server CPU for every chunk of a ten-year export and saves nothing
+# (the visits export, the roster template and export all end in .xlsx).
+UNCOMPRESSED_PATHS = [r"\.xlsx$"]
+
+
+def settle_heap() -> None:
+    """Hand what start-up built to the garbage collector's permanent generation.
+
+    Modules, routes, models and Tortoise's metadata are ~90,000 tracked objects that live as long
+    as the process; every full (generation-2) collection walked them all: on the leader
+    home at ten years one request in 30–60 took a 32–63 ms pause (gc.callbacks), the p99.
+    Frozen, a full collection walks only what requests made since (Python's gc.freeze docs).
+    Called once the app is ready to serve; nothing is leaked (they were never to be freed)."""
+    gc.collect()
+    gc.freeze()
 
 
 def create_app(settings: Settings | None = None, manage_db: bool = True) -> Litestar:
@@ -45,6 +62,7 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Lite
     async def database(_: Litestar) -> AsyncIterator[None]:
         if manage_db:
             await db.init_db(settings)
+        settle_heap()
         try:
             yield
         finally:
@@ -64,7 +82,9 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Lite
         guards=[csrf_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[database, alert_lifespan(settings)],
-        compression_config=CompressionConfig(backend="gzip", minimum_size=500, gzip_compress_level=6),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=500, gzip_compress_level=6, exclude=UNCOMPRESSED_PATHS,
+        ),
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="楼组通 Louzu API", version=APP_VERSION, path="/api/schema",

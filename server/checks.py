@@ -111,16 +111,21 @@ def check_status(
     interval = check_interval(flags, rules)
     if interval is None:
         return None
-    return status_for_interval(interval, last_checked_at, now)
+    return status_on(interval, last_checked_at, shanghai_date(now))
 
 
 def status_for_interval(interval: int, last_checked_at: datetime | None, now: datetime) -> CheckStatus:
-    """The check state for a known interval (a caller walking many residents works out each
-    set of flags' interval once)."""
+    """The check state at `now` for a known interval (the monthly pack rates each resident once)."""
+    return status_on(interval, last_checked_at, shanghai_date(now))
+
+
+def status_on(interval: int, last_checked_at: datetime | None, today: date) -> CheckStatus:
+    """The check state on the Shanghai day `today` for a known interval (check_status without
+    the rule look-up, for callers that rate many residents sharing a few flag combinations)."""
     if last_checked_at is None:
         return CheckStatus(interval, None, None, CheckState.OVERDUE)
     # A phone with a clock ahead can report a visit "tomorrow": count it as today.
-    days_since = max(0, (shanghai_date(now) - shanghai_date(last_checked_at)).days)
+    days_since = max(0, (today - shanghai_date(last_checked_at)).days)
     if days_since > interval:
         state = CheckState.OVERDUE
     elif days_since >= interval - DUE_SOON_DAYS:
@@ -145,7 +150,7 @@ class ResidentCheck:
         return self.status.state in (CheckState.OVERDUE, CheckState.DUE)
 
 
-def _as_datetime(value: Any) -> datetime | None:
+def as_datetime(value: Any) -> datetime | None:
     # An aggregate comes back as a string on SQLite and as a datetime on PostgreSQL.
     if value is None or isinstance(value, datetime):
         return value
@@ -166,26 +171,50 @@ async def last_checks(resident_ids: Sequence[int], before: datetime | None = Non
     return found
 
 
+# The visit v behind a visit_resident row vr counts as a check (SQL): one place for the rule, read by
+# last_checks here and by the office's coverage (server/office/coverage.py).
+COUNTED_CHECK_SQL = "NOT v.withdrawn AND v.voided_at IS NULL"
+
+
+def placeholder(postgres: bool, n: int) -> str:
+    """The n-th (1-based) bound value in raw SQL: $n on PostgreSQL, ? on SQLite."""
+    return f"${n}" if postgres else "?"
+
+
+def moment_value(postgres: bool, moment: datetime) -> Any:
+    """A moment bound in raw SQL: SQLite keeps times as UTC text and compares them as text."""
+    return moment if postgres else moment.astimezone(timezone.utc).isoformat(" ")
+
+
+def last_check_sql(resident: str, before: str | None = None) -> str:
+    """A scalar subquery: the resident's last check (before the bound value `before`, if given).
+
+    Reads visit_resident(resident_id, occurred_at) newest first and stops at the first counted
+    visit, so it costs the same after ten years of visits as after one month."""
+    bound = f" AND vr.occurred_at < {before}" if before else ""
+    return (
+        "(SELECT vr.occurred_at FROM visit_resident vr JOIN visit v ON v.id = vr.visit_id"
+        f" WHERE vr.resident_id = {resident} AND {COUNTED_CHECK_SQL}{bound}"
+        " ORDER BY vr.occurred_at DESC LIMIT 1)"
+    )
+
+
 async def _last_checks(ids: list[int], before: datetime | None) -> dict[int, datetime | None]:
     conn = Tortoise.get_connection("default")
     postgres = conn.capabilities.dialect == "postgres"
-    placeholder = (lambda n: f"${n}") if postgres else (lambda n: "?")
     values: list[Any] = []
-    bound = ""
+    bound = None
     if before is not None:
-        values.append(before if postgres else before.astimezone(timezone.utc).isoformat(" "))
-        bound = f" AND vr.occurred_at < {placeholder(len(values))}"
-    listed = ",".join(placeholder(len(values) + i + 1) for i in range(len(ids)))
+        values.append(moment_value(postgres, before))
+        bound = placeholder(postgres, len(values))
+    listed = ",".join(placeholder(postgres, len(values) + i + 1) for i in range(len(ids)))
     values += ids
     rows = await conn.execute_query_dict(
-        "SELECT r.id AS resident_id, (SELECT vr.occurred_at FROM visit_resident vr"
-        " JOIN visit v ON v.id = vr.visit_id"
-        f" WHERE vr.resident_id = r.id AND NOT v.withdrawn AND v.voided_at IS NULL{bound}"
-        " ORDER BY vr.occurred_at DESC LIMIT 1) AS last_checked"
+        f"SELECT r.id AS resident_id, {last_check_sql('r.id', bound)} AS last_checked"
         f" FROM resident r WHERE r.id IN ({listed})",
         values,
     )
-    return {row["resident_id"]: _as_datetime(row["last_checked"]) for row in rows if row["last_checked"] is not None}
+    return {row["resident_id"]: as_datetime(row["last_checked"]) for row in rows if row["last_checked"] is not None}
 
 
 async def leader_group_ids(user: User) -> list[int]:

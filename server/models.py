@@ -156,7 +156,10 @@ class Resident(Model):
         ordering = ["household_id", "birth_year"]
         # A household's residents: the leader home and household page (prefetch), resident_checks
         # and the manifest's per-household aggregate all reach residents through their household.
-        indexes = (("household_id", "status"),)
+        # A committee's active residents: the office's check coverage (/office/checks, the monthly
+        # pack) and resident lists; with ten committees on one store (62,480 residents) coverage
+        # read all of them to keep its 1,101 (20 ms of its 63 ms, EXPLAIN ANALYZE).
+        indexes = (("household_id", "status"), ("community_id", "status"))
 
 
 class User(Model):

@@ -13,13 +13,18 @@ meeting.) `kept` still counts the residents never overdue all month, for whoever
 
 from __future__ import annotations
 
-from collections import defaultdict
+import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from datetime import date, timedelta
+from functools import partial
 
-from server.checks import CheckState, CheckStatus, check_interval, check_status, last_checks, shanghai_date
-from server.models import BuildingGroup, Community, Household, Resident, ResidentStatus, VisitResident
+from tortoise import Tortoise
+
+from server.checks import (
+    COUNTED_CHECK_SQL, CheckState, CheckStatus, as_datetime, check_interval, last_check_sql, moment_value,
+    placeholder, shanghai_date, status_on,
+)
+from server.models import BuildingGroup, Community, ResidentStatus
 from server.office.dates import Month, day_start
 from server.office.labels import N_
 
@@ -32,11 +37,26 @@ def on_time_share(flagged: int, overdue: int) -> float | None:
 def percent_text(share: float | None) -> str:
     return "—" if share is None else f"{share * 100:.0f}%"
 
+@dataclass(frozen=True, slots=True)
+class FlaggedResident:
+    # What the coverage shows of a resident: read as plain values, not as Resident/Household
+    # objects (1,101 flagged residents of the demo committee cost more as objects than the rest).
+    id: int
+    name: str
+    care_flags: list
+
+
+@dataclass(frozen=True, slots=True)
+class FlaggedHome:
+    id: int
+    address: str
+    building_group_id: int
+
 
 @dataclass
 class ResidentCoverage:
-    resident: Resident
-    household: Household
+    resident: FlaggedResident
+    household: FlaggedHome
     status: CheckStatus
     kept: bool
 
@@ -100,12 +120,38 @@ def kept_within_interval(interval: int, prior: date | None, seen: list[date], fi
     return max(anchor + timedelta(days=interval + 1), first) > as_of
 
 
-def _aware(value: Any) -> datetime:
-    # Aggregates come back as strings on SQLite and as datetimes on PostgreSQL.
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+def _checks_between(postgres: bool, start: str, end: str) -> str:
+    """A resident r's checks in [start, end) as one value: a list on PostgreSQL, comma-joined
+    text on SQLite. Correlated, so both stores read visit_resident(resident_id, occurred_at) per
+    resident: its cost follows the flagged residents, never the store's size (joined as a set,
+    PostgreSQL chose a parallel scan of all visit_resident for one committee's month)."""
+    rows = (
+        "FROM visit_resident vr JOIN visit v ON v.id = vr.visit_id WHERE vr.resident_id = r.id"
+        f" AND {COUNTED_CHECK_SQL} AND vr.occurred_at >= {start} AND vr.occurred_at < {end}"
+    )
+    return f"ARRAY(SELECT vr.occurred_at {rows})" if postgres else f"(SELECT group_concat(vr.occurred_at, ',') {rows})"
+
+
+async def _flagged_with_checks(community_id: int, month: Month, as_of: date) -> list[dict]:
+    """The community's active residents with a care flag ('[]' is how both stores keep an empty
+    list; most residents carry none; a flag without a rule is left out by the caller), each with
+    their household, last check before the month (`prior`) and checks in [first of the month,
+    as_of] (`seen`, a list of aware datetimes). One statement whatever the store's size."""
+    conn = Tortoise.get_connection("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    mark = partial(placeholder, postgres)  # SQLite binds `?` in the order of the text
+    rows = await conn.execute_query_dict(
+        "SELECT r.id, r.name, r.care_flags, h.id AS household_id, h.address, h.building_group_id,"
+        f" {last_check_sql('r.id', mark(1))} AS prior, {_checks_between(postgres, mark(2), mark(3))} AS seen"
+        " FROM resident r JOIN household h ON h.id = r.household_id"
+        f" WHERE r.community_id = {mark(4)} AND r.status = {mark(5)} AND r.care_flags <> '[]' ORDER BY r.id",
+        [moment_value(postgres, month.start), moment_value(postgres, month.start),
+         moment_value(postgres, day_start(as_of + timedelta(days=1))), community_id, ResidentStatus.ACTIVE.value],
+    )
+    for row in rows:
+        seen = row["seen"] or []
+        row["seen"] = [as_datetime(at) for at in (seen.split(",") if isinstance(seen, str) else seen)]
+    return rows
 
 
 async def coverage(community: Community, month: Month, today: date) -> Coverage:
@@ -116,48 +162,36 @@ async def coverage(community: Community, month: Month, today: date) -> Coverage:
         g.id: GroupCoverage(g, sorted(u.display_name for u in g.leaders if u.active)) for g in groups
     }
     total = GroupCoverage(None)
-    # Flags first, as plain values: most residents carry none, and turning every active resident
-    # and their household into objects (6,248 + 6,248 for the seed committee) cost more than the rest.
-    flagged = [
-        rid for rid, flags in await Resident.filter(community_id=community.id, status=ResidentStatus.ACTIVE)
-        .values_list("id", "care_flags")
-        if flags and check_interval(flags, rules) is not None
-    ]
-    residents = list(
-        await Resident.filter(id__in=flagged).select_related("household").order_by("id")
-    ) if flagged else []
-    if not residents or as_of < month.first:
+    if as_of < month.first:
         return Coverage(month, as_of, list(by_group.values()), total)
+    residents = await _flagged_with_checks(community.id, month, as_of)
 
-    seen_scope = {"resident__community_id": community.id, "visit__withdrawn": False, "visit__voided_at__isnull": True}
-    # Each resident's last check before the month: read newest first per resident, not a MAX
-    # over the committee's whole history.
-    prior = {rid: _aware(last) for rid, last in (await last_checks([r.id for r in residents], month.start)).items()}
-    in_month: dict[int, list[datetime]] = defaultdict(list)
-    for resident_id, occurred_at in await VisitResident.filter(
-        **seen_scope, occurred_at__gte=month.start, occurred_at__lt=day_start(as_of + timedelta(days=1))
-    ).values_list("resident_id", "occurred_at"):
-        in_month[resident_id].append(occurred_at)
-
-    moment = day_start(as_of) + timedelta(hours=12)  # "as of" that Shanghai day
-    for resident in residents:
-        seen = in_month.get(resident.id, [])
-        last = max([*seen, *([prior[resident.id]] if resident.id in prior else [])], default=None)
-        status = check_status(resident.care_flags, rules, last, moment)
-        if status is None:
+    intervals: dict[str, int | None] = {}  # a handful of flag combinations among all residents
+    for row in residents:
+        flags = row["care_flags"]
+        flags = json.loads(flags) if isinstance(flags, str) else flags
+        key = ",".join(sorted(flags))
+        if key not in intervals:
+            intervals[key] = check_interval(flags, rules)
+        interval = intervals[key]
+        group = by_group.get(row["building_group_id"])
+        if interval is None or group is None:
             continue
-        prior_day = shanghai_date(prior[resident.id]) if resident.id in prior else None
+        seen = row["seen"]
+        prior = as_datetime(row["prior"])
+        last = max([*seen, *([prior] if prior else [])], default=None)
+        status = status_on(interval, last, as_of)
         kept = kept_within_interval(
-            status.interval_days, prior_day, [shanghai_date(s) for s in seen], month.first, as_of
+            interval, shanghai_date(prior) if prior else None, [shanghai_date(s) for s in seen], month.first, as_of
         )
-        row = ResidentCoverage(resident, resident.household, status, kept)
-        group = by_group.get(resident.household.building_group_id)
-        if group is None:
-            continue
-        group.add(row)
-        total.add(row)
+        entry = ResidentCoverage(
+            FlaggedResident(row["id"], row["name"], flags),
+            FlaggedHome(row["household_id"], row["address"], row["building_group_id"]), status, kept,
+        )
+        group.add(entry)
+        total.add(entry)
         if status.state is not CheckState.OK:
-            group.needing_visit.append(row)
+            group.needing_visit.append(entry)
     for group in by_group.values():
         group.needing_visit.sort(key=lambda r: (r.status.sort_key(), r.household.address, r.resident.name))
     return Coverage(month, as_of, list(by_group.values()), total)
