@@ -9,8 +9,10 @@ interleaved in each round on the same database:
   (c2) a raw executemany of the same rows (visit, visit_revision, visit_resident) in one
        transaction: the floor no apply path can beat
 and the ratios a/c2 (goal >= 0.5) and a/b (goal >= 5). Then 60 leaders push 3 x 50 visits at
-once while the office reloads its dashboard: per-push p50/p99 (goal p99 <= 1 s on PostgreSQL).
-In-process, through httpx's ASGITransport to the real app (sessions, CSRF, middleware).
+once while the office reloads its dashboard: per-push p50/p99 (goal p99 <= 1 s on PostgreSQL),
+first in this process, then against LOUZU_BENCH_PROCESSES (default 2) uvicorn processes started as
+`louzu serve` runs, the leaders spread over them as a reverse proxy would.
+(a), (b) in-process, through httpx's ASGITransport to the real app (sessions, CSRF, middleware).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stores import on_both_stores  # noqa: E402
+from bench.stores import bench_port, on_both_stores  # noqa: E402
 
 from server import db  # noqa: E402
 from server.demo import load_demo  # noqa: E402
@@ -37,6 +39,8 @@ ROUNDS = int(os.environ.get("LOUZU_BENCH_ROUNDS", "3"))
 BATCH = 500
 BATCHES = 10  # 5,000 visits per round for (a) and (c2)
 SINGLES = int(os.environ.get("LOUZU_BENCH_SINGLES", "300"))
+PROCESSES = int(os.environ.get("LOUZU_BENCH_PROCESSES", "2"))  # for the 60 leaders against real servers
+ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("routine", "elderly_check", "mediation", "safety", "assistance", "other")
 STATUSES = ("ok", "ok", "ok", "concern", "urgent")
 
@@ -152,6 +156,62 @@ async def _raw_insert(tables: list[tuple[type, list[dict]]]) -> float:
     return time.perf_counter() - start
 
 
+async def _crowd(client_for, leaders: list[Leader], office_client, desk: dict, rng: random.Random) -> str:
+    """60 leaders push 3 x 50 visits each, all at once, while the office reloads its dashboard."""
+    pushes: list[float] = []
+    dashboard: list[float] = []
+    done = asyncio.Event()
+
+    async def phone(leader: Leader) -> None:
+        for _ in range(3):
+            now = datetime.now(timezone.utc)
+            pushes.append(await _push(client_for(leader), leader, [leader.visit(rng, now) for _ in range(50)]))
+
+    async def office() -> None:
+        while not done.is_set():
+            start = time.perf_counter()
+            response = await office_client.get("/office/", headers=desk)
+            assert response.status_code == 200, response.status_code
+            dashboard.append(time.perf_counter() - start)
+
+    began = time.perf_counter()
+    office_task = asyncio.create_task(office())
+    await asyncio.gather(*(phone(leader) for leader in leaders))
+    done.set()
+    await office_task
+    took = time.perf_counter() - began
+    return (f"{len(leaders)} leaders x 3 x 50 at once: {len(pushes)} pushes in {took:.1f} s, push p50 "
+            f"{_p(pushes, 0.5) * 1000:.0f} ms p99 {_p(pushes, 0.99) * 1000:.0f} ms (goal p99 <= 1000 ms on "
+            f"PostgreSQL); office dashboard meanwhile p50 {_p(dashboard, 0.5) * 1000:.0f} ms p99 "
+            f"{_p(dashboard, 0.99) * 1000:.0f} ms (n={len(dashboard)})")
+
+
+async def _crowd_over_processes(env: dict, leaders: list[Leader], desk: dict, rng: random.Random) -> str:
+    import httpx
+
+    from bench.load import _serve, _wait_up
+
+    first = bench_port()
+    ports = [first + n for n in range(PROCESSES)] if os.environ.get("LOUZU_BENCH_PORT") else [
+        bench_port() for _ in range(PROCESSES)]
+    servers = [_serve("server.app:create_app", env, port) for port in ports]
+    clients = [httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=600,
+                                 limits=httpx.Limits(max_connections=None)) for port in ports]
+    try:
+        for client in clients:
+            await _wait_up(client)
+        spread = {leader.user.id: clients[n % len(clients)] for n, leader in enumerate(leaders)}
+        for leader in leaders[:len(clients)]:  # warm each process: templates, statement caches
+            await _push(spread[leader.user.id], leader, [leader.visit(rng, datetime.now(timezone.utc))])
+        return await _crowd(lambda leader: spread[leader.user.id], leaders, clients[0], desk, rng)
+    finally:
+        for client in clients:
+            await client.aclose()
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+
+
 def _p(times: list[float], q: float) -> float:
     times = sorted(times)
     return times[min(len(times) - 1, round(q * (len(times) - 1)))]
@@ -168,7 +228,10 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
     from server.models import Community, User, Visit, VisitResident, VisitRevision
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    settings = from_environment({**os.environ, "DATA_DIR": str(data_dir), "DATABASE_URL": database_url})
+    import secrets
+
+    settings = from_environment({"SECRET_KEY": secrets.token_urlsafe(48), **os.environ, "DATA_DIR": str(data_dir),
+                                 "DATABASE_URL": database_url})
     await db.migrate(settings)
     await db.close_db()
     await db.init_db(settings)
@@ -212,32 +275,14 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
 
             office = await User.get(community_id=community.id, username="office")
             office_token, _ = await open_session(office, settings, "bench")
-            pushes: list[float] = []
-            dashboard: list[float] = []
-            done = asyncio.Event()
-
-            async def phone(leader: Leader) -> None:
-                for _ in range(3):
-                    now = datetime.now(timezone.utc)
-                    pushes.append(await _push(client, leader, [leader.visit(rng, now) for _ in range(50)]))
-
-            async def desk() -> None:
-                while not done.is_set():
-                    start = time.perf_counter()
-                    response = await client.get("/office/", headers={"cookie": f"{COOKIE_NAME}={office_token}"})
-                    assert response.status_code == 200
-                    dashboard.append(time.perf_counter() - start)
-
-            began = time.perf_counter()
-            office_task = asyncio.create_task(desk())
-            await asyncio.gather(*(phone(leader) for leader in leaders))
-            done.set()
-            await office_task
-            took = time.perf_counter() - began
-            print(f"  {len(leaders)} leaders x 3 x 50 at once: {len(pushes)} pushes in {took:.1f} s, push p50 "
-                  f"{_p(pushes, 0.5) * 1000:.0f} ms p99 {_p(pushes, 0.99) * 1000:.0f} ms (goal p99 <= 1000 ms "
-                  f"on PostgreSQL); office dashboard meanwhile p50 {_p(dashboard, 0.5) * 1000:.0f} ms "
-                  f"p99 {_p(dashboard, 0.99) * 1000:.0f} ms (n={len(dashboard)})", flush=True)
+            desk = {"cookie": f"{COOKIE_NAME}={office_token}"}
+            print("  in this process (client and server share one core):", flush=True)
+            print("    " + await _crowd(lambda leader: client, leaders, client, desk, rng), flush=True)
+        env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir),
+               "SECRET_KEY": settings.secret_key, "PYTHONPATH": str(ROOT)}
+        print(f"  against {PROCESSES} uvicorn processes as `louzu serve` runs (leaders spread over them):",
+              flush=True)
+        print("    " + await _crowd_over_processes(env, leaders, desk, rng), flush=True)
     finally:
         await db.close_db()
 
