@@ -91,6 +91,7 @@ async def authenticate(request: Request, username: str, password: str, settings:
 class AuthPages(Controller):
     path = ""
     tags = ["auth (pages)"]
+    include_in_schema = False  # HTML pages: the API schema describes /api/ only
 
     @get("/login", name="login_page", sync_to_thread=False)
     def login_page(

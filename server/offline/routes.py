@@ -49,6 +49,7 @@ class OfflineManifest:
 class OfflinePages(Controller):
     path = ""
     tags = ["pages"]
+    include_in_schema = False  # HTML pages: the API schema describes /api/ only
 
     @get("/sw.js", name="service_worker", include_in_schema=False)
     async def service_worker(self, request: Request) -> Response:
