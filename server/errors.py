@@ -26,13 +26,20 @@ class CsrfRefused(Exception):
     pass
 
 
+BAD_INPUT_TITLE = N_("无法处理")
+BAD_INPUT = N_("“%(field)s”里有看不见的控制字符（可能是从别处复制来的），无法处理。请返回，删掉这些字符后再试一次。")
+TOO_LONG_INPUT = N_("“%(field)s”最多 %(max)s 个字。")
+
+
 class BadInput(Exception):
     """A value no handler should see (server/input_guard): 400 naming the field."""
 
-    def __init__(self, field: str, label: str) -> None:
+    def __init__(self, field: str, label: str, why: str | None = None, limit: int | None = None) -> None:
         super().__init__(f"bad input in {field!r}")
         self.field = field  # as sent (control characters taken out: it is echoed back)
         self.label = label  # a Chinese msgid naming the field to the user
+        self.why = why or BAD_INPUT  # a msgid with %(field)s (and %(max)s)
+        self.limit = limit
 
 
 class Throttled(Exception):
@@ -77,8 +84,6 @@ def on_csrf_refused(request: Request, _: CsrfRefused) -> Response:
     return _page(request, 403, "页面已过期", "这个页面已经过期，请返回后刷新页面再试一次。您填写的内容没有保存。")
 
 
-BAD_INPUT_TITLE = N_("无法处理")
-BAD_INPUT = N_("“%(field)s”里有看不见的控制字符（可能是从别处复制来的），无法处理。请返回，删掉这些字符后再试一次。")
 
 
 def on_bad_input(request: Request, exc: BadInput) -> Response:
@@ -86,7 +91,7 @@ def on_bad_input(request: Request, exc: BadInput) -> Response:
     from server.web import request_locale
 
     words = i18n.translations(request_locale(request))
-    message = words.gettext(BAD_INPUT) % {"field": words.gettext(exc.label)}
+    message = words.gettext(exc.why) % {"field": words.gettext(exc.label), "max": exc.limit}
     if wants_json(request):
         return Response({"error": "invalid_request", "message": message, "field": exc.field}, status_code=400)
     return _page(request, 400, BAD_INPUT_TITLE, message)

@@ -137,6 +137,17 @@ def has_control_characters(text: str) -> bool:
     return _CONTROL_CHARACTERS.search(text) is not None
 
 
+def storable(text: str) -> bool:
+    """No control character, and valid UTF-8 (a JSON "\\ud800" escape is a lone surrogate)."""
+    if has_control_characters(text):
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def storable_text(field: str, value: Any) -> str:
     """Text as it will be stored: line breaks as "\\n", nothing PostgreSQL cannot keep."""
     if not isinstance(value, str):

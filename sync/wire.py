@@ -23,6 +23,10 @@ from sync.records import (
 from sync.roster import MAX_NAME_CHARS, MAX_PHONE_CHARS, MIN_BIRTH_YEAR
 
 
+# The store's text rule (sync/fields.py) as a JSON Schema pattern.
+NO_CONTROL_CHARACTERS = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+
+
 def _doc(text: str, **constraints: Any) -> msgspec.Meta:
     return msgspec.Meta(description=text, **constraints)
 
@@ -108,7 +112,9 @@ class SyncRosterChangeRecord(msgspec.Struct, kw_only=True, tag_field="type", tag
 
 class SyncPushRequest(msgspec.Struct, kw_only=True):
     protocol: Literal[1]
-    device_id: Annotated[str, _doc("Made once per install.", max_length=MAX_DEVICE_ID_CHARS)] | None = None
+    device_id: Annotated[
+        str, _doc("Made once per install.", max_length=MAX_DEVICE_ID_CHARS, pattern=NO_CONTROL_CHARACTERS)
+    ] | None = None
     records: Annotated[
         list[SyncVisitRecord | SyncAnswerRecord | SyncRosterChangeRecord],
         _doc(
@@ -157,10 +163,11 @@ class SyncEnvelopeError(msgspec.Struct, kw_only=True):
 
 class ApiError(msgspec.Struct, kw_only=True):
     """The app's refusal before a push is read: 401 session_expired / session_revoked (the
-    phone wipes its data on session_revoked), 403 csrf_failed."""
+    phone wipes its data on session_revoked), 403 csrf_failed, 400 invalid_request."""
 
     error: str
     message: str | None = None
+    field: Annotated[str | None, _doc("invalid_request: the parameter or field at fault.")] = None
 
 
 def inline_json_schema(struct: type) -> dict[str, Any]:

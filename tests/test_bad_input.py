@@ -196,3 +196,26 @@ def test_every_control_of_every_form_is_named_in_words():
                      if field_label(name) == SOMETHING_TYPED)
     assert not unnamed, unnamed
 
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"username": "leader01\x00", "password": "x"}, "username"),
+    ({"username": "x" * 51, "password": "x"}, "username"),
+    ({"username": "leader01", "password": "x", "device_id": "d" * 65}, "device_id"),
+    ({"username": "leader01", "password": "x", "device_id": "phone\x01"}, "device_id"),
+])
+async def test_the_login_api_refuses_what_no_account_could_have_naming_the_field(client, world, body, field):
+    # Before: NUL was a 500 on PostgreSQL, a username over 50 characters a 500 on both stores.
+    response = await client.post("/api/auth/login", json=body)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request" and response.json()["field"] == field
+
+
+async def test_a_device_id_in_characters_unicode_has_not_named_yet_is_kept(client, world):
+    from tests.factories import api_login
+
+    token = await api_login(client, "leader01")
+    device = "手机\U0007fcba"
+    response = await client.post("/api/sync/push", json={"protocol": 1, "device_id": device, "records": []},
+                                 headers={"X-CSRFToken": token})
+    assert response.status_code == 200

@@ -17,9 +17,9 @@ from litestar.connection import ASGIConnection, Request
 from litestar.exceptions import NotFoundException
 from litestar.handlers.base import BaseRouteHandler
 
-from server.errors import BadInput
+from server.errors import TOO_LONG_INPUT, BadInput
 from server.input_guard.labels import field_label
-from sync.fields import MAX_INT, echo, has_control_characters
+from sync.fields import MAX_INT, echo, has_control_characters, storable
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 EXEMPT = frozenset({"password"})
@@ -28,8 +28,25 @@ EXEMPT = frozenset({"password"})
 def _refuse_control_characters(name: str, value: object) -> None:
     if name in EXEMPT or not isinstance(value, str):
         return  # an uploaded file is read by its own checks (server/roster_import)
-    if has_control_characters(name) or has_control_characters(value):
-        raise BadInput(echo("".join(c for c in name if not has_control_characters(c))), field_label(name))
+    if not storable(name) or not storable(value):
+        raise BadInput(_shown(name), field_label(name))
+
+
+def _shown(name: str) -> str:
+    return echo("".join(c for c in name if not has_control_characters(c)))
+
+
+def refuse_bad_json_text(body: dict, limits: dict[str, int]) -> None:
+    """For a JSON body a handler reads itself: each named text, when there, must be storable and
+    fit its column (the form guard above sees forms only)."""
+    for name, limit in limits.items():
+        value = body.get(name)
+        if not isinstance(value, str):
+            continue
+        if not storable(value):
+            raise BadInput(_shown(name), field_label(name))
+        if len(value) > limit:
+            raise BadInput(_shown(name), field_label(name), TOO_LONG_INPUT, limit)
 
 
 def _refuse_missing_path_ids(connection: ASGIConnection) -> None:

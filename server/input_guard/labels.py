@@ -12,7 +12,7 @@ from sync.fields import LABELS as RECORD_LABELS
 FORM_LABELS = {
     # sign-in, language, accounts
     "username": N_("用户名"), "display_name": N_("显示名称"), "role": N_("角色"), "next": N_("跳转地址"),
-    "locale": N_("语言"), "user": N_("账号"), "groups": N_("负责的楼组"),
+    "locale": N_("语言"), "device_id": N_("设备编号"), "user": N_("账号"), "groups": N_("负责的楼组"),
     # groups, households, residents
     "number": N_("楼组编号"), "name": N_("名称或姓名"), "leaders": N_("楼组长"), "room": N_("室号"),
     "address": N_("地址"), "visitor_notes": N_("上门提示"), "building_group": N_("楼组"),
