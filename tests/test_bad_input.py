@@ -219,3 +219,12 @@ async def test_a_device_id_in_characters_unicode_has_not_named_yet_is_kept(clien
     response = await client.post("/api/sync/push", json={"protocol": 1, "device_id": device, "records": []},
                                  headers={"X-CSRFToken": token})
     assert response.status_code == 200
+
+
+async def test_a_control_character_in_a_field_of_an_upload_form_is_refused_too(ctx):
+    # Any file will do: the field is refused before the file is read.
+    response = await ctx["clients"]["office"].post(
+        "/office/roster/import", data={"_csrf": ctx["csrf"]["office"], "mark_missing_moved": "1\x00"},
+        files={"file": ("名单.xlsx", b"PK\x03\x04", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
+    )
+    assert response.status_code == 400 and "“未列出的居民”" in response.text

@@ -8,7 +8,7 @@
   integer column with 2147483648, which was a 500 on every route with an id in its path.
 
 Passwords are exempt: they are never stored as typed, and refusing an old one would lock its
-owner out.
+owner out. A handler that reads a JSON body itself checks its texts with refuse_bad_json_text.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def _refuse_missing_path_ids(connection: ASGIConnection) -> None:
     for value in connection.path_params.values():
         if type(value) is int and not 1 <= value <= MAX_INT:
             raise NotFoundException()
-        if isinstance(value, str) and has_control_characters(value):
+        if isinstance(value, str) and not storable(value):
             raise NotFoundException()
 
 
