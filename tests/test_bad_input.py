@@ -228,3 +228,9 @@ async def test_a_control_character_in_a_field_of_an_upload_form_is_refused_too(c
         files={"file": ("名单.xlsx", b"PK\x03\x04", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
     )
     assert response.status_code == 400 and "“未列出的居民”" in response.text
+
+
+async def test_a_username_longer_than_any_account_is_refused_on_the_login_page(client, world):
+    # Before: a 500 on both stores (the failed login could not be recorded).
+    response = await client.post("/login", data={"username": "x" * 51, "password": "y"})
+    assert response.status_code == 400 and "“用户名”最多 50 个字" in response.text

@@ -19,7 +19,7 @@ from server.auth.guards import login_required
 from server.auth.passwords import verify_password
 from server.auth.sessions import COOKIE_NAME, end_session, open_session
 from server.i18n import normalise_locale
-from server.input_guard.guard import refuse_bad_json_text
+from server.input_guard.guard import refuse_bad_text
 from server.models import DeviceSession, User
 from server.settings import Settings, app_settings
 from server.web import LOCALE_COOKIE, render
@@ -112,6 +112,7 @@ class AuthPages(Controller):
         username = str(form.get("username", "")).strip()
         password = str(form.get("password", ""))
         next_url = safe_next(form.get("next"))
+        refuse_bad_text({"username": username}, {"username": USERNAME_CHARS})  # no account has a longer one
         if not username or not password:
             return render(request, "login.html", status_code=400, username=username, next=next_url,
                           error="请填写用户名和密码。")
@@ -165,7 +166,7 @@ class AuthApi(Controller):
                 {"error": "invalid_request", "message": "需要 JSON：{\"username\": ..., \"password\": ...}"},
                 status_code=400,
             )
-        refuse_bad_json_text(body, {"username": USERNAME_CHARS, "device_id": MAX_DEVICE_ID_CHARS})
+        refuse_bad_text(body, {"username": USERNAME_CHARS, "device_id": MAX_DEVICE_ID_CHARS})
         user = await authenticate(request, body["username"].strip(), body["password"], settings)
         if user is None:
             return Response({"error": "bad_credentials", "message": BAD_LOGIN}, status_code=401)

@@ -8,10 +8,14 @@
   integer column with 2147483648, which was a 500 on every route with an id in its path.
 
 Passwords are exempt: they are never stored as typed, and refusing an old one would lock its
-owner out. A handler that reads a JSON body itself checks its texts with refuse_bad_json_text.
+owner out. A handler checks the length of what it looks up, or a JSON body it reads itself,
+with refuse_bad_text.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from litestar.connection import ASGIConnection, Request
 from litestar.exceptions import NotFoundException
@@ -36,9 +40,9 @@ def _shown(name: str) -> str:
     return echo("".join(c for c in name if not has_control_characters(c)))
 
 
-def refuse_bad_json_text(body: dict, limits: dict[str, int]) -> None:
-    """For a JSON body a handler reads itself: each named text, when there, must be storable and
-    fit its column (the form guard above sees forms only)."""
+def refuse_bad_text(body: Mapping[str, Any], limits: dict[str, int]) -> None:
+    """For texts a handler stores or looks up as they are (a JSON body it reads itself, the
+    login's username): each named one, when there, must be storable and fit its column."""
     for name, limit in limits.items():
         value = body.get(name)
         if not isinstance(value, str):
