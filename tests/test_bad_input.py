@@ -234,3 +234,13 @@ async def test_a_username_longer_than_any_account_is_refused_on_the_login_page(c
     # Before: a 500 on both stores (the failed login could not be recorded).
     response = await client.post("/login", data={"username": "x" * 51, "password": "y"})
     assert response.status_code == 400 and "“用户名”最多 50 个字" in response.text
+
+
+async def test_a_forged_csrf_token_in_other_characters_is_refused_not_a_500(client, world):
+    from tests.factories import api_login
+
+    await api_login(client, "leader01")
+    push = await client.post("/api/sync/push", json={"protocol": 1, "records": []},
+                             headers={"X-CSRFToken": "é".encode("latin-1")})
+    assert push.status_code == 403 and push.json()["error"] == "csrf_failed"
+    assert (await client.post("/logout", data={"_csrf": "中文"})).status_code == 403
