@@ -23,11 +23,12 @@ from server.auth.routes import AuthApi, AuthPages
 from server.errors import EXCEPTION_HANDLERS
 from server.health.routes import HealthApi
 from server.home import HomePages
+from server.input_guard.guard import refuse_bad_input
 from server.leader.routes import LeaderPages
 from server.office.routes import OfficePages
 from server.offline.routes import OfflineApi, OfflinePages
 from server.roster_import.routes import RosterImportPages
-from server.security_headers import SecurityHeadersMiddleware
+from server.security_headers import add_security_headers
 from server.settings import APP_VERSION, WEB_DIR, Settings, get_settings
 from server.signin_cards.routes import AdminCards, SignInCardPages
 from server.static_files.cache_control import StaticCacheMiddleware
@@ -78,8 +79,10 @@ def create_app(settings: Settings | None = None, manage_db: bool = True) -> Lite
             OfficePages, RosterImportPages, AdminUsers, AuditLogPages, AdminCards, SignInCardPages, HealthApi, static,
             OfficeLive, AdminAlerts],
         state=State({"settings": settings}),
-        middleware=[SecurityHeadersMiddleware(), StaticCacheMiddleware(), SessionMiddleware(settings)],
-        guards=[csrf_guard],
+        middleware=[StaticCacheMiddleware(), SessionMiddleware(settings)],
+        # Every answer, also a 404 or 405 no route produced, carries the security headers.
+        before_send=[add_security_headers],
+        guards=[csrf_guard, refuse_bad_input],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[database, alert_lifespan(settings)],
         compression_config=CompressionConfig(

@@ -9,6 +9,8 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from server.words import N_
+
 
 class LoginRequired(Exception):
     def __init__(self, reason: str = "session_expired") -> None:
@@ -24,6 +26,22 @@ class CsrfRefused(Exception):
     pass
 
 
+BAD_INPUT_TITLE = N_("无法处理")
+BAD_INPUT = N_("“%(field)s”里有看不见的控制字符（可能是从别处复制来的），无法处理。请返回，删掉这些字符后再试一次。")
+TOO_LONG_INPUT = N_("“%(field)s”最多 %(max)s 个字。")
+
+
+class BadInput(Exception):
+    """A value no handler should see (server/input_guard): 400 naming the field."""
+
+    def __init__(self, field: str, label: str, why: str | None = None, limit: int | None = None) -> None:
+        super().__init__(f"bad input in {field!r}")
+        self.field = field  # as sent (control characters taken out: it is echoed back)
+        self.label = label  # a Chinese msgid naming the field to the user
+        self.why = why or BAD_INPUT  # a msgid with %(field)s (and %(max)s)
+        self.limit = limit
+
+
 class Throttled(Exception):
     def __init__(self, retry_after_seconds: int) -> None:
         super().__init__("throttled")
@@ -34,10 +52,12 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _page(request: Request, status: int, title: str, message: str) -> Response:
+def _page(request: Request, status: int, title: str, message: str, headers: dict | None = None) -> Response:
     from server.web import render  # late import: the templating module imports this one
 
-    return render(request, "error.html", status_code=status, title=title, message=message)
+    response = render(request, "error.html", status_code=status, title=title, message=message)
+    response.headers.update(headers or {})  # e.g. a 405's Allow
+    return response
 
 
 def on_login_required(request: Request, exc: LoginRequired) -> Response:
@@ -64,6 +84,19 @@ def on_csrf_refused(request: Request, _: CsrfRefused) -> Response:
     return _page(request, 403, "页面已过期", "这个页面已经过期，请返回后刷新页面再试一次。您填写的内容没有保存。")
 
 
+
+
+def on_bad_input(request: Request, exc: BadInput) -> Response:
+    from server import i18n
+    from server.web import request_locale
+
+    words = i18n.translations(request_locale(request))
+    message = words.gettext(exc.why) % {"field": words.gettext(exc.label), "max": exc.limit}
+    if wants_json(request):
+        return Response({"error": "invalid_request", "message": message, "field": exc.field}, status_code=400)
+    return _page(request, 400, BAD_INPUT_TITLE, message)
+
+
 def on_throttled(request: Request, exc: Throttled) -> Response:
     seconds = exc.retry_after_seconds
     headers = {"Retry-After": str(seconds)}
@@ -88,7 +121,7 @@ def on_http_exception(request: Request, exc: HTTPException) -> Response:
         return Response(body, status_code=status, headers=exc.headers)
     if isinstance(exc, NotFoundException) or status == 404:
         return _page(request, 404, "找不到页面", "没有这个页面，或者您没有权限查看它。")
-    return _page(request, status, "请求有误", "请求无法处理，请返回重试。")
+    return _page(request, status, "请求有误", "请求无法处理，请返回重试。", exc.headers)
 
 
 def on_server_error(request: Request, exc: Exception) -> Response:
@@ -104,6 +137,7 @@ EXCEPTION_HANDLERS = {
     LoginRequired: on_login_required,
     RoleRefused: on_role_refused,
     CsrfRefused: on_csrf_refused,
+    BadInput: on_bad_input,
     Throttled: on_throttled,
     HTTPException: on_http_exception,
     Exception: on_server_error,

@@ -13,6 +13,7 @@ from server.web import render
 class HomePages(Controller):
     path = ""
     tags = ["pages"]
+    include_in_schema = False  # HTML pages: the API schema describes /api/ only
 
     @get("/", name="home", guards=[login_required])
     async def home(self, request: Request) -> Response:

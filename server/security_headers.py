@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
-from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -40,18 +39,26 @@ _ASSET_SUFFIXES = (".js", ".css", ".png", ".woff2", ".ico")
 ASSET_HEADERS = {"x-content-type-options": "nosniff"}
 
 
-class SecurityHeadersMiddleware(ASGIMiddleware):
-    scopes = (ScopeType.HTTP,)
+# Browsers that reached us over HTTPS once refuse plain HTTP for a year (only with LOUZU_HTTPS=1:
+# on a plain-HTTP demo the header would be ignored, and on a test machine it would stick).
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        path = scope["path"]
-        chosen = ASSET_HEADERS if path.startswith("/static/") and path.endswith(_ASSET_SUFFIXES) else HEADERS
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in chosen.items():
-                    headers[name] = value
-            await send(message)
+def _headers_for(scope: Scope, status: int) -> dict[str, str]:
+    path = scope.get("path", "")
+    if status < 400 and path.startswith("/static/") and path.endswith(_ASSET_SUFFIXES):
+        return ASSET_HEADERS
+    # An error answer is a document too (a 404 page under /static/ included).
+    return HEADERS
 
-        await next_app(scope, receive, send_with_headers)
+
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """A `before_send` hook: it sees every answer, also those of no route (404, 405), which
+    middleware never does."""
+    if message["type"] != "http.response.start" or scope.get("type") != ScopeType.HTTP:
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    for name, value in _headers_for(scope, message["status"]).items():
+        headers[name] = value
+    if scope["app"].state.settings.behind_https:
+        headers["strict-transport-security"] = STRICT_TRANSPORT_SECURITY

@@ -68,10 +68,15 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
     @property
+    def behind_https(self) -> bool:
+        """LOUZU_HTTPS=1: the site is reached over HTTPS only (Secure cookies, HSTS)."""
+        return os.environ.get("LOUZU_HTTPS", "") == "1"
+
+    @property
     def cookie_secure(self) -> bool:
         # Browsers treat 127.0.0.1/localhost as secure contexts even over http; a
         # Secure cookie would not be sent back there, so only set it behind HTTPS.
-        return os.environ.get("LOUZU_HTTPS", "") == "1"
+        return self.behind_https
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)

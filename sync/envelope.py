@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from sync.fields import storable
 from sync.records import MAX_BODY_BYTES, MAX_DEVICE_ID_CHARS, MAX_RECORDS, PROTOCOL
 
 # Envelope error codes (the "error" of a refused push).
@@ -64,8 +65,9 @@ def parse_push(body: bytes) -> Push:
 def _device_id(value: Any) -> str | None:
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or len(value) > MAX_DEVICE_ID_CHARS or not value.isprintable():
-        # isprintable() also refuses NUL and lone surrogates, which PostgreSQL cannot store.
+    if not isinstance(value, str) or len(value) > MAX_DEVICE_ID_CHARS or not storable(value):
+        # The store's rule for any text (sync/fields.py); isprintable() also refused characters
+        # Unicode has not assigned yet, which the published schema allows.
         raise EnvelopeRefused(
             422, INVALID_ENVELOPE, f"设备编号（\"device_id\"）应为不超过 {MAX_DEVICE_ID_CHARS} 个字符的文字。"
         )

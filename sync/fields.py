@@ -21,6 +21,11 @@ from sync.records import INVALID_FIELD, MISSING_FIELD, TEXT_TOO_LONG, UNKNOWN_FI
 # Database integer columns are 32-bit: a larger number must be refused here, not crash the insert.
 MAX_INT = 2**31 - 1
 
+# C0 controls other than tab and line breaks, DEL and C1: nobody types them (they come pasted
+# or forged), a screen cannot show them, and PostgreSQL cannot store NUL at all. One rule for
+# every text the app takes in: records here, forms and queries in server/input_guard.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
 # How each field is named to the leader (one table for every record type: no name clashes).
 LABELS = {
     # the record
@@ -128,6 +133,21 @@ def boolean(field: str, value: Any) -> bool:
     return value
 
 
+def has_control_characters(text: str) -> bool:
+    return _CONTROL_CHARACTERS.search(text) is not None
+
+
+def storable(text: str) -> bool:
+    """No control character, and valid UTF-8 (a JSON "\\ud800" escape is a lone surrogate)."""
+    if has_control_characters(text):
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def storable_text(field: str, value: Any) -> str:
     """Text as it will be stored: line breaks as "\\n", nothing PostgreSQL cannot keep."""
     if not isinstance(value, str):
@@ -135,7 +155,7 @@ def storable_text(field: str, value: Any) -> str:
     # An HTML form sends line breaks as "\r\n", the phone's JavaScript as "\n": the same text
     # must count and hash the same whichever way it came.
     text = value.replace("\r\n", "\n").replace("\r", "\n")
-    if "\x00" in text:  # PostgreSQL cannot store it
+    if has_control_characters(text):
         raise invalid(field, "含有无法保存的控制字符。")
     try:
         text.encode("utf-8")

@@ -15,6 +15,9 @@ error code and the message the server answers with, and one check that checks.js
 - int_range: a whole number from `min` to `max` (`max` "this_year": the year now in Shanghai)
 - pattern: the trimmed text matches `pattern` (written to mean the same in Python and JavaScript)
 - not_after_days / not_before_days: a Shanghai wall-clock time at most `days` ahead / ago
+- max_count: at most `max` values (ticked boxes)
+- days_after: a date from `min` to `max` days after the day of the control `of` (a Shanghai
+  wall-clock time; today when that control is empty, as app.js sends now then)
 `when` limits a rule to forms where the control `field` has a value `in` the list, or has
 (`filled`: true) or has not (false) any value. A control's values are those the outbox forms'
 typing contract sends (server/leader/form_contract.py): checked boxes, non-blank text.
@@ -30,8 +33,8 @@ from typing import Any
 from server.models import CareFlag, RosterChangeKind, VisitKind, VisitStatus
 from sync.fields import choice_message, too_long_message
 from sync.records import (
-    ANSWER, INVALID_FIELD, MAX_NOTES_CHARS, MAX_TEXT_CHARS, MISSING_FIELD, NOTES_TOO_LONG, OCCURRED_IN_FUTURE,
-    OCCURRED_TOO_OLD, ROSTER_CHANGE, TEXT_TOO_LONG, VISIT,
+    ANSWER, DATE_OUT_OF_RANGE, INVALID_FIELD, MAX_NOTES_CHARS, MAX_RESIDENTS_SEEN, MAX_TEXT_CHARS, MISSING_FIELD,
+    NOTES_TOO_LONG, OCCURRED_IN_FUTURE, OCCURRED_TOO_OLD, ROSTER_CHANGE, TEXT_TOO_LONG, TOO_MANY_RESIDENTS, VISIT,
 )
 
 # --- limits ----------------------------------------------------------------------------------
@@ -39,6 +42,9 @@ from sync.records import (
 # Phones' clocks are wrong, but not by more than this; beyond it the entry is surely mistyped.
 FUTURE_TOLERANCE = timedelta(days=1)
 MAX_AGE = timedelta(days=365)
+# A follow-up is due from the visit's day to two years after it: year 1 or 9999 is a slip of
+# the keyboard (and year 1 would top the office's overdue list for ever).
+FOLLOW_UP_MAX_DAYS = 730
 
 GENDERS = ("M", "F")
 MAX_NAME_CHARS = 50  # Resident.name
@@ -56,6 +62,9 @@ FOLLOW_UP_DUE_NEEDED = "需要跟进时，请填写跟进日期。"
 FOLLOW_UP_DUE_UNWANTED = "“跟进日期”只在需要跟进时填写；不需要跟进时请清空跟进日期。"
 OCCURRED_IN_FUTURE_MESSAGE = "走访时间比现在晚了一天以上，请检查手机的日期和时间设置，或改正走访时间。"
 OCCURRED_TOO_OLD_MESSAGE = "走访时间在一年以前，不能再补录。请检查手机的日期和时间，或改正走访时间。"
+TOO_MANY_RESIDENTS_MESSAGE = f"一次走访最多勾选 {MAX_RESIDENTS_SEEN} 位见到的居民。"
+FOLLOW_UP_DUE_BEFORE_VISIT = "“跟进日期”不能早于走访的日期。"
+FOLLOW_UP_DUE_TOO_LATE = "“跟进日期”应在走访后两年以内，请检查年份。"
 # answer
 ANSWER_EMPTY = "回答是空的，请写下要告诉居委会的情况。"
 # roster_change
@@ -95,6 +104,7 @@ class Rule:
     min: int | None = None
     pattern: str | None = None
     days: int | None = None
+    of: str | None = None  # days_after: the control whose day it counts from
 
     def to_json(self) -> dict[str, Any]:
         """What the page carries: only the keys this rule uses."""
@@ -118,6 +128,7 @@ def _change_in(*kinds: RosterChangeKind) -> dict[str, Any]:
 # Per record type, in the order the server checks (its first refusal is the form's first error).
 RULES: dict[str, tuple[Rule, ...]] = {
     VISIT: (
+        Rule("resident_ids", "max_count", TOO_MANY_RESIDENTS, TOO_MANY_RESIDENTS_MESSAGE, max=MAX_RESIDENTS_SEEN),
         _choice("kind", VisitKind),
         _choice("status", VisitStatus),
         _max_chars("notes", MAX_NOTES_CHARS, NOTES_TOO_LONG, NOTES_TOO_LONG_MESSAGE),
@@ -125,6 +136,9 @@ RULES: dict[str, tuple[Rule, ...]] = {
              {"field": "follow_up_needed", "filled": True}),
         Rule("follow_up_due", "empty", INVALID_FIELD, FOLLOW_UP_DUE_UNWANTED,
              {"field": "follow_up_needed", "filled": False}),
+        Rule("follow_up_due", "days_after", DATE_OUT_OF_RANGE, FOLLOW_UP_DUE_BEFORE_VISIT, min=0, of="occurred_at"),
+        Rule("follow_up_due", "days_after", DATE_OUT_OF_RANGE, FOLLOW_UP_DUE_TOO_LATE, max=FOLLOW_UP_MAX_DAYS,
+             of="occurred_at"),
         Rule("occurred_at", "not_after_days", OCCURRED_IN_FUTURE, OCCURRED_IN_FUTURE_MESSAGE,
              days=FUTURE_TOLERANCE.days),
         Rule("occurred_at", "not_before_days", OCCURRED_TOO_OLD, OCCURRED_TOO_OLD_MESSAGE, days=MAX_AGE.days),

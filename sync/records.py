@@ -15,6 +15,7 @@ MAX_RECORDS = 500
 MAX_BODY_BYTES = 1024 * 1024
 MAX_NOTES_CHARS = 2000
 MAX_TEXT_CHARS = 2000  # an answer's text, a roster change's note
+MAX_RESIDENTS_SEEN = 100  # a visit's resident_ids: far above any household, far below the store's limits
 MAX_DEVICE_ID_CHARS = 64  # DeviceSession.device_id / Visit.device_id column width
 
 # Per-record statuses.
@@ -50,6 +51,8 @@ NOT_FOUND = "not_found"  # update of a visit that does not exist (or is in anoth
 NOT_AUTHOR = "not_author"  # update of someone else's visit
 ID_REUSED = "id_reused"  # create with an id already used for other content (of any type)
 VOIDED = "voided"  # update (or withdrawal) of a visit the office has voided (作废): nothing changed
+TOO_MANY_RESIDENTS = "too_many_residents"  # a visit naming more than MAX_RESIDENTS_SEEN residents
+DATE_OUT_OF_RANGE = "date_out_of_range"  # a follow-up date before the visit, or years after it
 
 
 @dataclass

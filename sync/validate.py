@@ -17,16 +17,18 @@ from uuid import UUID
 from server.models import VisitKind, VisitStatus
 from sync import answer, roster
 from sync.form_rules import (
-    FOLLOW_UP_DUE_NEEDED, FOLLOW_UP_DUE_UNWANTED, FUTURE_TOLERANCE, MAX_AGE, NOTES_TOO_LONG_MESSAGE,
-    OCCURRED_IN_FUTURE_MESSAGE, OCCURRED_TOO_OLD_MESSAGE,
+    FOLLOW_UP_DUE_BEFORE_VISIT, FOLLOW_UP_DUE_NEEDED, FOLLOW_UP_DUE_TOO_LATE, FOLLOW_UP_DUE_UNWANTED,
+    FOLLOW_UP_MAX_DAYS, FUTURE_TOLERANCE, MAX_AGE, NOTES_TOO_LONG_MESSAGE, OCCURRED_IN_FUTURE_MESSAGE,
+    OCCURRED_TOO_OLD_MESSAGE, TOO_MANY_RESIDENTS_MESSAGE,
 )
 from sync.fields import (
     LABELS, MAX_INT, aware_datetime, boolean, choice, content_hash, echo, invalid, missing, positive_int,
     refuse_unknown_keys, storable_text, utc_iso,
 )
 from sync.records import (
-    ANSWER, CREATE, INVALID_FIELD, INVALID_ID, INVALID_OP, MAX_NOTES_CHARS, MISSING_FIELD, NOTES_TOO_LONG,
-    OCCURRED_IN_FUTURE, OCCURRED_TOO_OLD, ROSTER_CHANGE, UNKNOWN_FIELD, UNKNOWN_TYPE, UPDATE, VISIT, Rejected,
+    ANSWER, CREATE, DATE_OUT_OF_RANGE, INVALID_FIELD, INVALID_ID, INVALID_OP, MAX_NOTES_CHARS, MAX_RESIDENTS_SEEN,
+    MISSING_FIELD, NOTES_TOO_LONG, OCCURRED_IN_FUTURE, OCCURRED_TOO_OLD, ROSTER_CHANGE, TOO_MANY_RESIDENTS,
+    UNKNOWN_FIELD, UNKNOWN_TYPE, UPDATE, VISIT, Rejected,
 )
 
 RECORD_KEYS = ("id", "type", "op", "base_version", "client_time", "data")
@@ -171,7 +173,8 @@ def parse_visit_data(data: dict[str, Any], *, creating: bool) -> VisitData:
     status = choice("status", VisitStatus, data["status"])
     notes = _notes(data.get("notes", ""))
     follow_up_needed = boolean("follow_up_needed", data.get("follow_up_needed", False))
-    follow_up_due = _follow_up_due(follow_up_needed, data.get("follow_up_due"))
+    visit_day = occurred_at.astimezone(roster.SHANGHAI).date()  # the leader's calendar day
+    follow_up_due = _follow_up_due(follow_up_needed, data.get("follow_up_due"), visit_day)
     withdrawn = boolean("withdrawn", data.get("withdrawn", False))
     if creating and withdrawn:
         raise invalid("withdrawn", "只能在修改时使用：新记录不能一开始就是撤回的。")
@@ -183,6 +186,10 @@ def parse_visit_data(data: dict[str, Any], *, creating: bool) -> VisitData:
 def _resident_ids(value: Any) -> tuple[int, ...]:
     if not isinstance(value, list):
         raise invalid("resident_ids", "应为居民编号的列表。")
+    if len(value) > MAX_RESIDENTS_SEEN:
+        # Counted as sent, before anything else: tens of thousands of ids in one record once
+        # made every push of that phone fail on PostgreSQL (too many query parameters).
+        raise Rejected(TOO_MANY_RESIDENTS, TOO_MANY_RESIDENTS_MESSAGE, "resident_ids")
     return tuple(sorted({positive_int("resident_ids", item) for item in value}))
 
 
@@ -196,7 +203,7 @@ def _notes(value: Any) -> str:
     return notes
 
 
-def _follow_up_due(needed: bool, value: Any) -> date | None:
+def _follow_up_due(needed: bool, value: Any, visit_day: date) -> date | None:
     if value is None:
         if needed:
             raise Rejected(MISSING_FIELD, FOLLOW_UP_DUE_NEEDED, "follow_up_due")
@@ -209,6 +216,12 @@ def _follow_up_due(needed: bool, value: Any) -> date | None:
         raise invalid("follow_up_due", "不是有效的日期。") from None
     if not needed:
         raise Rejected(INVALID_FIELD, FOLLOW_UP_DUE_UNWANTED, "follow_up_due")
+    # From the visit's day, not the server's: parsing stays pure, and since the visit itself is
+    # at most a year old (check_occurred_at), so is the earliest follow-up date.
+    if due < visit_day:
+        raise Rejected(DATE_OUT_OF_RANGE, FOLLOW_UP_DUE_BEFORE_VISIT, "follow_up_due")
+    if (due - visit_day).days > FOLLOW_UP_MAX_DAYS:
+        raise Rejected(DATE_OUT_OF_RANGE, FOLLOW_UP_DUE_TOO_LATE, "follow_up_due")
     return due
 
 

@@ -17,8 +17,14 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from server.models import CareFlag, RosterChangeKind, VisitKind, VisitStatus
-from sync.records import MAX_DEVICE_ID_CHARS, MAX_NOTES_CHARS, MAX_RECORDS, MAX_TEXT_CHARS, PROTOCOL
+from sync.records import (
+    MAX_DEVICE_ID_CHARS, MAX_NOTES_CHARS, MAX_RECORDS, MAX_RESIDENTS_SEEN, MAX_TEXT_CHARS, PROTOCOL,
+)
 from sync.roster import MAX_NAME_CHARS, MAX_PHONE_CHARS, MIN_BIRTH_YEAR
+
+
+# The store's text rule (sync/fields.py) as a JSON Schema pattern.
+NO_CONTROL_CHARACTERS = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
 
 
 def _doc(text: str, **constraints: Any) -> msgspec.Meta:
@@ -27,13 +33,17 @@ def _doc(text: str, **constraints: Any) -> msgspec.Meta:
 
 class SyncVisitData(msgspec.Struct, kw_only=True):
     household_id: Annotated[int, _doc("A household in one of your building groups.")]
-    resident_ids: Annotated[list[int], _doc("Current residents of that household seen on the visit.")] = []
+    resident_ids: Annotated[
+        list[int], _doc("Current residents of that household seen on the visit.", max_length=MAX_RESIDENTS_SEEN)
+    ] = []
     kind: VisitKind
     occurred_at: Annotated[datetime, _doc("When the visit happened, ISO-8601 with a time zone (phone's clock).")]
     status: VisitStatus
     notes: Annotated[str, _doc("Up to 2,000 characters.", max_length=MAX_NOTES_CHARS)] = ""
     follow_up_needed: bool = False
-    follow_up_due: Annotated[date | None, _doc("YYYY-MM-DD; required when follow_up_needed.")] = None
+    follow_up_due: Annotated[
+        date | None, _doc("YYYY-MM-DD; required when follow_up_needed; from the visit's day to 730 days after.")
+    ] = None
     withdrawn: Annotated[bool, _doc("true on an update withdraws the visit (kept, marked withdrawn).")] = False
 
 
@@ -102,7 +112,9 @@ class SyncRosterChangeRecord(msgspec.Struct, kw_only=True, tag_field="type", tag
 
 class SyncPushRequest(msgspec.Struct, kw_only=True):
     protocol: Literal[1]
-    device_id: Annotated[str, _doc("Made once per install.", max_length=MAX_DEVICE_ID_CHARS)] | None = None
+    device_id: Annotated[
+        str, _doc("Made once per install.", max_length=MAX_DEVICE_ID_CHARS, pattern=NO_CONTROL_CHARACTERS)
+    ] | None = None
     records: Annotated[
         list[SyncVisitRecord | SyncAnswerRecord | SyncRosterChangeRecord],
         _doc(
@@ -118,8 +130,8 @@ class SyncRecordError(msgspec.Struct, kw_only=True):
         _doc(
             "Stable code: invalid_record, invalid_id, unknown_type, invalid_op, missing_field, invalid_field, "
             "unknown_field, notes_too_long, text_too_long, occurred_in_future, occurred_too_old, forbidden_role, "
-            "out_of_scope, invalid_resident, not_found, not_author, id_reused, voided (an update of a visit the "
-            "office voided; nothing changed)."
+            "out_of_scope, invalid_resident, not_found, not_author, id_reused, too_many_residents, "
+            "date_out_of_range, voided (an update of a visit the office voided; nothing changed)."
         ),
     ]
     message: Annotated[str, _doc("For the user, in Simplified Chinese.")]
@@ -151,10 +163,11 @@ class SyncEnvelopeError(msgspec.Struct, kw_only=True):
 
 class ApiError(msgspec.Struct, kw_only=True):
     """The app's refusal before a push is read: 401 session_expired / session_revoked (the
-    phone wipes its data on session_revoked), 403 csrf_failed."""
+    phone wipes its data on session_revoked), 403 csrf_failed, 400 invalid_request."""
 
     error: str
     message: str | None = None
+    field: Annotated[str | None, _doc("invalid_request: the parameter or field at fault.")] = None
 
 
 def inline_json_schema(struct: type) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,8 @@ from server.leader.roster_form import ROSTER_SPEC
 from server.models import CareFlag, RosterChangeKind, VisitKind, VisitStatus
 from sync.form_rules import RULES, rules_json
 from sync.records import (
-    ANSWER, INVALID_FIELD, INVALID_RESIDENT, MAX_NOTES_CHARS, MAX_TEXT_CHARS, MISSING_FIELD, ROSTER_CHANGE,
-    TEXT_TOO_LONG, VISIT, Rejected,
+    ANSWER, INVALID_FIELD, INVALID_RESIDENT, MAX_NOTES_CHARS, MAX_RESIDENTS_SEEN, MAX_TEXT_CHARS, MISSING_FIELD,
+    ROSTER_CHANGE, TEXT_TOO_LONG, VISIT, Rejected,
 )
 from sync.roster import check_birth_year
 from sync.validate import check_occurred_at, parse_record
@@ -171,6 +171,13 @@ def rule_errors(record_type: str, controls: dict[str, list[str]], now: datetime)
             return any(not re.fullmatch(r"\s*-?\d+\s*", v) or not low <= int(v) <= top for v in found)
         if rule.check == "pattern":
             return any(not re.match(rule.pattern, v.strip()) for v in found)
+        if rule.check == "max_count":
+            return len(found) > rule.max
+        if rule.check == "days_after":
+            base = (values(rule.of) or [shanghai_input(now)])[0][:10]
+            after = [(date.fromisoformat(v[:10]) - date.fromisoformat(base)).days for v in found]
+            return any(d < (rule.min if rule.min is not None else -(10**9))
+                       or d > (rule.max if rule.max is not None else 10**9) for d in after)
         moment = lambda v: datetime.fromisoformat(v[:16] + ":00+08:00")  # noqa: E731
         if rule.check == "not_after_days":
             return any(moment(v) > now + timedelta(days=rule.days) for v in found)
@@ -240,6 +247,16 @@ VISITS = {
     "follow-up without a date": {"follow_up_needed": ["1"]},
     "a date without follow-up": {"follow_up_due": ["2026-12-05"]},
     "follow-up with a date": {"follow_up_needed": ["1"], "follow_up_due": ["2026-12-05"]},
+    "follow-up the day before the visit": {"follow_up_needed": ["1"], "follow_up_due": ["2026-11-29"]},
+    "follow-up on the visit's day": {"follow_up_needed": ["1"], "follow_up_due": ["2026-11-30"]},
+    "follow-up two years after": {"follow_up_needed": ["1"], "follow_up_due": ["2028-11-29"]},
+    "follow-up in year 9999": {"follow_up_needed": ["1"], "follow_up_due": ["9999-12-31"]},
+    "follow-up in year 1": {"follow_up_needed": ["1"], "follow_up_due": ["0001-01-01"]},
+    "a follow-up counted from a visit a month ago": {
+        "occurred_at": [shanghai_input(NOW - timedelta(days=30))], "follow_up_needed": ["1"],
+        "follow_up_due": ["2026-11-01"]},
+    "more residents than a visit may name": {"resident_ids": [str(i) for i in range(1, MAX_RESIDENTS_SEEN + 2)]},
+    "as many residents as a visit may name": {"resident_ids": [str(i) for i in range(1, MAX_RESIDENTS_SEEN + 1)]},
     "notes too long": {"notes": ["字" * (MAX_NOTES_CHARS + 1)]},
     "notes at the limit": {"notes": ["字" * MAX_NOTES_CHARS]},
     "two days ahead": {"occurred_at": [shanghai_input(NOW + timedelta(days=2))]},

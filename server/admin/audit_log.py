@@ -8,7 +8,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from server.models import AuditEvent, User
-from server.office.dates import day_start, parse_date
+from server.input_guard.numbers import page_number
+from server.office.dates import DateRefused, day_start, parse_date
 from server.office.labels import N_
 
 PAGE_SIZE = 100
@@ -60,13 +61,12 @@ def parse_audit_filters(params: dict[str, str | None], actions: list[str], actor
     for name in ("date_from", "date_to"):
         try:
             setattr(result, name, parse_date(raw.get(name)))
-        except ValueError:
-            result.errors[name] = N_("日期格式应为 年-月-日，例如 2026-11-26。")
+        except DateRefused as refused:
+            result.errors[name] = refused.message
     if result.date_from and result.date_to and result.date_to < result.date_from:
         result.errors["date_to"] = N_("结束日期不能早于开始日期。")
         result.date_to = None
-    page = raw.get("page", "")
-    result.page = int(page) if page.isdigit() and int(page) > 0 else 1
+    result.page = page_number(raw.get("page"))
     return result
 
 

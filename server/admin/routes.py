@@ -41,6 +41,7 @@ async def _user_or_404(request: Request, user_id: int) -> User:
 class AdminUsers(Controller):
     path = "/admin/users"
     tags = ["admin (pages)"]
+    include_in_schema = False  # HTML pages: the API schema describes /api/ only
     guards = [role_required(Role.ADMIN)]
 
     @get("/", name="admin_users")
@@ -141,6 +142,7 @@ class AdminUsers(Controller):
 class AuditLogPages(Controller):
     path = "/admin/audit"
     tags = ["admin (pages)"]
+    include_in_schema = False  # HTML pages: the API schema describes /api/ only
     # The office reads it too: it is the record of their own review work and exports.
     guards = [role_required(Role.OFFICE, Role.ADMIN)]
 

@@ -38,6 +38,7 @@ SAVED_NOTICES = {
 class OfficeLive(Controller):
     path = "/office/live"
     tags = ["office (pages)"]
+    include_in_schema = False  # the dashboard's own script asks it; not an API for others
     guards = [role_required(Role.OFFICE, Role.ADMIN)]
 
     @get("/", name="office_live")
@@ -51,6 +52,7 @@ class OfficeLive(Controller):
 class AdminAlerts(Controller):
     path = "/admin/alerts"
     tags = ["admin (pages)"]
+    include_in_schema = False  # HTML pages, like every other page controller
     guards = [role_required(Role.ADMIN)]
 
     @get("/", name="admin_alerts")

@@ -70,5 +70,7 @@ async def csrf_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> N
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             form = await Request(connection.scope, connection.receive).form()
             sent = form.get(CSRF_FIELD)
-    if not sent or not hmac.compare_digest(str(sent), session.csrf_token):
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters (a forged token
+    # like "中文" was a 500).
+    if not sent or not hmac.compare_digest(str(sent).encode(), session.csrf_token.encode()):
         raise CsrfRefused()

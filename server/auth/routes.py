@@ -12,14 +12,19 @@ from litestar.response import Redirect
 
 from server import audit
 from server.auth import throttle
+from server.auth.api_docs import (
+    LOGIN_RESPONSES, SESSION_RESPONSES, USERNAME_CHARS, WRITE_RESPONSES, ApiLoggedOut, ApiSession, LoginOperation,
+)
 from server.auth.guards import login_required
 from server.auth.passwords import password_matches
 from server.auth.sessions import COOKIE_NAME, end_session, open_session
 from server.auth.trusted_devices import device_cookie, trusted_session
 from server.i18n import normalise_locale
+from server.input_guard.guard import refuse_bad_text
 from server.models import DeviceSession, User
 from server.settings import Settings, app_settings
 from server.web import LOCALE_COOKIE, render
+from sync.records import MAX_DEVICE_ID_CHARS
 
 BAD_LOGIN = "用户名或密码不正确。"
 # DeviceSession.device_id's column; a longer one is refused, naming the field.
@@ -99,6 +104,7 @@ async def authenticate(request: Request, username: str, password: str, settings:
 class AuthPages(Controller):
     path = ""
     tags = ["auth (pages)"]
+    include_in_schema = False  # HTML pages: the API schema describes /api/ only
 
     @get("/login", name="login_page", sync_to_thread=False)
     def login_page(
@@ -114,6 +120,7 @@ class AuthPages(Controller):
         username = str(form.get("username", "")).strip()
         password = str(form.get("password", ""))
         next_url = safe_next(form.get("next"))
+        refuse_bad_text({"username": username}, {"username": USERNAME_CHARS})  # no account has a longer one
         if not username or not password:
             return render(request, "login.html", status_code=400, username=username, next=next_url,
                           error="请填写用户名和密码。")
@@ -151,8 +158,9 @@ class AuthApi(Controller):
     path = "/api/auth"
     tags = ["auth (API)"]
 
-    @post("/login", name="api_login", opt={"csrf": "exempt"}, status_code=200)
-    async def login(self, request: Request) -> Response:
+    @post("/login", name="api_login", opt={"csrf": "exempt"}, status_code=200,
+          operation_class=LoginOperation, responses=LOGIN_RESPONSES)
+    async def login(self, request: Request) -> Response[ApiSession]:
         """Open a session for a script or phone; answers the CSRF token to send as X-CSRFToken."""
         settings = app_settings(request)
         try:
@@ -166,6 +174,7 @@ class AuthApi(Controller):
                 {"error": "invalid_request", "message": "需要 JSON：{\"username\": ..., \"password\": ...}"},
                 status_code=400,
             )
+        refuse_bad_text(body, {"username": USERNAME_CHARS, "device_id": MAX_DEVICE_ID_CHARS})
         device_id = body.get("device_id")
         if device_id is not None and (not isinstance(device_id, str) or len(device_id) > DEVICE_ID_LENGTH):
             # Checked before the password: a bad body is no login attempt and counts for nothing.
@@ -182,16 +191,16 @@ class AuthApi(Controller):
         response.cookies.extend([session_cookie(token, settings), device_cookie(token, settings)])
         return response
 
-    @post("/logout", name="api_logout", guards=[login_required], status_code=200)
-    async def logout(self, request: Request) -> Response:
+    @post("/logout", name="api_logout", guards=[login_required], status_code=200, responses=WRITE_RESPONSES)
+    async def logout(self, request: Request) -> Response[ApiLoggedOut]:
         await end_session(request.scope["auth"])
         await audit.record(request, "logout", target_type="session", target_id=request.scope["auth"].id)
         response = Response({"ok": True})
         response.cookies.append(clear_session_cookie())
         return response
 
-    @get("/me", name="api_me", guards=[login_required], sync_to_thread=False)
-    def me(self, request: Request) -> dict[str, Any]:
+    @get("/me", name="api_me", guards=[login_required], sync_to_thread=False, responses=SESSION_RESPONSES)
+    def me(self, request: Request) -> ApiSession:
         """Who this session belongs to, and the CSRF token the phone keeps beside its outbox."""
         return {"user": user_json(request.scope["user"]), "csrf_token": request.scope["auth"].csrf_token}
 

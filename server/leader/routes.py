@@ -19,6 +19,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
 
+from server.input_guard.numbers import store_id
 from server.auth.guards import role_required
 from server.checks import age_in, resident_checks
 from server.leader import questions, roster_form, visit_form
@@ -149,6 +150,7 @@ async def roster_page(
 class LeaderPages(Controller):
     path = ""
     tags = ["leader (pages)"]
+    include_in_schema = False  # HTML pages: the API schema describes /api/ only
     guards = [role_required(Role.LEADER)]
 
     @get("/households/search", name="household_search")
@@ -178,7 +180,7 @@ class LeaderPages(Controller):
         household = await _household_or_404(scope, household_id)
         return await household_page(
             request, scope, household, saved=await saved_visit(household, saved),
-            answered=int(answered) if answered and answered.isdigit() else None,
+            answered=store_id(answered),
             reported=await roster_form.saved_proposal(household, reported), visit_for=visit_for,
         )
 

@@ -36,6 +36,8 @@ APPLY_MESSAGES = {
     ("invalid_field", "follow_up_due"): N_("不需要跟进时请清空跟进期限；需要跟进时请勾选“需要居委会跟进”"),
     ("occurred_in_future", "occurred_at"): N_("走访时间比现在晚了一天以上，请改正走访时间"),
     ("occurred_too_old", "occurred_at"): N_("走访时间在一年以前，不能再补录"),
+    ("too_many_residents", "resident_ids"): N_("一次走访最多勾选 100 位居民"),
+    ("date_out_of_range", "follow_up_due"): N_("跟进期限应在走访当天到两年以内，请检查年份"),
     ("invalid_resident", "resident_ids"): N_("选中的居民中有人不是这一户的在册居民，请刷新后重新选择"),
     ("out_of_scope", "household_id"): N_("这户不在您负责的楼组里，不能为它记录走访"),
 }

@@ -6,8 +6,22 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 
 from server.web import SHANGHAI
+from server.words import N_
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# The years a filter, a search or a month can name: wide for any committee's records, narrow
+# enough that a slip (year 1, 9999) is caught, not turned into a time Python cannot shift.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+BAD_DAY = N_("日期格式应为 年-月-日，例如 2026-11-26。")
+DAY_OUT_OF_RANGE = N_("日期应在 2000 年到 2100 年之间。")
+
+
+class DateRefused(ValueError):
+    """A typed date that cannot be used; `message` says why (a Chinese msgid)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def now_utc() -> datetime:
@@ -28,13 +42,19 @@ def day_start(day: date) -> datetime:
 
 
 def parse_date(text: str | None) -> date | None:
-    """`YYYY-MM-DD` (what <input type=date> sends) or empty; ValueError otherwise."""
+    """`YYYY-MM-DD` (what <input type=date> sends) or empty; DateRefused otherwise."""
     text = (text or "").strip()
     if not text:
         return None
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise ValueError(text)
-    return date.fromisoformat(text)
+        raise DateRefused(BAD_DAY)
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise DateRefused(BAD_DAY) from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise DateRefused(DAY_OUT_OF_RANGE)
+    return day
 
 
 class Month:
@@ -54,7 +74,7 @@ class Month:
         if not match:
             raise ValueError(text)
         year, month = int(match.group(1)), int(match.group(2))
-        if not (1 <= month <= 12 and 2000 <= year <= 2100):
+        if not (1 <= month <= 12 and FIRST_YEAR <= year <= LAST_YEAR):
             raise ValueError(text)
         return cls(year, month)
 

@@ -9,8 +9,9 @@ from urllib.parse import urlencode
 
 from tortoise.queryset import QuerySet
 
+from server.input_guard.numbers import page_number
 from server.models import BuildingGroup, ReviewState, Role, User, Visit, VisitKind, VisitStatus
-from server.office.dates import day_start, parse_date
+from server.office.dates import DateRefused, day_start, parse_date
 from server.office.labels import N_
 
 PAGE_SIZE = 50
@@ -110,13 +111,12 @@ def parse_filters(params: dict[str, str | None], choices: FilterChoices) -> Visi
     for name in ("date_from", "date_to"):
         try:
             setattr(result, name, parse_date(raw[name]))
-        except ValueError:
-            errors[name] = N_("日期格式应为 年-月-日，例如 2026-11-26。")
+        except DateRefused as refused:
+            errors[name] = refused.message
     if result.date_from and result.date_to and result.date_to < result.date_from:
         errors["date_to"] = N_("结束日期不能早于开始日期。")
         result.date_to = None
-    page = _int(raw["page"]) if raw["page"] else 1
-    result.page = page if page and page > 0 else 1
+    result.page = page_number(raw["page"])
     return result
 
 

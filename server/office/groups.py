@@ -72,7 +72,7 @@ class GroupHouseholds:
 def _room_order(household: Household) -> tuple:
     # 102 before 1001: rooms are text, but people read them as numbers.
     room = household.room
-    return (0, int(room), room) if room.isdigit() else (1, 0, room)
+    return (0, int(room), room) if room.isascii() and room.isdigit() else (1, 0, room)
 
 
 async def group_households(group: BuildingGroup) -> GroupHouseholds:

@@ -15,6 +15,7 @@ from tortoise.expressions import Q, RawSQL
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
+from server.input_guard.numbers import page_number
 from server.models import BuildingGroup, CareFlag, Household, Resident, ResidentStatus
 from server.office.dates import today_shanghai
 from server.office.labels import N_
@@ -101,8 +102,7 @@ def parse_search(
             result.group_id = by_id[raw["group"]].id
         else:
             errors["group"] = N_("没有这个楼组。")
-    page = raw["page"]
-    result.page = int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10**6 else 1
+    result.page = page_number(raw["page"])
     return result
 
 

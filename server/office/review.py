@@ -7,7 +7,7 @@ change. None of them touches a field the leader owns (what the visit says).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from litestar import Request
@@ -15,8 +15,9 @@ from tortoise.transactions import in_transaction
 
 from server import audit
 from server.models import ReviewEventKind, ReviewState, User, Visit, VisitReviewEvent
-from server.office.dates import parse_date
+from server.office.dates import DateRefused, parse_date, today_shanghai
 from server.office.labels import N_
+from sync.form_rules import FOLLOW_UP_MAX_DAYS, MAX_AGE
 
 NEW, ACK, IN_PROGRESS, RESOLVED = (
     ReviewState.NEW, ReviewState.ACKNOWLEDGED, ReviewState.IN_PROGRESS, ReviewState.RESOLVED,
@@ -154,7 +155,9 @@ class FollowUpChange:
     office_due: date | None
 
 
-def parse_follow_up(assignee_text: str | None, due_text: str | None, staff: list[User]) -> FollowUpChange:
+def parse_follow_up(
+    assignee_text: str | None, due_text: str | None, staff: list[User], today: date | None = None
+) -> FollowUpChange:
     """Validates the follow-up form against this community's office staff."""
     assignee = None
     if (assignee_text or "").strip():
@@ -164,8 +167,13 @@ def parse_follow_up(assignee_text: str | None, due_text: str | None, staff: list
             raise ReviewRefused("assignee", N_("负责人必须是本居委会在用的办公室或管理员账号。"))
     try:
         office_due = parse_date(due_text)
-    except ValueError:
-        raise ReviewRefused("office_due", N_("日期格式应为 年-月-日，例如 2026-11-26。")) from None
+    except DateRefused as refused:
+        raise ReviewRefused("office_due", refused.message) from None
+    # The leader's follow-up dates' window (sync/form_rules.py), counted from today: no
+    # earlier than the oldest visit a leader may record, no later than two years ahead.
+    today = today or today_shanghai()
+    if office_due is not None and not today - MAX_AGE <= office_due <= today + timedelta(days=FOLLOW_UP_MAX_DAYS):
+        raise ReviewRefused("office_due", N_("跟进期限应在一年前到两年后之间，请检查年份。"))
     return FollowUpChange(assignee, office_due)
 
 

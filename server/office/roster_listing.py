@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from tortoise.expressions import RawSQL
 
+from server.input_guard.numbers import page_number, store_id
 from server.models import BuildingGroup, RosterChange, RosterChangeKind, RosterChangeState
 from server.office.labels import N_
 from server.office.roster import with_people
@@ -66,11 +67,11 @@ def parse_roster_filters(params: Any, groups: list[BuildingGroup]) -> RosterFilt
             result.errors["kind"] = N_("没有这种变化。")
     if raw["household"]:
         # Whose household it is is checked by the query (this community's proposals only).
-        if raw["household"].isascii() and raw["household"].isdigit() and int(raw["household"]) < 2**31:
-            result.household_id = int(raw["household"])
+        if store_id(raw["household"]) is not None:
+            result.household_id = store_id(raw["household"])
         else:
             result.errors["household"] = N_("没有这户。")
-    result.page = int(raw["page"]) if raw["page"].isascii() and raw["page"].isdigit() and int(raw["page"]) > 0 else 1
+    result.page = page_number(raw["page"])
     result.select_all = raw["select"] == "page"
     return result
 

@@ -109,6 +109,7 @@ def _export_response(community: int | None, filters: VisitFilters, kind: str) ->
 class OfficePages(RosterRoutes, GroupRoutes, MonthlyRoutes, Controller):
     path = "/office"
     tags = ["office (pages)"]
+    include_in_schema = False  # HTML pages: the API schema describes /api/ only
     guards = [role_required(Role.OFFICE, Role.ADMIN)]
 
     @get("/", name="office_dashboard", dependencies=FILTERS)

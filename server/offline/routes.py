@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 from litestar import Controller, Request, Response, get
 
+from server.auth.api_docs import SESSION_RESPONSES
 from server.auth.guards import login_required
 from server.offline.manifest import OfflinePage, offline_pages
 from server.settings import WEB_DIR, Settings, app_settings
@@ -49,6 +50,7 @@ class OfflineManifest:
 class OfflinePages(Controller):
     path = ""
     tags = ["pages"]
+    include_in_schema = False  # HTML pages: the API schema describes /api/ only
 
     @get("/sw.js", name="service_worker", include_in_schema=False)
     async def service_worker(self, request: Request) -> Response:
@@ -87,7 +89,7 @@ class OfflineApi(Controller):
     path = "/api/sync/manifest"
     tags = ["sync"]
 
-    @get("/", name="sync_manifest", guards=[login_required])
+    @get("/", name="sync_manifest", guards=[login_required], responses=SESSION_RESPONSES)
     async def manifest(self, request: Request) -> Response[OfflineManifest]:
         """What this user's phone should keep for offline use: each page with a version tag
         (sync-protocol.md). The phone refetches only pages whose tag changed and drops the rest."""

@@ -56,6 +56,7 @@ def too_large(request: Request, exc: RequestEntityTooLarge) -> Response:
 class RosterImportPages(Controller):
     path = "/office/roster"
     tags = ["office (pages)"]
+    include_in_schema = False  # HTML pages: the API schema describes /api/ only
     guards = [role_required(Role.OFFICE, Role.ADMIN)]
 
     @get("/template.xlsx", name="office_roster_template")

@@ -83,7 +83,7 @@ def roster_template() -> bytes:
 
 def _natural(text: str) -> tuple:
     """天山路680弄16号503室 before 天山路680弄16号1203室: numbers compared as numbers."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part)
+    return tuple((0, int(part), "") if part.isdecimal() else (1, 0, part) for part in re.split(r"(\d+)", text) if part)
 
 
 def _cell(value: Any) -> Any:

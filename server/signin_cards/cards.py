@@ -17,6 +17,7 @@ from litestar import Request
 from tortoise.transactions import in_transaction
 
 from server import audit
+from server.input_guard.numbers import store_id
 from server.auth.routes import open_device_session
 from server.auth.sessions import hash_token, now_utc
 from server.models import BuildingGroup, Role, SignInCard, User
@@ -109,9 +110,9 @@ async def choose_leaders(community_id: int | None, values: list[str]) -> Choice:
     """The leaders the admin ticked; an error, and nobody, unless every one may get a card."""
     if not values:
         return Choice(error=N_("请先勾选要发卡的楼组长。"))
-    if not all(v.isdigit() for v in values):
+    ids = {store_id(v) for v in values}
+    if None in ids:
         return Choice(error=N_("选择有误，请刷新页面后重新勾选。"))
-    ids = {int(v) for v in values}
     users = await User.filter(community_id=community_id, id__in=ids).order_by("username")
     if community_id is None or len(users) != len(ids):
         return Choice(foreign=True)

@@ -7,6 +7,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 
 from server import audit
+from server.input_guard.numbers import store_id
 from server.auth import throttle
 from server.auth.guards import role_required
 from server.auth.routes import signed_in_redirect
@@ -47,6 +48,7 @@ def card_origin(request: Request, settings: Settings) -> str:
 class AdminCards(Controller):
     path = "/admin/cards"
     tags = ["admin (pages)"]
+    include_in_schema = False  # HTML pages: the API schema describes /api/ only
     guards = [role_required(Role.ADMIN)]
 
     @get("/", name="admin_cards")
@@ -70,7 +72,7 @@ class AdminCards(Controller):
         if choice.foreign:
             raise NotFoundException()
         if choice.error:
-            chosen = {int(v) for v in values if v.isdigit()}
+            chosen = {store_id(v) for v in values} - {None}
             return await self._list(request, 400, choice.error, chosen)
         settings = app_settings(request)
         issued = await cards.issue_cards(request, current_user(request), choice.leaders, settings)
@@ -85,6 +87,7 @@ class AdminCards(Controller):
 class SignInCardPages(Controller):
     path = "/c"
     tags = ["pages"]
+    include_in_schema = False  # HTML pages: the API schema describes /api/ only
 
     @get("/{token:str}", name="sign_in_card")
     async def landing(self, request: Request, token: FromPath[str]) -> Response:

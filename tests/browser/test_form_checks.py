@@ -168,3 +168,29 @@ async def test_a_refused_visit_is_listed_in_words_not_codes(leader_page, world):
     assert head.startswith("老人看望 · 走访时间") and "status_" not in head and "undefined" not in head
     for shown in (await rejected.inner_text(), await page.locator("#sync-status").inner_text()):
         assert not any(code in shown for code in ("status_", "kind_", "ok, concern", "urgent"))
+
+
+async def test_the_visit_form_refuses_a_follow_up_date_out_of_range_before_the_outbox(leader_page, world):
+    from sync.form_rules import FOLLOW_UP_DUE_BEFORE_VISIT, FOLLOW_UP_DUE_TOO_LATE
+
+    page = leader_page
+    household = world.households[0]
+    await log_in_ready(page, "leader01", world.users["leader01"].id)
+    await page.goto(f"/households/{household.id}")
+    form = page.locator('form[data-outbox-form="visit"]')
+    save = form.get_by_role("button", name="保存走访记录")
+    await form.get_by_label("一切安好").check()
+    await form.get_by_label("需要居委会跟进").check()
+    visit_day = (await form.locator("input[name=occurred_at]").input_value())[:10]
+
+    for typed, message in (("0001-01-01", FOLLOW_UP_DUE_BEFORE_VISIT), ("9999-12-31", FOLLOW_UP_DUE_TOO_LATE)):
+        await form.get_by_label("跟进期限", exact=False).fill(typed)
+        await save.click()
+        await refused_at(page, form, "error-follow_up_due", message, "follow-up-due")
+        assert await outbox(page) == []
+
+    await form.get_by_label("跟进期限", exact=False).fill(visit_day)
+    await expect(page.locator("#error-follow_up_due")).to_have_count(0)
+    await save.click()
+    await expect(page.get_by_text("已保存在手机上，有信号时自动上传")).to_be_visible()
+    await eventually(lambda: Visit.filter(household_id=household.id, follow_up_due__isnull=False).exists())

@@ -11,6 +11,8 @@
   const chars = (text) => [...text.replace(/\r\n?/g, '\n')].length;  // characters, as Python counts
   const year = () => new Date(Date.now() + 8 * 36e5).getUTCFullYear();  // in Shanghai
   const when = (text) => Date.parse(text.slice(0, 16) + ':00+08:00');  // as app.js sends occurred_at
+  const day = (text) => Date.parse(text.slice(0, 10) + 'T00:00:00Z') / DAY;  // a calendar day, as a number
+  const today = () => new Date(Date.now() + 8 * 36e5).toISOString().slice(0, 10);  // in Shanghai
   const CHECKS = {
     required: (v) => v.length > 0,
     empty: (v) => !v.length,
@@ -21,6 +23,11 @@
     pattern: (v, r) => v.every((x) => new RegExp(r.pattern).test(x.trim())),
     not_after_days: (v, r) => v.every((x) => !(when(x) > Date.now() + r.days * DAY)),
     not_before_days: (v, r) => v.every((x) => !(when(x) < Date.now() - r.days * DAY)),
+    max_count: (v, r) => v.length <= r.max,
+    days_after: (v, r, form) => v.every((x) => {
+      const days = day(x) - day(values(form, r.of)[0] || today());
+      return !(days < (r.min ?? -Infinity) || days > (r.max ?? Infinity));
+    }),
   };
   const applies = (form, w) => !w
     || (w.in ? values(form, w.field).some((x) => w.in.includes(x)) : values(form, w.field).length > 0 === w.filled);
@@ -31,7 +38,7 @@
     for (const rule of JSON.parse(form.dataset.rules || '[]')) {
       if (bad.some((b) => b.field === rule.field) || !applies(form, rule.when)) continue;
       const v = (rule.controls || [rule.field]).flatMap((name) => values(form, name));
-      if (!CHECKS[rule.check](v, rule)) {
+      if (!CHECKS[rule.check](v, rule, form)) {
         const count = Math.max(0, ...v.map(chars));
         bad.push({ field: rule.field, message: rule.message.replace('{max}', rule.max).replace('{count}', count) });
       }

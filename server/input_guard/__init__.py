@@ -1,0 +1,1 @@
+"""Input no handler should ever see, refused before any handler runs (server/input_guard/guard.py)."""
