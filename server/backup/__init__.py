@@ -111,9 +111,17 @@ def _free_name(directory: Path, stamp: str, suffix: str) -> Path:
     return target
 
 
+def _made_order(path: Path) -> tuple[str, int]:
+    stem = path.name[len(PREFIX):].split(".", 1)[0]  # 20261130-221500Z or 20261130-221500Z-2
+    stamp, _, n = stem.partition("Z-")
+    return (stamp.rstrip("Z"), int(n) if n.isdecimal() else 1)
+
+
 def _prune(directory: Path, keep: int) -> list[Path]:
-    # The names sort by time (UTC stamp first), so the oldest come first.
-    ours = sorted(p for p in directory.iterdir() if p.name.startswith(PREFIX) and p.name.endswith(SUFFIXES))
+    # Oldest first: by the UTC stamp, then the number _free_name gave a second backup within the
+    # same second (by name alone "…Z-2.sqlite3" sorts before "…Z.sqlite3": '-' < '.').
+    ours = sorted((p for p in directory.iterdir() if p.name.startswith(PREFIX) and p.name.endswith(SUFFIXES)),
+                  key=_made_order)
     removed = ours[:-keep]
     for path in removed:
         path.unlink()
