@@ -18,20 +18,17 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stores import on_both_stores  # noqa: E402
+from bench.stores import ROOT, bench_port, on_both_stores, serve_app  # noqa: E402
 
 from server import db  # noqa: E402
 from server.settings import from_environment  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 WANTED_VISITS = 150_000  # "ten years": the demo's six months copied back 18 times ≈ 200,000
 COPIES = 18
 # Issue 9's figures for the old code (load everything, build in memory), ten years.
@@ -58,12 +55,6 @@ async def _ensure_history() -> int:
     return await Visit.filter(community_id=community.id).count()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _status_kb(pid: int, key: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(key + ":"):
@@ -76,13 +67,10 @@ def _measure(tree: Path, database_url: str, data_dir: Path, kind: str) -> str:
 
     from server.auth.passwords import DEMO_PASSWORD
 
-    port = _free_port()
+    port = bench_port()
     env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir),
            "SECRET_KEY": secrets.token_urlsafe(48), "PYTHONPATH": str(tree)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "server.app:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"], cwd=tree, env=env,
-    )
+    server = serve_app(env, port, tree)
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=600) as client:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stores import bench_port, on_both_stores  # noqa: E402
+from bench.stores import ROOT, bench_port, on_both_stores, serve_app, wait_up  # noqa: E402
 
 from server import db  # noqa: E402
 from server.demo import load_demo  # noqa: E402
@@ -40,7 +40,6 @@ BATCH = 500
 BATCHES = 10  # 5,000 visits per round for (a) and (c2)
 SINGLES = int(os.environ.get("LOUZU_BENCH_SINGLES", "300"))
 PROCESSES = int(os.environ.get("LOUZU_BENCH_PROCESSES", "2"))  # for the 60 leaders against real servers
-ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("routine", "elderly_check", "mediation", "safety", "assistance", "other")
 STATUSES = ("ok", "ok", "ok", "concern", "urgent")
 
@@ -136,23 +135,16 @@ def _raw_rows(records: list[dict], leader: Leader, community_id: int, now: datet
 
 
 async def _raw_insert(tables: list[tuple[type, list[dict]]]) -> float:
-    """executemany of prepared rows, values encoded by each field's own to_db_value (JSON, UUID)."""
-    from tortoise import Tortoise
+    """executemany of prepared rows in one transaction (server/bulk_insert.py: the same encoding
+    of each value as the push's own insert, so the ratio a/c2 is what the rest of a push costs)."""
     from tortoise.transactions import in_transaction
 
-    dialect = Tortoise.get_connection("default").capabilities.dialect
+    from server.bulk_insert import insert_many
+
     start = time.perf_counter()
-    async with in_transaction() as conn:
+    async with in_transaction():
         for model, rows in tables:
-            if not rows:
-                continue
-            columns = list(rows[0])
-            marks = ", ".join(f"${i + 1}" if dialect == "postgres" else "?" for i in range(len(columns)))
-            sql = f'INSERT INTO "{model._meta.db_table}" ({", ".join(columns)}) VALUES ({marks})'
-            fields = {model._meta.fields_db_projection_reverse.get(c, c): c for c in columns}
-            by_column = {c: model._meta.fields_map[name] for name, c in fields.items()}
-            values = [[by_column[c].to_db_value(row[c], None) for c in columns] for row in rows]
-            await conn.execute_many(sql, values)
+            await insert_many(model, rows)
     return time.perf_counter() - start
 
 
@@ -189,17 +181,15 @@ async def _crowd(client_for, leaders: list[Leader], office_client, desk: dict, r
 async def _crowd_over_processes(env: dict, leaders: list[Leader], desk: dict, rng: random.Random) -> str:
     import httpx
 
-    from bench.load import _serve, _wait_up
-
     first = bench_port()
     ports = [first + n for n in range(PROCESSES)] if os.environ.get("LOUZU_BENCH_PORT") else [
         bench_port() for _ in range(PROCESSES)]
-    servers = [_serve("server.app:create_app", env, port) for port in ports]
+    servers = [serve_app(env, port) for port in ports]
     clients = [httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=600,
                                  limits=httpx.Limits(max_connections=None)) for port in ports]
     try:
         for client in clients:
-            await _wait_up(client)
+            await wait_up(client)
         spread = {leader.user.id: clients[n % len(clients)] for n, leader in enumerate(leaders)}
         for leader in leaders[:len(clients)]:  # warm each process: templates, statement caches
             await _push(spread[leader.user.id], leader, [leader.visit(rng, datetime.now(timezone.utc))])

@@ -19,16 +19,14 @@ import asyncio
 import os
 import secrets
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stores import bench_port, on_both_stores  # noqa: E402
+from bench.stores import ROOT, bench_port, on_both_stores, serve_app, wait_up  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 RATE = float(os.environ.get("LOUZU_BENCH_RATE", "50"))
 SECONDS = float(os.environ.get("LOUZU_BENCH_SECONDS", "20"))
 TIMEOUT = 10.0  # a request still unanswered after this counts as lost
@@ -43,25 +41,6 @@ def bare_app():
         return "ok"
 
     return Litestar([bare], debug=False)
-
-
-def _serve(factory: str, env: dict[str, str], port: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning", "--no-proxy-headers"], cwd=ROOT, env=env,
-    )
-
-
-async def _wait_up(client) -> None:
-    import httpx
-
-    for _ in range(300):
-        try:
-            await client.get("/")
-            return
-        except httpx.TransportError:
-            await asyncio.sleep(0.1)
-    raise RuntimeError("the server did not start")
 
 
 async def _steady(client, path: str) -> str:
@@ -112,11 +91,11 @@ async def _run(factory: str, env: dict[str, str], path: str, login: bool) -> str
     from server.auth.passwords import DEMO_PASSWORD
 
     port = bench_port()
-    server = _serve(factory, env, port)
+    server = serve_app(env, port, factory=factory)
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=200)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits) as client:
-            await _wait_up(client)
+            await wait_up(client)
             if login:
                 response = await client.post("/api/auth/login", json={"username": "leader01", "password": DEMO_PASSWORD})
                 response.raise_for_status()

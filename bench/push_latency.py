@@ -26,12 +26,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stores import bench_port, on_both_stores  # noqa: E402
+from bench.stores import ROOT, bench_port, on_both_stores, serve_app, wait_up  # noqa: E402
 
 from server import db  # noqa: E402
 from server.settings import from_environment  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 IDLE_PUSHES = 30
 BURSTS = 3
 LOGINS = 20
@@ -149,10 +148,7 @@ def _serve(tree: Path, database_url: str, data_dir: Path, port: int) -> subproce
     env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir), "LOUZU_DEMO": "1",
            "SECRET_KEY": secrets.token_urlsafe(48), "PYTHONPATH": str(tree)}
     env.pop("LOUZU_FAST_HASHING", None)  # production argon2 costs
-    return subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "server.app:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"], cwd=tree, env=env,
-    )
+    return serve_app(env, port, tree)
 
 
 async def _run_tree(tree: Path, database_url: str, data_dir: Path, households: list[int]) -> list[str]:
@@ -163,12 +159,7 @@ async def _run_tree(tree: Path, database_url: str, data_dir: Path, households: l
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base) as probe:
-            for _ in range(300):
-                try:
-                    await probe.get("/login")
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.1)
+            await wait_up(probe)
         return await _measure(base, households)
     finally:
         server.terminate()

@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = os.environ.get("LOUZU_BENCH_PG", "postgres://postgres@127.0.0.1:5432/test")
 BENCH_DB = os.environ.get("LOUZU_BENCH_DB", "").strip()
 BENCH_DIR = Path(os.environ.get("LOUZU_BENCH_DIR", "/tmp/louzu-bench-stores"))
@@ -104,3 +105,26 @@ def on_both_stores(script: str, bench: Bench) -> None:
                 _in_child(script, "PostgreSQL", PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", Path(tmp))
             finally:
                 asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def serve_app(env: dict[str, str], port: int, tree: Path = ROOT, factory: str = "server.app:create_app"
+              ) -> subprocess.Popen:
+    """One uvicorn process serving `factory` from `tree` (this checkout, or an older one to
+    compare), set up as `louzu serve` runs it: one worker, no proxy headers, log level warning."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "warning", "--no-proxy-headers"], cwd=tree, env=env,
+    )
+
+
+async def wait_up(client: Any) -> None:
+    """Until the server at the httpx.AsyncClient's base URL answers anything (30 s at most)."""
+    import httpx
+
+    for _ in range(300):
+        try:
+            await client.get("/")
+            return
+        except httpx.TransportError:
+            await asyncio.sleep(0.1)
+    raise RuntimeError("the server did not start")
