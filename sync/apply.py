@@ -38,8 +38,9 @@ async def apply_records(
 
     Records take effect in the order sent (an update may follow its create in the same batch).
     Consecutive new visits, a push's usual content, are judged together and stored in bulk
-    (sync/visit_batch.py); anything else (updates, answers, roster changes, an id sent twice)
-    is applied on its own, in its own transaction, after what came before it. No lock is held
+    (sync/visit_batch.py); anything else (updates, answers, roster changes) is applied on its
+    own, in its own transaction, after what came before it. An id sent again within one run
+    closes the run first, so the second sees the first stored. No lock is held
     from one record to the next. Errors other than a refusal (the database going away)
     propagate: the client then retries the batch, and the records already committed answer
     `duplicate`.
@@ -52,7 +53,7 @@ async def apply_records(
     push = PushContext(user, device_id, now, await WriteScope.load(user))
     results: list[RecordResult | None] = [None] * len(records)
     run: list[tuple[int, Record, str]] = []  # new visits waiting to be stored together
-    run_ids: set = set()
+    run_ids: set = set()  # the ids in `run`, to see a repeat at once
 
     async def store_run() -> None:
         stored = await create_visits([(record, result_id) for _, record, result_id in run], push, _apply_alone)
