@@ -9,7 +9,7 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from server.words import N_
+from sync.vocabulary import N_
 
 
 class LoginRequired(Exception):

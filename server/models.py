@@ -8,6 +8,18 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
+from sync.vocabulary import (  # noqa: F401  (the migrations import them from here)
+    CareFlag,
+    QuestionState,
+    ResidentStatus,
+    ReviewState,
+    Role,
+    RosterChangeKind,
+    RosterChangeState,
+    VisitKind,
+    VisitStatus,
+)
+
 
 class WhereIndex(Index):
     """An index over the rows matching `where` only (a partial index, on SQLite and PostgreSQL).
@@ -23,49 +35,6 @@ class WhereIndex(Index):
     def deconstruct(self) -> tuple[str, list, dict]:
         path, args, kwargs = super().deconstruct()
         return path, args, {**kwargs, "where": self.where}
-
-
-class Role(str, Enum):
-    LEADER = "leader"
-    OFFICE = "office"
-    ADMIN = "admin"
-
-
-class CareFlag(str, Enum):
-    AGE_80_PLUS = "age_80_plus"
-    LIVES_ALONE = "lives_alone"
-    DISABLED = "disabled"
-    HARDSHIP = "hardship"
-    CHRONIC_ILLNESS = "chronic_illness"
-    WATCH = "watch"
-
-
-class ResidentStatus(str, Enum):
-    ACTIVE = "active"
-    MOVED = "moved"
-    DECEASED = "deceased"
-
-
-class VisitKind(str, Enum):
-    ROUTINE = "routine"
-    ELDERLY_CHECK = "elderly_check"
-    MEDIATION = "mediation"
-    SAFETY = "safety"
-    ASSISTANCE = "assistance"
-    OTHER = "other"
-
-
-class VisitStatus(str, Enum):
-    OK = "ok"
-    CONCERN = "concern"
-    URGENT = "urgent"
-
-
-class ReviewState(str, Enum):
-    NEW = "new"
-    ACKNOWLEDGED = "acknowledged"
-    IN_PROGRESS = "in_progress"
-    RESOLVED = "resolved"
 
 
 # Days between elderly checks per care flag; "lives_alone+age_80_plus" applies when a
@@ -412,12 +381,6 @@ class AuditEvent(Model):
         ordering = ["-at"]
 
 
-class QuestionState(str, Enum):
-    OPEN = "open"  # waiting for the leader
-    ANSWERED = "answered"  # the leader answered; the office has not closed it yet
-    CLOSED = "closed"  # the office needs nothing more (read the answer, or withdrew the question)
-
-
 class VisitQuestion(Model):
     # The office sends a visit back to its leader with a question (需补充). Office-owned: the
     # leader never edits it; their reply is a QuestionAnswer, pushed through the outbox.
@@ -468,19 +431,6 @@ class QuestionAnswer(Model):
     class Meta:
         table = "question_answer"
         ordering = ["received_at"]
-
-
-class RosterChangeKind(str, Enum):
-    NEW_RESIDENT = "new_resident"
-    MOVED = "moved"
-    DECEASED = "deceased"
-    UPDATE = "update"  # phone number, care flags, a misspelt name ...
-
-
-class RosterChangeState(str, Enum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
 
 
 class RosterChange(Model):

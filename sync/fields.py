@@ -14,8 +14,16 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
-from server.models import CareFlag, RosterChangeKind, VisitKind, VisitStatus
-from server.words import CARE_FLAG_WORDS, ROSTER_CHANGE_WORDS, VISIT_KIND_WORDS, VISIT_STATUS_WORDS
+from sync.vocabulary import (
+    CARE_FLAG_WORDS,
+    ROSTER_CHANGE_WORDS,
+    VISIT_KIND_WORDS,
+    VISIT_STATUS_WORDS,
+    CareFlag,
+    RosterChangeKind,
+    VisitKind,
+    VisitStatus,
+)
 from sync.records import INVALID_FIELD, MISSING_FIELD, TEXT_TOO_LONG, UNKNOWN_FIELD, Rejected
 
 # Database integer columns are 32-bit: a larger number must be refused here, not crash the insert.
@@ -43,7 +51,7 @@ LABELS = {
     "fields.care_flags": "关注情况", "note": "说明",
 }
 
-# A choice is named to the leader in the domain's words, never by its code (server/words.py).
+# A choice is named to the leader in the domain's words, never by its code (sync/vocabulary.py).
 CHOICE_WORDS: dict[type[Enum], dict[str, str]] = {
     VisitKind: VISIT_KIND_WORDS,
     VisitStatus: VISIT_STATUS_WORDS,

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
-from server.models import CareFlag, RosterChangeKind, VisitKind, VisitStatus
+from sync.vocabulary import CareFlag, RosterChangeKind, VisitKind, VisitStatus
 from sync.fields import choice_message, too_long_message
 from sync.records import (
     ANSWER, DATE_OUT_OF_RANGE, INVALID_FIELD, MAX_NOTES_CHARS, MAX_RESIDENTS_SEEN, MAX_TEXT_CHARS, MISSING_FIELD,

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from server.models import VisitKind, VisitStatus
+from sync.vocabulary import VisitKind, VisitStatus
 from sync import answer, roster
 from sync.form_rules import (
     FOLLOW_UP_DUE_BEFORE_VISIT, FOLLOW_UP_DUE_NEEDED, FOLLOW_UP_DUE_TOO_LATE, FOLLOW_UP_DUE_UNWANTED,

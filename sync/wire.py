@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from server.models import CareFlag, RosterChangeKind, VisitKind, VisitStatus
+from sync.vocabulary import CareFlag, RosterChangeKind, VisitKind, VisitStatus
 from sync.records import (
     MAX_DEVICE_ID_CHARS, MAX_NOTES_CHARS, MAX_RECORDS, MAX_RESIDENTS_SEEN, MAX_TEXT_CHARS, PROTOCOL,
 )

@@ -24,7 +24,8 @@ from server.office.labels import (
     ROSTER_CHANGE_WORDS,
     STATUS_WORDS,
 )
-from server.words import CARE_FLAG_WORDS, N_, Part, data, word
+from server.words import Part, data, word
+from sync.vocabulary import CARE_FLAG_WORDS, N_
 
 
 TARGET_WORDS = {

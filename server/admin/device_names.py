@@ -14,7 +14,8 @@ from functools import lru_cache
 
 from ua_parser import parse
 
-from server.words import N_, Part, data, word
+from server.words import Part, data, word
+from sync.vocabulary import N_
 
 UNKNOWN_DEVICE = N_("（未知设备）")
 BRAND_WORDS = {

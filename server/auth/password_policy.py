@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from zxcvbn import zxcvbn
 
-from server.words import N_
+from sync.vocabulary import N_
 
 MIN_LENGTH = 10
 # zxcvbn's 3: "safely unguessable" (about 10**8 to 10**10 guesses), far beyond what the

@@ -6,7 +6,7 @@ protocol gives them (sync/fields.py LABELS); these are the others, by their `nam
 
 from __future__ import annotations
 
-from server.words import N_
+from sync.vocabulary import N_
 from sync.fields import LABELS as RECORD_LABELS
 
 FORM_LABELS = {

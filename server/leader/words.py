@@ -7,7 +7,7 @@ by colour alone.
 
 from __future__ import annotations
 
-from server.words import (  # noqa: F401  (re-exported: the leader modules import them from here)
+from sync.vocabulary import (  # noqa: F401  (re-exported: the leader modules import them from here)
     CARE_FLAG_WORDS,
     N_,
     ROSTER_CHANGE_WORDS,

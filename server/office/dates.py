@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 
 from server.web import SHANGHAI
-from server.words import N_
+from sync.vocabulary import N_
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 # The years a filter, a search or a month can name: wide for any committee's records, narrow

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.words import (  # noqa: F401  (re-exported for the office modules)
+from sync.vocabulary import (  # noqa: F401  (re-exported for the office modules)
     CARE_FLAG_WORDS,
     N_,
     ROSTER_CHANGE_WORDS,

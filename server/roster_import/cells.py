@@ -15,7 +15,7 @@ from server.models import CareFlag
 from server.office.households import household_address
 from server.roster_import import columns as cols
 from server.roster_import.reader import clean_text, plain_text
-from server.words import CARE_FLAG_WORDS
+from sync.vocabulary import CARE_FLAG_WORDS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel counts a 29 Feb 1900 that never was)

@@ -22,7 +22,7 @@ from server.auth.routes import open_device_session
 from server.auth.sessions import hash_token, now_utc
 from server.models import BuildingGroup, Role, SignInCard, User
 from server.settings import Settings
-from server.words import N_
+from sync.vocabulary import N_
 
 ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 GROUP_SIZE = 5

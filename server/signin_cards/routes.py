@@ -18,7 +18,7 @@ from server.settings import Settings, app_settings
 from server.signin_cards import cards
 from server.signin_cards.qr import qr_svg
 from server.web import render
-from server.words import N_
+from sync.vocabulary import N_
 
 CARD_STATE_WORDS = {
     "none": N_("还没有发过"),
