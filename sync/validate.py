@@ -38,7 +38,7 @@ OPTIONAL_DATA = ("resident_ids", "notes", "follow_up_needed", "follow_up_due", "
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
-# Kept importable under their old names (server/demo.py, tests).
+# Kept importable under their old names (server/demo/, tests).
 __all__ = [
     "LABELS", "MAX_INT", "FUTURE_TOLERANCE", "MAX_AGE", "echo", "utc_iso", "parse_record", "parse_visit_data",
     "check_occurred_at",

@@ -11,6 +11,8 @@ import pytest
 from tortoise import Tortoise
 
 from server import demo
+from server.demo.figures import SEED
+from server.demo.plan import population
 from server.auth.passwords import DEMO_PASSWORD, verify_password
 from server.checks import CheckState, SHANGHAI, resident_checks
 from server.models import (
@@ -234,7 +236,7 @@ async def test_loading_again_changes_nothing(loaded):
 
 def test_the_same_committee_every_time():
     year = 2026
-    one, two = demo._population(random.Random(demo.SEED), year), demo._population(random.Random(demo.SEED), year)
+    one, two = population(random.Random(SEED), year), population(random.Random(SEED), year)
     flat = lambda groups: [(h.address, [(p.name, p.birth_year, p.care_flags) for p in h.residents])  # noqa: E731
                            for g in groups for h in g.households]
     assert flat(one) == flat(two)

@@ -12,8 +12,19 @@ import uuid
 from datetime import datetime, timedelta
 
 from server.models import (
-    Community, QuestionAnswer, QuestionState, Resident, ResidentStatus, ReviewEventKind, RosterChange,
-    RosterChangeKind, RosterChangeState, User, Visit, VisitQuestion, VisitReviewEvent,
+    Community,
+    QuestionAnswer,
+    QuestionState,
+    Resident,
+    ResidentStatus,
+    ReviewEventKind,
+    RosterChange,
+    RosterChangeKind,
+    RosterChangeState,
+    User,
+    Visit,
+    VisitQuestion,
+    VisitReviewEvent,
 )
 from sync.answer import AnswerData
 from sync.roster import RosterData
