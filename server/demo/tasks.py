@@ -2,7 +2,7 @@
 to show: leader01 has a question waiting, the office has answers to read and proposals to decide.
 
 Written the way the real paths leave them (content hashes by the ingest's own code, a review event
-and state for every question), read from the visits and residents server/demo.py has written.
+and state for every question), read from the visits and residents server/demo/load.py has written.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ ALIASES = {
     "楼组长姓名": LEADER_NAME,
 }
 
-# Model limits (server/models.py), so a too-long cell is a row problem, not a database error.
+# Model limits (server/models/), so a too-long cell is a row problem, not a database error.
 MAX_GROUP_NAME = 100
 MAX_ADDRESS = 200  # the full address, room included
 MAX_ROOM = 20
