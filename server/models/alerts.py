@@ -7,6 +7,7 @@ from enum import Enum
 from tortoise import fields
 from tortoise.models import Model
 
+from server.models.base import belongs_to, done_by
 from server.models.community import Community
 from server.models.people import User
 from server.models.review import QuestionAnswer
@@ -32,17 +33,11 @@ class Alert(Model):
     # sent by server/alerts/delivery.py with retries; source_key makes queueing it twice impossible.
 
     id = fields.IntField(primary_key=True)
-    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
-        "models.Community", related_name="alerts", on_delete=fields.RESTRICT
-    )
+    community: fields.ForeignKeyRelation[Community] = belongs_to("models.Community", "alerts")
     kind = fields.CharEnumField(AlertKind, max_length=20)
     source_key = fields.CharField(max_length=80, unique=True)  # "urgent_visit:<visit id>", "answer:<answer id>"
-    visit: fields.ForeignKeyRelation[Visit] = fields.ForeignKeyField(
-        "models.Visit", related_name="alerts", on_delete=fields.RESTRICT
-    )
-    answer: fields.ForeignKeyNullableRelation[QuestionAnswer] = fields.ForeignKeyField(
-        "models.QuestionAnswer", related_name="alerts", null=True, on_delete=fields.RESTRICT
-    )
+    visit: fields.ForeignKeyRelation[Visit] = belongs_to("models.Visit", "alerts")
+    answer: fields.ForeignKeyNullableRelation[QuestionAnswer] = belongs_to("models.QuestionAnswer", "alerts", null=True)
     state = fields.CharEnumField(AlertState, max_length=10, default=AlertState.PENDING)
     attempts = fields.IntField(default=0)
     next_try_at = fields.DatetimeField()
@@ -76,9 +71,7 @@ class AlertSetting(Model):
     # The address staff open the app at (from the admin's own request when saved), for the
     # link in each message; LOUZU_PUBLIC_URL overrides it for the whole deployment.
     site_url = fields.CharField(max_length=200, default="")
-    updated_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="alert_settings", null=True, on_delete=fields.SET_NULL
-    )
+    updated_by: fields.ForeignKeyNullableRelation[User] = done_by("alert_settings")
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from server.models.base import belongs_to
 from sync.vocabulary import ResidentStatus
 
 # Days between elderly checks per care flag; "lives_alone+age_80_plus" applies when a
@@ -40,9 +41,7 @@ class Community(Model):
 
 class BuildingGroup(Model):
     id = fields.IntField(primary_key=True)
-    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
-        "models.Community", related_name="building_groups", on_delete=fields.RESTRICT
-    )
+    community: fields.ForeignKeyRelation[Community] = belongs_to("models.Community", "building_groups")
     number = fields.IntField()
     name = fields.CharField(max_length=100)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -55,12 +54,8 @@ class BuildingGroup(Model):
 
 class Household(Model):
     id = fields.IntField(primary_key=True)
-    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
-        "models.Community", related_name="households", on_delete=fields.RESTRICT
-    )
-    building_group: fields.ForeignKeyRelation[BuildingGroup] = fields.ForeignKeyField(
-        "models.BuildingGroup", related_name="households", on_delete=fields.RESTRICT
-    )
+    community: fields.ForeignKeyRelation[Community] = belongs_to("models.Community", "households")
+    building_group: fields.ForeignKeyRelation[BuildingGroup] = belongs_to("models.BuildingGroup", "households")
     address = fields.CharField(max_length=200)  # 天山路680弄16号503室
     room = fields.CharField(max_length=20)  # 503
     visitor_notes = fields.TextField(default="")  # 按门铃两次
@@ -76,12 +71,8 @@ class Household(Model):
 
 class Resident(Model):
     id = fields.IntField(primary_key=True)
-    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
-        "models.Community", related_name="residents", on_delete=fields.RESTRICT
-    )
-    household: fields.ForeignKeyRelation[Household] = fields.ForeignKeyField(
-        "models.Household", related_name="residents", on_delete=fields.RESTRICT
-    )
+    community: fields.ForeignKeyRelation[Community] = belongs_to("models.Community", "residents")
+    household: fields.ForeignKeyRelation[Household] = belongs_to("models.Household", "residents")
     name = fields.CharField(max_length=50)
     gender = fields.CharField(max_length=1)  # "M" / "F"
     birth_year = fields.IntField()

@@ -5,15 +5,14 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from server.models.base import belongs_to, done_by, kept_apart, part_of
 from server.models.community import BuildingGroup, Community
 from sync.vocabulary import Role
 
 
 class User(Model):
     id = fields.IntField(primary_key=True)
-    community: fields.ForeignKeyNullableRelation[Community] = fields.ForeignKeyField(
-        "models.Community", related_name="users", null=True, on_delete=fields.RESTRICT
-    )
+    community: fields.ForeignKeyNullableRelation[Community] = belongs_to("models.Community", "users", null=True)
     username = fields.CharField(max_length=50, unique=True)
     display_name = fields.CharField(max_length=50)
     role = fields.CharEnumField(Role, max_length=10)
@@ -37,9 +36,7 @@ class DeviceSession(Model):
     id = fields.IntField(primary_key=True)
     # HMAC-SHA256 (keyed with SECRET_KEY) of the cookie value: a leaked table hands out no sessions.
     token_hash = fields.CharField(max_length=64, unique=True)
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="sessions", on_delete=fields.CASCADE
-    )
+    user: fields.ForeignKeyRelation[User] = part_of("models.User", "sessions")
     csrf_token = fields.CharField(max_length=64)
     # WeChat and other in-app browsers put the app at the end of a long User-Agent.
     device_label = fields.CharField(max_length=500, default="")
@@ -77,23 +74,15 @@ class SignInCard(Model):
     # days); reissuing sets replaced_at on the old card, which then stops working.
 
     id = fields.IntField(primary_key=True)
-    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
-        "models.Community", related_name="sign_in_cards", on_delete=fields.RESTRICT
-    )
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="sign_in_cards", on_delete=fields.CASCADE
-    )
+    community: fields.ForeignKeyRelation[Community] = belongs_to("models.Community", "sign_in_cards")
+    user: fields.ForeignKeyRelation[User] = part_of("models.User", "sign_in_cards")
     token_hash = fields.CharField(max_length=64, unique=True)
-    issued_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="cards_issued", null=True, on_delete=fields.SET_NULL
-    )
+    issued_by: fields.ForeignKeyNullableRelation[User] = done_by("cards_issued")
     issued_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)
     # The device session the card opened: the admin's device list shows it like any login.
-    session: fields.ForeignKeyNullableRelation[DeviceSession] = fields.ForeignKeyField(
-        "models.DeviceSession", related_name="sign_in_cards", null=True, on_delete=fields.SET_NULL
-    )
+    session: fields.ForeignKeyNullableRelation[DeviceSession] = kept_apart("models.DeviceSession", "sign_in_cards")
     replaced_at = fields.DatetimeField(null=True)
 
     class Meta:

@@ -7,6 +7,7 @@ from enum import Enum
 from tortoise import fields
 from tortoise.models import Model
 
+from server.models.base import belongs_to, done_by, part_of
 from server.models.community import Community
 from server.models.people import User
 from server.models.visits import Visit
@@ -29,12 +30,8 @@ class VisitReviewEvent(Model):
     # table so an answer is stored once). Never touches what the leader wrote.
 
     id = fields.IntField(primary_key=True)
-    visit: fields.ForeignKeyRelation[Visit] = fields.ForeignKeyField(
-        "models.Visit", related_name="review_events", on_delete=fields.CASCADE
-    )
-    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="review_events", null=True, on_delete=fields.SET_NULL
-    )
+    visit: fields.ForeignKeyRelation[Visit] = part_of("models.Visit", "review_events")
+    actor: fields.ForeignKeyNullableRelation[User] = done_by("review_events")
     kind = fields.CharField(max_length=20, default=ReviewEventKind.STATE.value)
     from_state = fields.CharEnumField(ReviewState, max_length=20, null=True)
     to_state = fields.CharEnumField(ReviewState, max_length=20, null=True)
@@ -52,12 +49,8 @@ class VisitReviewEvent(Model):
 
 class AuditEvent(Model):
     id = fields.IntField(primary_key=True)
-    community: fields.ForeignKeyNullableRelation[Community] = fields.ForeignKeyField(
-        "models.Community", related_name="audit_events", null=True, on_delete=fields.RESTRICT
-    )
-    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="audit_events", null=True, on_delete=fields.SET_NULL
-    )
+    community: fields.ForeignKeyNullableRelation[Community] = belongs_to("models.Community", "audit_events", null=True)
+    actor: fields.ForeignKeyNullableRelation[User] = done_by("audit_events")
     action = fields.CharField(max_length=50, db_index=True)  # login, login_failed, logout, ...
     target_type = fields.CharField(max_length=30, default="")
     target_id = fields.CharField(max_length=64, default="")
@@ -75,15 +68,9 @@ class VisitQuestion(Model):
     # leader never edits it; their reply is a QuestionAnswer, pushed through the outbox.
 
     id = fields.IntField(primary_key=True)
-    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
-        "models.Community", related_name="visit_questions", on_delete=fields.RESTRICT
-    )
-    visit: fields.ForeignKeyRelation[Visit] = fields.ForeignKeyField(
-        "models.Visit", related_name="questions", on_delete=fields.RESTRICT
-    )
-    asked_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="questions_asked", null=True, on_delete=fields.SET_NULL
-    )
+    community: fields.ForeignKeyRelation[Community] = belongs_to("models.Community", "visit_questions")
+    visit: fields.ForeignKeyRelation[Visit] = belongs_to("models.Visit", "questions")
+    asked_by: fields.ForeignKeyNullableRelation[User] = done_by("questions_asked")
     question = fields.TextField()
     asked_at = fields.DatetimeField(db_index=True)
     state = fields.CharEnumField(QuestionState, max_length=10, default=QuestionState.OPEN, db_index=True)
@@ -105,12 +92,8 @@ class QuestionAnswer(Model):
     # once by its phone-made id. A question may get more than one (the leader adds something).
 
     id = fields.UUIDField(primary_key=True)  # made on the phone when the answer is saved
-    question: fields.ForeignKeyRelation[VisitQuestion] = fields.ForeignKeyField(
-        "models.VisitQuestion", related_name="answers", on_delete=fields.RESTRICT
-    )
-    author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="question_answers", on_delete=fields.RESTRICT
-    )
+    question: fields.ForeignKeyRelation[VisitQuestion] = belongs_to("models.VisitQuestion", "answers")
+    author: fields.ForeignKeyRelation[User] = belongs_to("models.User", "question_answers")
     device_id = fields.CharField(max_length=64, default="")
     text = fields.TextField()
     client_time = fields.DatetimeField(null=True)  # the phone's clock: for order, not trust
@@ -129,9 +112,7 @@ class ClosedMonth(Model):
     # at once store one pack: the second insert fails and reads the first.
 
     id = fields.IntField(primary_key=True)
-    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
-        "models.Community", related_name="closed_months", on_delete=fields.RESTRICT
-    )
+    community: fields.ForeignKeyRelation[Community] = belongs_to("models.Community", "closed_months")
     month = fields.CharField(max_length=7)  # YYYY-MM, a Shanghai calendar month
     # What the pack's page shows (figures and the short lists), and apart from it the full
     # lists of the XLSX appendix, so the page never loads those.
@@ -139,9 +120,7 @@ class ClosedMonth(Model):
     lists: dict = fields.JSONField()
     as_of = fields.DatetimeField()  # the moment the figures speak for: the month's end
     closed_at = fields.DatetimeField()
-    closed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="closed_months", null=True, on_delete=fields.SET_NULL
-    )
+    closed_by: fields.ForeignKeyNullableRelation[User] = done_by("closed_months")
 
     class Meta:
         table = "closed_month"

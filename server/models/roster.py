@@ -5,6 +5,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from server.models.base import belongs_to, done_by
 from server.models.community import Community, Household, Resident
 from server.models.people import User
 from sync.vocabulary import RosterChangeKind, RosterChangeState
@@ -15,27 +16,17 @@ class RosterChange(Model):
     # is office-owned: nothing changes in Resident until the office approves.
 
     id = fields.UUIDField(primary_key=True)  # made on the phone when the proposal is saved
-    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
-        "models.Community", related_name="roster_changes", on_delete=fields.RESTRICT
-    )
-    household: fields.ForeignKeyRelation[Household] = fields.ForeignKeyField(
-        "models.Household", related_name="roster_changes", on_delete=fields.RESTRICT
-    )
+    community: fields.ForeignKeyRelation[Community] = belongs_to("models.Community", "roster_changes")
+    household: fields.ForeignKeyRelation[Household] = belongs_to("models.Household", "roster_changes")
     # Null for a proposed new resident until approval creates them (then set to that resident).
-    resident: fields.ForeignKeyNullableRelation[Resident] = fields.ForeignKeyField(
-        "models.Resident", related_name="roster_changes", null=True, on_delete=fields.RESTRICT
-    )
-    author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="roster_changes", on_delete=fields.RESTRICT
-    )
+    resident: fields.ForeignKeyNullableRelation[Resident] = belongs_to("models.Resident", "roster_changes", null=True)
+    author: fields.ForeignKeyRelation[User] = belongs_to("models.User", "roster_changes")
     device_id = fields.CharField(max_length=64, default="")
     kind = fields.CharEnumField(RosterChangeKind, max_length=20)
     proposed: dict = fields.JSONField(default=dict)  # the record's `fields`, nulls left out
     note = fields.TextField(default="")
     state = fields.CharEnumField(RosterChangeState, max_length=10, default=RosterChangeState.PENDING, db_index=True)
-    decided_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="roster_decisions", null=True, on_delete=fields.SET_NULL
-    )
+    decided_by: fields.ForeignKeyNullableRelation[User] = done_by("roster_decisions")
     decided_at = fields.DatetimeField(null=True)
     decision_reason = fields.TextField(default="")
     client_time = fields.DatetimeField(null=True)
@@ -54,12 +45,8 @@ class RosterUpload(Model):
     # what is imported is exactly what was previewed.
 
     id = fields.IntField(primary_key=True)
-    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
-        "models.Community", related_name="roster_uploads", on_delete=fields.RESTRICT
-    )
-    uploaded_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="roster_uploads", null=True, on_delete=fields.SET_NULL
-    )
+    community: fields.ForeignKeyRelation[Community] = belongs_to("models.Community", "roster_uploads")
+    uploaded_by: fields.ForeignKeyNullableRelation[User] = done_by("roster_uploads")
     filename = fields.CharField(max_length=200)
     content = fields.BinaryField()
     sha256 = fields.CharField(max_length=64)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-from server.models.base import WhereIndex
+from server.models.base import WhereIndex, belongs_to, done_by, part_of
 from server.models.community import Community, Household, Resident
 from server.models.people import User
 from sync.vocabulary import ReviewState, VisitKind, VisitStatus
@@ -13,15 +13,9 @@ from sync.vocabulary import ReviewState, VisitKind, VisitStatus
 
 class Visit(Model):
     id = fields.UUIDField(primary_key=True)  # made on the phone when the entry is saved
-    community: fields.ForeignKeyRelation[Community] = fields.ForeignKeyField(
-        "models.Community", related_name="visits", on_delete=fields.RESTRICT
-    )
-    household: fields.ForeignKeyRelation[Household] = fields.ForeignKeyField(
-        "models.Household", related_name="visits", on_delete=fields.RESTRICT
-    )
-    author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="visits", on_delete=fields.RESTRICT
-    )
+    community: fields.ForeignKeyRelation[Community] = belongs_to("models.Community", "visits")
+    household: fields.ForeignKeyRelation[Household] = belongs_to("models.Household", "visits")
+    author: fields.ForeignKeyRelation[User] = belongs_to("models.User", "visits")
     device_id = fields.CharField(max_length=64, default="")
     kind = fields.CharEnumField(VisitKind, max_length=20)
     status = fields.CharEnumField(VisitStatus, max_length=10)
@@ -39,17 +33,13 @@ class Visit(Model):
     review_state = fields.CharEnumField(ReviewState, max_length=20, default=ReviewState.NEW)
     # Office-owned follow-up fields (the leader owns follow_up_needed / follow_up_due): who in
     # the office answers for it, and the office's own deadline when it differs from the leader's.
-    follow_up_assignee: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="assigned_follow_ups", null=True, on_delete=fields.SET_NULL
-    )
+    follow_up_assignee: fields.ForeignKeyNullableRelation[User] = done_by("assigned_follow_ups")
     follow_up_office_due = fields.DateField(null=True)
     # Voided (作废) by the office: a mistaken or doubled entry stays with its history but leaves
     # every count, like a withdrawn one; the reason is shown to the leader. Null = not voided.
     voided_at = fields.DatetimeField(null=True)
     void_reason = fields.TextField(default="")
-    voided_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="voided_visits", null=True, on_delete=fields.SET_NULL
-    )
+    voided_by: fields.ForeignKeyNullableRelation[User] = done_by("voided_visits")
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
@@ -93,12 +83,8 @@ class VisitResident(Model):
     # Which residents a visit saw: a table (not only JSON) so due checks are one query.
 
     id = fields.IntField(primary_key=True)
-    visit: fields.ForeignKeyRelation[Visit] = fields.ForeignKeyField(
-        "models.Visit", related_name="seen", on_delete=fields.CASCADE
-    )
-    resident: fields.ForeignKeyRelation[Resident] = fields.ForeignKeyField(
-        "models.Resident", related_name="seen_in", on_delete=fields.RESTRICT
-    )
+    visit: fields.ForeignKeyRelation[Visit] = part_of("models.Visit", "seen")
+    resident: fields.ForeignKeyRelation[Resident] = belongs_to("models.Resident", "seen_in")
     occurred_at = fields.DatetimeField()  # copied from the visit for the due-check query
     kind = fields.CharEnumField(VisitKind, max_length=20)
 
@@ -117,18 +103,14 @@ class VisitRevision(Model):
     # sides of a conflict: nothing a phone sent is ever thrown away.
 
     id = fields.IntField(primary_key=True)
-    visit: fields.ForeignKeyRelation[Visit] = fields.ForeignKeyField(
-        "models.Visit", related_name="revisions", on_delete=fields.CASCADE
-    )
+    visit: fields.ForeignKeyRelation[Visit] = part_of("models.Visit", "revisions")
     op = fields.CharField(max_length=10)  # create / update
     base_version = fields.IntField(null=True)
     version = fields.IntField()  # the visit's version this push produced (or met, on conflict)
     outcome = fields.CharField(max_length=10)  # applied / conflict
     content_hash = fields.CharField(max_length=64, db_index=True)
     data: dict = fields.JSONField()
-    author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="visit_revisions", on_delete=fields.RESTRICT
-    )
+    author: fields.ForeignKeyRelation[User] = belongs_to("models.User", "visit_revisions")
     device_id = fields.CharField(max_length=64, default="")
     client_time = fields.DatetimeField(null=True)
     received_at = fields.DatetimeField()
