@@ -10,7 +10,7 @@ from server.auth.passwords import verify_password
 from server.models import (
     AuditEvent, BuildingGroup, Community, Household, Resident, ResidentStatus, Role, User, Visit, VisitResident,
 )
-from server.office.labels import AUDIT_ACTION_WORDS
+from server.words import AUDIT_ACTION_WORDS
 from server.roster_import import (
     COLUMNS, RosterFileError, export_roster, import_roster, preview_roster, roster_template,
 )

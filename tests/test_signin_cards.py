@@ -12,7 +12,7 @@ import pytest
 
 from server.auth.sessions import hash_token, now_utc
 from server.models import AuditEvent, DeviceSession, Role, SignInCard, User
-from server.office.labels import AUDIT_ACTION_WORDS
+from server.words import AUDIT_ACTION_WORDS
 from server.signin_cards.cards import ALPHABET, TOKEN_LENGTH, read_token
 from server.signin_cards.qr import qr_svg
 from tests.factories import make_user

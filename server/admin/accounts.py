@@ -19,7 +19,7 @@ from server.auth.password_policy import weak_password_reason
 from server.auth.passwords import hash_password_off_loop
 from server.auth.sessions import now_utc, revoke_session
 from server.models import BuildingGroup, Community, DeviceSession, Role, User
-from server.office.labels import N_
+from sync.vocabulary import N_
 
 # What an admin may create here; admin accounts are made from the command line.
 CREATABLE_ROLES = (Role.LEADER, Role.OFFICE)

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from server.models import AuditEvent, User
 from server.input_guard.numbers import page_number
 from server.office.dates import DateRefused, day_start, parse_date
-from server.office.labels import N_
+from sync.vocabulary import N_
 
 PAGE_SIZE = 100
 

@@ -13,20 +13,24 @@ from typing import Any
 
 from server.admin.device_names import device_words
 from server.models import AuditEvent, User
-from server.office.labels import (
+from server.words import (
     GENDER_WORDS,
-    KIND_WORDS,
+    OFFICE_REVIEW_WORDS,
     QUESTION_STATE_WORDS,
     RESIDENT_FIELD_WORDS,
     RESIDENT_STATUS_WORDS,
-    REVIEW_WORDS,
     ROLE_WORDS,
-    ROSTER_CHANGE_WORDS,
-    STATUS_WORDS,
+    Part,
+    data,
+    word,
 )
-from server.words import Part, data, word
-from sync.vocabulary import CARE_FLAG_WORDS, N_
-
+from sync.vocabulary import (
+    CARE_FLAG_WORDS,
+    N_,
+    ROSTER_CHANGE_WORDS,
+    VISIT_KIND_WORDS,
+    VISIT_STATUS_WORDS,
+)
 
 TARGET_WORDS = {
     "visit": N_("走访记录"), "user": N_("账号"), "session": N_("设备"), "sign_in_card": N_("登录卡"),
@@ -52,8 +56,8 @@ KEY_WORDS = {
 }
 # Codes a key's value may hold, in words.
 VALUE_WORDS: dict[str, dict[str, str]] = {
-    "role": ROLE_WORDS, "review": REVIEW_WORDS, "was": QUESTION_STATE_WORDS, "kind": KIND_WORDS,
-    "status": {**STATUS_WORDS, **RESIDENT_STATUS_WORDS}, "change": ROSTER_CHANGE_WORDS, "gender": GENDER_WORDS,
+    "role": ROLE_WORDS, "review": OFFICE_REVIEW_WORDS, "was": QUESTION_STATE_WORDS, "kind": VISIT_KIND_WORDS,
+    "status": {**VISIT_STATUS_WORDS, **RESIDENT_STATUS_WORDS}, "change": ROSTER_CHANGE_WORDS, "gender": GENDER_WORDS,
     "care_flags": CARE_FLAG_WORDS, "via": {"sign_in_card": N_("登录卡")},
     "state": {"used": N_("已用过"), "expired": N_("已过期"), "replaced": N_("已作废（重新发过卡）"), "void": N_("已作废")},
 }

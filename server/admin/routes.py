@@ -16,7 +16,7 @@ from server.admin.device_names import device_words
 from server.auth.guards import role_required
 from server.auth.sessions import now_utc
 from server.models import Role, User
-from server.office.labels import N_
+from sync.vocabulary import N_
 from server.office.pages import community_id, current_user, staff_render
 from server.signin_cards import cards
 from server.signin_cards.routes import CARD_STATE_WORDS

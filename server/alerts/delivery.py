@@ -27,7 +27,7 @@ from server.alerts.webhook import Message, Outcome, post
 from server.models import (
     Alert, AlertKind, AlertSetting, AlertState, QuestionAnswer, QuestionState, Visit, VisitStatus,
 )
-from server.office.labels import KIND_WORDS
+from sync.vocabulary import VISIT_KIND_WORDS
 from server.settings import Settings
 
 LEASE = timedelta(minutes=2)
@@ -151,7 +151,7 @@ async def message_for(alert: Alert, settings: Settings, setting: AlertSetting | 
     if alert.kind == AlertKind.URGENT_VISIT:
         if visit.status != VisitStatus.URGENT:
             return None
-        kind = KIND_WORDS.get(getattr(visit.kind, "value", visit.kind), "")
+        kind = VISIT_KIND_WORDS.get(getattr(visit.kind, "value", visit.kind), "")
         return Message("楼组通 · 紧急走访记录", (*place, f"类型：{kind}", f"楼组长：{_plain(visit.author.display_name)}"),
                        link)
     answer = await QuestionAnswer.get_or_none(id=alert.answer_id).select_related("question", "author")

@@ -14,7 +14,7 @@ from server.alerts import webhook
 from server.alerts.webhook import Message, WebhookRefused, check_webhook_url, masked
 from server.auth.guards import role_required
 from server.models import Alert, AlertSetting, Role
-from server.office.labels import N_
+from sync.vocabulary import N_
 from server.office.pages import community_id, current_user, staff_render
 from server.settings import app_settings
 

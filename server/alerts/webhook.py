@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from server.office.labels import N_
+from sync.vocabulary import N_
 from server.settings import Settings
 
 DINGTALK_HOST = "oapi.dingtalk.com"

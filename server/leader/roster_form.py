@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from server.leader.form_contract import INT, LIST_STR_OR_NULL, TEXT, read_typed
 from server.leader.visit_form import BAD_ID, FieldError
-from server.leader.words import N_
+from sync.vocabulary import N_
 from server.models import Household, RosterChange, RosterChangeState
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -19,9 +19,9 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
 
-from server.input_guard.numbers import store_id
 from server.auth.guards import role_required
 from server.checks import age_in, resident_checks
+from server.input_guard.numbers import store_id
 from server.leader import questions, roster_form, visit_form
 from server.leader.queries import (
     LeaderScope,
@@ -36,13 +36,21 @@ from server.leader.queries import (
     recent_visits,
     saved_visit,
 )
-from server.leader.words import (
-    CARE_FLAG_WORDS, GENDER_WORDS, REVIEW_STATE_WORDS, ROSTER_CHANGE_CHOICES, ROSTER_CHANGE_WORDS,
-    ROSTER_STATE_WORDS, VISIT_KIND_WORDS, VISIT_STATUS_WORDS,
-)
 from server.models import CareFlag, Household, Role
 from server.web import render, request_locale
+from server.words import (
+    GENDER_WORDS,
+    LEADER_REVIEW_WORDS,
+    LEADER_ROSTER_STATE_WORDS,
+    ROSTER_CHANGE_CHOICES,
+)
 from sync.apply import apply_records
+from sync.vocabulary import (
+    CARE_FLAG_WORDS,
+    ROSTER_CHANGE_WORDS,
+    VISIT_KIND_WORDS,
+    VISIT_STATUS_WORDS,
+)
 
 
 def now_utc() -> datetime:
@@ -118,7 +126,7 @@ async def household_page(
         proposals=await roster_form.household_proposals(household),
         reported=reported,
         roster_words=ROSTER_CHANGE_WORDS,
-        roster_states=ROSTER_STATE_WORDS,
+        roster_states=LEADER_ROSTER_STATE_WORDS,
     )
 
 
@@ -254,5 +262,5 @@ class LeaderPages(Controller):
             request, "leader/my_visits.html", visits=visits, next_cursor=next_cursor,
             own={v.id: own_visit(v, scope.user, v.household.address) for v in visits},
             paged=decode_cursor(before) is not None,
-            kinds=VISIT_KIND_WORDS, statuses=VISIT_STATUS_WORDS, review_states=REVIEW_STATE_WORDS,
+            kinds=VISIT_KIND_WORDS, statuses=VISIT_STATUS_WORDS, review_states=LEADER_REVIEW_WORDS,
         )

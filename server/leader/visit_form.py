@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from server.leader.words import N_
+from sync.vocabulary import N_
 from sync.records import MAX_NOTES_CHARS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

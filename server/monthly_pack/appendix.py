@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from server.i18n import translations
-from server.office.labels import CARE_FLAG_WORDS, REVIEW_WORDS, STATUS_WORDS, N_
 from server.office.xlsx_stream import XlsxStream
 from server.web import local_time
+from server.words import OFFICE_REVIEW_WORDS
+from sync.vocabulary import CARE_FLAG_WORDS, N_, VISIT_STATUS_WORDS
 
 HEADERS = (
     N_("清单"), N_("楼组"), N_("地址"), N_("居民"), N_("记录内容"), N_("日期"), N_("期限"), N_("逾期天数"),
@@ -26,7 +27,7 @@ STATE_WORDS = {"overdue": N_("已逾期"), "due": N_("这几天到期")}
 
 def _rows(lists: dict[str, Any], _) -> Iterator[list[Any]]:
     for r in lists.get("follow_ups", []):
-        state = _(REVIEW_WORDS.get(r["state"], r["state"])) + " · " + _(STATUS_WORDS.get(r["status"], r["status"]))
+        state = _(OFFICE_REVIEW_WORDS.get(r["state"], r["state"])) + " · " + _(VISIT_STATUS_WORDS.get(r["status"], r["status"]))
         yield [_(FOLLOW_UPS), "", r["address"], "", r["notes"], local_time(r["occurred_at"], "%Y-%m-%d"),
                r["due"] or "", r["overdue_days"] or "", state, r["handler"] or r["leader"]]
     for name, key in ((NEEDING, "needing"), (HARDSHIP, "hardship")):

@@ -34,7 +34,8 @@ from server.monthly_pack.month_visits import month_visits
 from server.monthly_pack.text import iso, short
 from server.office.coverage import on_time_share, percent_text
 from server.office.dates import Month, day_start, now_utc
-from server.office.labels import KIND_WORDS, STATUS_WORDS
+from server.words import VISIT_STATUS_WORDS_URGENT_FIRST
+from sync.vocabulary import VISIT_KIND_WORDS
 from server.office.pages import code
 
 FOLLOW_UPS_SHOWN = 12  # overdue follow-ups listed on the page (most overdue first); all in the appendix
@@ -176,8 +177,8 @@ async def compute(
         "month": month.key, "as_of": as_of.isoformat(), "moment": moment.isoformat(),
         "community": community.name,
         "total": len(rows),
-        "by_kind": [[KIND_WORDS[k.value], kinds.get(k.value, 0)] for k in VisitKind],
-        "by_status": [[STATUS_WORDS[s], statuses.get(s, 0)] for s in STATUS_WORDS],
+        "by_kind": [[VISIT_KIND_WORDS[k.value], kinds.get(k.value, 0)] for k in VisitKind],
+        "by_status": [[VISIT_STATUS_WORDS_URGENT_FIRST[s], statuses.get(s, 0)] for s in VISIT_STATUS_WORDS_URGENT_FIRST],
         "urgent": urgent, "disputes": disputes,
         "follow_ups": {k: follow_ups[k] for k in ("open", "overdue")},
         "overdue_follow_ups": [r for r in follow_ups["rows"] if r["overdue_days"] > 0][:FOLLOW_UPS_SHOWN],

@@ -26,7 +26,7 @@ from server.checks import (
 )
 from server.models import BuildingGroup, Community, ResidentStatus
 from server.office.dates import Month, day_start
-from server.office.labels import N_
+from sync.vocabulary import N_
 
 
 def on_time_share(flagged: int, overdue: int) -> float | None:

@@ -15,9 +15,10 @@ from openpyxl.utils import get_column_letter
 
 from server.office.export_rows import visit_chunks
 from server.office.filters import VisitFilters
-from server.office.labels import KIND_WORDS, REVIEW_WORDS, STATUS_WORDS
 from server.office.xlsx_stream import XlsxStream
 from server.web import SHANGHAI
+from server.words import OFFICE_REVIEW_WORDS
+from sync.vocabulary import VISIT_KIND_WORDS, VISIT_STATUS_WORDS
 
 BOM = "\ufeff"
 
@@ -57,11 +58,11 @@ COLUMNS: list[Column] = [
     ("楼组", lambda v, d: v["group"], 18),
     ("地址", lambda v, d: v["address"], 28),
     ("楼组长", lambda v, d: v["author"], 10),
-    ("类型", lambda v, d: KIND_WORDS.get(_code(v["kind"]), _code(v["kind"])), 10),
-    ("状况", lambda v, d: STATUS_WORDS.get(_code(v["status"]), _code(v["status"])), 8),
+    ("类型", lambda v, d: VISIT_KIND_WORDS.get(_code(v["kind"]), _code(v["kind"])), 10),
+    ("状况", lambda v, d: VISIT_STATUS_WORDS.get(_code(v["status"]), _code(v["status"])), 8),
     ("见到的居民", lambda v, d: "、".join(v["residents"]), 16),
     ("记录内容", lambda v, d: v["notes"], 50),
-    ("处理状态", lambda v, d: REVIEW_WORDS.get(_code(v["review_state"]), _code(v["review_state"])), 10),
+    ("处理状态", lambda v, d: OFFICE_REVIEW_WORDS.get(_code(v["review_state"]), _code(v["review_state"])), 10),
     ("办公室意见", lambda v, d: _comments(v["comments"]), 50),
     ("需要跟进", lambda v, d: _yes(v["follow_up_needed"]), 8),
     ("组长填写的跟进期限", lambda v, d: v["follow_up_due"], 12),

@@ -12,7 +12,7 @@ from tortoise.queryset import QuerySet
 from server.input_guard.numbers import page_number
 from server.models import BuildingGroup, ReviewState, Role, User, Visit, VisitKind, VisitStatus
 from server.office.dates import DateRefused, day_start, parse_date
-from server.office.labels import N_
+from sync.vocabulary import N_
 
 PAGE_SIZE = 50
 # Query-string names, in the order the form shows them.

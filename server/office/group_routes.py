@@ -13,7 +13,7 @@ from litestar.response import Redirect
 
 from server.models import BuildingGroup
 from server.office import groups, households
-from server.office.labels import N_
+from sync.vocabulary import N_
 from server.office.pages import community_id, staff_render
 
 GROUP_NOTICES = {

@@ -20,7 +20,7 @@ from tortoise.transactions import in_transaction
 from server import audit
 from server.models import BuildingGroup, Household, Resident, ResidentStatus, Role, User
 from server.office.households import Checked, half_width
-from server.office.labels import N_
+from sync.vocabulary import N_
 
 MAX_GROUP_NUMBER = 9999
 MAX_GROUP_NAME_CHARS = 100  # BuildingGroup.name

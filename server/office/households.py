@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 from server import audit
 from server.models import BuildingGroup, CareFlag, Community, Household, Resident, ResidentStatus, Visit
 from server.office.dates import today_shanghai
-from server.office.labels import N_
+from sync.vocabulary import N_
 from sync.records import MAX_TEXT_CHARS
 from sync.roster import GENDERS, MAX_NAME_CHARS, MIN_BIRTH_YEAR, PHONE
 

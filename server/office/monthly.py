@@ -25,7 +25,7 @@ from server.monthly_pack.figures import compute
 from server.monthly_pack.pdf import render_pdf
 from server.office.charts import bar_chart
 from server.office.dates import Month, now_utc, today_shanghai
-from server.office.labels import N_
+from sync.vocabulary import N_
 from server.office.pages import WORDS, code, current_community, current_user, staff_render
 from server.office.queries import with_people
 from server.web import render_string, request_locale

@@ -8,25 +8,26 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import NotFoundException
 
+from server import words
 from server.models import Community, User
-from server.office import labels
 from server.web import render
+from sync import vocabulary
 
 WORDS = SimpleNamespace(
-    kind=labels.KIND_WORDS,
-    status=labels.STATUS_WORDS,
-    review=labels.REVIEW_WORDS,
-    review_action=labels.REVIEW_ACTION_WORDS,
-    care_flag=labels.CARE_FLAG_WORDS,
-    resident_status=labels.RESIDENT_STATUS_WORDS,
-    role=labels.ROLE_WORDS,
-    audit_action=labels.AUDIT_ACTION_WORDS,
-    history=labels.HISTORY_WORDS,
-    question_state=labels.QUESTION_STATE_WORDS,
-    roster_change=labels.ROSTER_CHANGE_WORDS,
-    roster_state=labels.ROSTER_STATE_WORDS,
-    resident_field=labels.RESIDENT_FIELD_WORDS,
-    gender=labels.GENDER_WORDS,
+    kind=vocabulary.VISIT_KIND_WORDS,
+    status=words.VISIT_STATUS_WORDS_URGENT_FIRST,
+    review=words.OFFICE_REVIEW_WORDS,
+    review_action=words.REVIEW_ACTION_WORDS,
+    care_flag=vocabulary.CARE_FLAG_WORDS,
+    resident_status=words.RESIDENT_STATUS_WORDS,
+    role=words.ROLE_WORDS,
+    audit_action=words.AUDIT_ACTION_WORDS,
+    history=words.HISTORY_WORDS,
+    question_state=words.QUESTION_STATE_WORDS,
+    roster_change=vocabulary.ROSTER_CHANGE_WORDS,
+    roster_state=words.OFFICE_ROSTER_STATE_WORDS,
+    resident_field=words.RESIDENT_FIELD_WORDS,
+    gender=words.GENDER_WORDS,
 )
 
 

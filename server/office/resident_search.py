@@ -18,7 +18,7 @@ from tortoise.queryset import QuerySet
 from server.input_guard.numbers import page_number
 from server.models import BuildingGroup, CareFlag, Household, Resident, ResidentStatus
 from server.office.dates import today_shanghai
-from server.office.labels import N_
+from sync.vocabulary import N_
 
 PAGE_SIZE = 50
 HOUSEHOLDS_SHOWN = 20

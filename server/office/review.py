@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 from server import audit
 from server.models import ReviewEventKind, ReviewState, User, Visit, VisitReviewEvent
 from server.office.dates import DateRefused, parse_date, today_shanghai
-from server.office.labels import N_
+from sync.vocabulary import N_
 from sync.form_rules import FOLLOW_UP_MAX_DAYS, MAX_AGE
 
 NEW, ACK, IN_PROGRESS, RESOLVED = (

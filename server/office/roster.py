@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 from server import audit
 from server.models import Resident, ResidentStatus, RosterChange, RosterChangeKind, RosterChangeState, User
 from server.office.households import SAME_PERSON, same_person
-from server.office.labels import N_
+from sync.vocabulary import N_
 from sync.records import MAX_TEXT_CHARS
 
 DECIDED_SHOWN = 50

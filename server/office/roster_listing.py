@@ -10,7 +10,7 @@ from tortoise.expressions import RawSQL
 
 from server.input_guard.numbers import page_number, store_id
 from server.models import BuildingGroup, RosterChange, RosterChangeKind, RosterChangeState
-from server.office.labels import N_
+from sync.vocabulary import N_
 from server.office.roster import with_people
 
 PAGE_SIZE = 50

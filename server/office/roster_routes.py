@@ -18,7 +18,7 @@ from litestar.response import Redirect
 from server.admin.accounts import community_groups
 from server.models import CareFlag, Household, Resident, ResidentStatus
 from server.office import households, resident_search, roster, roster_listing
-from server.office.labels import N_
+from sync.vocabulary import N_
 from server.office.pages import community_id, current_user, staff_render
 
 ROSTER_NOTICES = {

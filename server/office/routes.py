@@ -21,7 +21,7 @@ from server.office.dates import Month, today_shanghai
 from server.office.exports import csv_body, xlsx_body
 from server.office.filters import VisitFilters, filter_choices, parse_filters, visit_queryset
 from server.office.follow_ups import effective_due, follow_up_list, is_overdue
-from server.office.labels import N_
+from sync.vocabulary import N_
 from server.office.monthly import MonthlyRoutes
 from server.office.pages import community_id, current_community, current_user, staff_render
 from server.office.queries import community_visit, dashboard_page, office_staff, visit_detail

@@ -19,7 +19,7 @@ from server import audit
 from server.models import (
     QuestionAnswer, QuestionState, ReviewEventKind, User, Visit, VisitQuestion, VisitReviewEvent,
 )
-from server.office.labels import N_
+from sync.vocabulary import N_
 from server.office.review import ReviewRefused, refuse_if_voided
 from sync.records import MAX_TEXT_CHARS
 

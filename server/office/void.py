@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 
 from server import audit
 from server.models import ReviewEventKind, User, Visit, VisitReviewEvent
-from server.office.labels import N_
+from sync.vocabulary import N_
 from server.office.review import MAX_COMMENT, ReviewRefused
 
 

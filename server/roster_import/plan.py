@@ -11,7 +11,7 @@ from typing import Any
 from tortoise.expressions import Q
 
 from server.models import BuildingGroup, Household, Resident, ResidentStatus, Role, User
-from server.office.labels import RESIDENT_STATUS_WORDS
+from server.words import RESIDENT_STATUS_WORDS
 from server.roster_import import cells
 from server.roster_import import columns as cols
 from server.roster_import.report import RosterPreview, RowProblem

@@ -23,7 +23,7 @@ from server.auth.guards import role_required
 from server.errors import on_http_exception, on_role_refused
 from server.models import Community, Role, RosterUpload
 from server.office.dates import today_shanghai
-from server.office.labels import N_
+from sync.vocabulary import N_
 from server.office.pages import current_community, current_user
 from server.roster_import import (
     MAX_BYTES, RosterFileError, RosterPreview, export_roster, import_roster, preview_roster, roster_template,

@@ -7,7 +7,7 @@ from urllib.parse import quote, urlencode
 
 from litestar import Request, Response
 
-from server.office.labels import N_
+from sync.vocabulary import N_
 from server.office.pages import staff_render
 from server.roster_import import COLUMNS, MAX_BYTES, RosterPreview
 from server.roster_import.columns import REQUIRED

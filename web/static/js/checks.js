@@ -10,7 +10,7 @@
     .filter((c) => !/^(checkbox|radio)$/.test(c.type) || c.checked).map((c) => c.value).filter((v) => v.trim());
   const chars = (text) => [...text.replace(/\r\n?/g, '\n')].length;  // characters, as Python counts
   const year = () => new Date(Date.now() + 8 * 36e5).getUTCFullYear();  // in Shanghai
-  const when = (text) => Date.parse(text.slice(0, 16) + ':00+08:00');  // as app.js sends occurred_at
+  const when = (text) => Date.parse(text.slice(0, 16) + ':00+08:00');  // as forms.js sends occurred_at
   const day = (text) => Date.parse(text.slice(0, 10) + 'T00:00:00Z') / DAY;  // a calendar day, as a number
   const today = () => new Date(Date.now() + 8 * 36e5).toISOString().slice(0, 10);  // in Shanghai
   const CHECKS = {

@@ -11,9 +11,6 @@
   try { storage = self.localStorage; } catch (error) { /* storage refused: no drafts */ }
   if (!USER_ID || !storage) return;
 
-  const WORDS = Object.assign({
-    draftRestored: '这里填回了您上次没保存的内容（草稿）。', discardDraft: '丢弃草稿',
-  }, self.LouzuWords || {});
 
   const FORMS = 'form[data-outbox-form]';
   const notices = new WeakMap();  // form -> the notice that its draft was restored
@@ -67,13 +64,13 @@
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'button secondary';
-    button.textContent = WORDS.discardDraft;
+    button.textContent = self.Louzu.t('discardDraft');
     button.addEventListener('click', () => discard(form));
     const note = document.createElement('p');
     note.className = 'notice draft-notice';
     note.setAttribute('data-draft-notice', '');
     note.setAttribute('role', 'status');
-    note.append(WORDS.draftRestored + ' ', button);
+    note.append(self.Louzu.t('draftRestored') + ' ', button);
     form.before(note);
     notices.set(form, note);
   }
@@ -81,7 +78,7 @@
   function discard(form) {
     forget(form);
     form.reset();
-    const when = form.elements.occurred_at;  // as app.js does: a kept copy's "now" is old
+    const when = form.elements.occurred_at;  // as forms.js's freshenForm does: a kept copy's "now" is old
     if (when && when.value === when.defaultValue) when.value = new Date(Date.now() + 8 * 3600000).toISOString().slice(0, 16);
     form.dispatchEvent(new Event('louzu:draft-discarded', { bubbles: true }));
     (form.querySelector('input:not([type=hidden]), textarea, select') || form).focus();

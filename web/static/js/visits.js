@@ -5,11 +5,6 @@
 (() => {
   const Outbox = self.LouzuOutbox;
   const { t, $, $all, shanghaiIso, entryItem, render, renderers, syncNow, choose, fillForm, say, canQueue, USER_ID } = self.Louzu;
-  const WORDS = Object.assign({
-    changing: '正在修改这条走访记录，改好后按“保存走访记录”',
-    withdrawSyncedBody: '撤回后这条记录标为“已撤回”，不再计入统计；居委会仍能看到它。',
-  }, self.LouzuWords || {});
-  const words = (key) => WORDS[key];
 
   // 最近的走访 (one household) and 我的记录 (all): the leader's visits still on the phone, and
   // copies of those just uploaded until the page the server rendered lists that version, in
@@ -67,7 +62,7 @@
     fillForm(form, visit.data);
     delete form.dataset.editingId;
     Object.assign(form.dataset, { changingId: id, baseVersion: visit.version || '', occurredAt: visit.data.occurred_at });
-    say(form, words('changing'), 'notice');
+    say(form, t('changing'), 'notice');
     form.scrollIntoView();
   }
 
@@ -77,7 +72,7 @@
     const visit = knownVisit(id, await Outbox.status());
     if (!visit) return;
     const unsent = visit.entry && visit.entry.record.op === 'create';
-    const choice = await choose(t('withdrawTitle'), unsent ? t('withdrawBody') : words('withdrawSyncedBody'), [
+    const choice = await choose(t('withdrawTitle'), unsent ? t('withdrawBody') : t('withdrawSyncedBody'), [
       { value: 'withdraw', label: t('withdraw'), primary: true }, { value: 'cancel', label: t('cancel') }]);
     if (choice !== 'withdraw') return;
     await Outbox.amend({ id, type: 'visit', op: 'update', base_version: visit.version, client_time: shanghaiIso(new Date()),
