@@ -8,13 +8,13 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from faker import Faker
 from tortoise.transactions import in_transaction
 
 from server.auth.passwords import DEMO_PASSWORD, hash_password
 from server.checks import check_interval
+from server.clock import local_zone
 from server.demo_tasks import write_demo_tasks
 from server.models import (
     BuildingGroup, CareFlag, Community, DeviceSession, Household, ReviewEventKind, ReviewState, Resident, Role,
@@ -474,7 +474,7 @@ async def load_demo(progress: bool = False) -> DemoSummary:
     started = time.perf_counter()
     if existing := await Community.get_or_none(is_demo=True):  # the common case: nothing to do
         return await _already_there(existing, started, progress)
-    tz = ZoneInfo(get_settings().timezone)
+    tz = local_zone()
     now = datetime.now(tz)
     rng = random.Random(SEED)
     groups = _population(rng, now.year)

@@ -17,7 +17,8 @@ from server import audit
 from server.accounts import USERNAME, AccountError, create_user
 from server.auth.password_policy import weak_password_reason
 from server.auth.passwords import hash_password_off_loop
-from server.auth.sessions import now_utc, revoke_session
+from server.auth.sessions import revoke_session
+from server.clock import now_utc
 from server.models import BuildingGroup, Community, DeviceSession, Role, User
 from server.office.labels import N_
 

@@ -10,14 +10,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise.expressions import Q
 from tortoise.query_utils import Prefetch
 
+from server.clock import local_zone
 from server.models import BuildingGroup, Community, Household, Resident, ResidentStatus, User, Visit
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 SEARCH_MAX_CHARS = 50
 RECENT_VISITS_ON_HOUSEHOLD = 20
 MY_VISITS_PAGE = 50
@@ -157,7 +156,7 @@ def own_visit(visit: Visit, user: User, address: str, seen: list[str] | None = N
             "kind": getattr(visit.kind, "value", visit.kind),
             # Shanghai time, as the form's datetime-local control shows it; to the microsecond, so
             # an update that leaves the time alone (a withdrawal) is not taken for a new time.
-            "occurred_at": visit.occurred_at.astimezone(SHANGHAI).isoformat(),
+            "occurred_at": visit.occurred_at.astimezone(local_zone()).isoformat(),
             "status": getattr(visit.status, "value", visit.status),
             "notes": visit.notes,
             "follow_up_needed": visit.follow_up_needed,

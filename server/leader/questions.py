@@ -10,11 +10,11 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise.expressions import Q
 from tortoise.query_utils import Prefetch
 
+from server.clock import local_zone
 from server.leader.form_contract import INT, TEXT, read_typed
 from server.leader.queries import LeaderScope
 from server.leader.visit_form import BAD_ID, FieldError
@@ -22,7 +22,6 @@ from server.leader.words import N_
 from server.models import Household, QuestionAnswer, QuestionState, VisitQuestion
 from sync.records import MAX_TEXT_CHARS
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 ANSWER_SPEC = {"question_id": INT, "text": TEXT}
 ANSWER_FIELDS = ("text",)
 # sync.apply answers in Chinese; a leader who chose another language sees these instead.
@@ -105,7 +104,7 @@ def build_answer(question_id: int, form: Any, now: datetime) -> tuple[dict[str, 
         "type": "answer",
         "op": "create",
         "base_version": None,
-        "client_time": now.astimezone(SHANGHAI).isoformat(timespec="seconds"),
+        "client_time": now.astimezone(local_zone()).isoformat(timespec="seconds"),
         "data": {"question_id": question_id, "text": typed.data["text"]},
     }
     return record, typed.typed["text"] or "", []

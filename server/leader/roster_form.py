@@ -10,14 +10,13 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from server.clock import local_zone
 from server.leader.form_contract import INT, LIST_STR_OR_NULL, TEXT, read_typed
 from server.leader.visit_form import BAD_ID, FieldError
 from server.leader.words import N_
 from server.models import Household, RosterChange, RosterChangeState
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 RECENT_DECISIONS = 5
 
 ROSTER_SPEC = {
@@ -105,7 +104,7 @@ def build_roster_change(
         "type": "roster_change",
         "op": "create",
         "base_version": None,
-        "client_time": now.astimezone(SHANGHAI).isoformat(timespec="seconds"),
+        "client_time": now.astimezone(local_zone()).isoformat(timespec="seconds"),
         "data": data,
     }
     return record, values, []

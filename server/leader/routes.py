@@ -10,7 +10,6 @@ outside their building groups answers exactly like one that does not exist (404)
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -19,6 +18,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
 
+from server.clock import now_utc
 from server.input_guard.numbers import store_id
 from server.auth.guards import role_required
 from server.checks import age_in, resident_checks
@@ -43,10 +43,6 @@ from server.leader.words import (
 from server.models import CareFlag, Household, Role
 from server.web import render, request_locale
 from sync.apply import apply_records
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _device_id(request: Request) -> str:

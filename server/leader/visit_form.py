@@ -11,12 +11,11 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from server.clock import local_zone
 from server.leader.words import N_
 from sync.records import MAX_NOTES_CHARS
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOTES_MAX_CHARS = MAX_NOTES_CHARS  # the protocol's limit; the textarea shows it as maxlength
 FIELDS = ("kind", "resident_ids", "status", "notes", "follow_up_needed", "follow_up_due", "occurred_at")
 
@@ -98,7 +97,7 @@ def local_input_value(moment: datetime) -> str:
     """A time as a datetime-local control shows it, in Shanghai time."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
+    return moment.astimezone(local_zone()).strftime("%Y-%m-%dT%H:%M")
 
 
 def new_visit_values(someone_due: bool, now: datetime, seen: tuple[int, ...] = ()) -> VisitFormValues:
@@ -135,7 +134,7 @@ def read_form(form: Any) -> tuple[VisitFormValues, str]:
 def parse_occurred_at(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     # A datetime-local value has no zone: it is the leader's wall clock, in Shanghai.
-    return moment.replace(tzinfo=SHANGHAI) if moment.tzinfo is None else moment.astimezone(SHANGHAI)
+    return moment.replace(tzinfo=local_zone()) if moment.tzinfo is None else moment.astimezone(local_zone())
 
 
 def build_record(
@@ -184,7 +183,7 @@ def build_record(
         "type": "visit",
         "op": "create",
         "base_version": None,
-        "client_time": now.astimezone(SHANGHAI).isoformat(timespec="seconds"),
+        "client_time": now.astimezone(local_zone()).isoformat(timespec="seconds"),
         "data": {
             "household_id": household_id,
             "resident_ids": resident_ids,

@@ -20,10 +20,8 @@ from functools import partial
 
 from tortoise import Tortoise
 
-from server.checks import (
-    COUNTED_CHECK_SQL, CheckState, CheckStatus, as_datetime, check_interval, last_check_sql, moment_value,
-    placeholder, shanghai_date, status_on,
-)
+from server.checks import COUNTED_CHECK_SQL, CheckState, CheckStatus, as_datetime, check_interval, last_check_sql, moment_value, placeholder, status_on
+from server.clock import local_date
 from server.models import BuildingGroup, Community, ResidentStatus
 from server.office.dates import Month, day_start
 from server.office.labels import N_
@@ -182,7 +180,7 @@ async def coverage(community: Community, month: Month, today: date) -> Coverage:
         last = max([*seen, *([prior] if prior else [])], default=None)
         status = status_on(interval, last, as_of)
         kept = kept_within_interval(
-            interval, shanghai_date(prior) if prior else None, [shanghai_date(s) for s in seen], month.first, as_of
+            interval, local_date(prior) if prior else None, [local_date(s) for s in seen], month.first, as_of
         )
         entry = ResidentCoverage(
             FlaggedResident(row["id"], row["name"], flags),

@@ -24,7 +24,8 @@ from server.monthly_pack.closing import read_closed, read_lists
 from server.monthly_pack.figures import compute
 from server.monthly_pack.pdf import render_pdf
 from server.office.charts import bar_chart
-from server.office.dates import Month, now_utc, today_shanghai
+from server.clock import now_utc
+from server.office.dates import Month, today_shanghai
 from server.office.labels import N_
 from server.office.pages import WORDS, code, current_community, current_user, staff_render
 from server.office.queries import with_people

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from litestar import Controller, Request, Response, get
 
+from server.clock import now_utc
 from server.auth.api_docs import SESSION_RESPONSES
 from server.auth.guards import login_required
 from server.offline.manifest import OfflinePage, offline_pages
@@ -98,6 +98,6 @@ class OfflineApi(Controller):
             protocol=1,
             user=ManifestUser(id=user.id, display_name=user.display_name, role=str(getattr(user.role, "value", user.role))),
             pages=await offline_pages(user, request_locale(request), request.scope["auth"].id),
-            generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            generated_at=now_utc().strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
         return Response(body, headers={"Cache-Control": "no-store"})

@@ -9,15 +9,14 @@ import math
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from server.clock import local_now
 from server.models import CareFlag
 from server.office.households import household_address
 from server.roster_import import columns as cols
 from server.roster_import.reader import clean_text, plain_text
 from sync.vocabulary import CARE_FLAG_WORDS
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel counts a 29 Feb 1900 that never was)
 # Serial numbers below this (before 1927-05-18) are read as a mistyped year, not as a date: a
 # cell "1890" must be reported as 1890, not turned into 1905.
@@ -46,7 +45,7 @@ class CellError(Exception):
 
 
 def this_year() -> int:
-    return datetime.now(SHANGHAI).year
+    return local_now().year
 
 
 def _serial_year(serial: float) -> int:
