@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -128,9 +127,9 @@ async def _createcommunity(settings: Settings, args: argparse.Namespace) -> int:
     return await _with_db(settings, create)
 
 
-def _password(args: argparse.Namespace) -> str | None:
-    if args.password or os.environ.get("LOUZU_PASSWORD"):
-        return args.password or os.environ["LOUZU_PASSWORD"]
+def _password(settings: Settings, args: argparse.Namespace) -> str | None:
+    if args.password or settings.account_password:
+        return args.password or settings.account_password
     try:
         first = getpass.getpass("密码 / password: ")
         if sys.stdin.isatty() and getpass.getpass("再输一次 / again: ") != first:
@@ -146,7 +145,7 @@ async def _createuser(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.no_password:
         password = None  # a leader who signs in with a printed card (/admin/cards)
-    elif (password := _password(args)) is None:
+    elif (password := _password(settings, args)) is None:
         return _refuse("没有得到密码 / no password given (--password, LOUZU_PASSWORD or the prompt)")
 
     async def create() -> int:
