@@ -10,6 +10,7 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from server.accounts import USERNAME
 from server.clock import local_now
 from server.models import CareFlag
 from server.office.households import household_address
@@ -37,7 +38,6 @@ YEAR_LAST = re.compile(r"\d{1,2}/\d{1,2}/(\d{4})")  # 5/1/1938, as an English-lo
 COMPACT_DATE = re.compile(r"(\d{4})(0[1-9]|1[0-2])(\d{2})")  # 19380501
 SERIAL_TEXT = re.compile(r"\d{5}(?:\.\d+)?")
 PHONE = re.compile(r"[0-9+\-() /,、;]+")
-USERNAME = re.compile(r"[A-Za-z0-9_-]{3,50}")  # server/accounts.py's rule
 
 
 class CellError(Exception):
