@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -85,6 +87,19 @@ async def _visit_page(
         notice=notice, today=today_shanghai(), effective_due=effective_due(visit),
         overdue=is_overdue(visit, today_shanghai()), is_follow_up=review.is_follow_up(visit),
     )
+
+
+async def _refused_on_page(
+    request: Request, visit: Visit, field: str, act: Callable[[Any], Awaitable[Any]]
+) -> Response | None:
+    """`act` on the text of the form's `field`; the visit page with the refusal next to that
+    field (and the text as typed), or None when it was done."""
+    form = await request.form()
+    try:
+        await act(form.get(field))
+    except review.ReviewRefused as refused:
+        return await _visit_page(request, visit, 400, {refused.field: refused.message}, {field: form.get(field, "")})
+    return None
 
 
 EXPORT_TYPES = {
@@ -176,27 +191,18 @@ class OfficePages(RosterRoutes, GroupRoutes, MonthlyRoutes, Controller):
     async def void_visit(self, request: Request, visit_id: FromPath[str]) -> Response:
         """Voids (作废) a mistaken or doubled visit, with a reason its leader sees; audited."""
         visit = await _visit_or_404(request, visit_id)
-        form = await request.form()
-        try:
-            await void.void_visit(request, visit, current_user(request), form.get("void_reason"))
-        except review.ReviewRefused as refused:
-            return await _visit_page(
-                request, visit, 400, {refused.field: refused.message}, {"void_reason": form.get("void_reason", "")}
-            )
+        void_it = partial(void.void_visit, request, visit, current_user(request))
+        if refused := await _refused_on_page(request, visit, "void_reason", void_it):
+            return refused
         return Redirect(f"/office/visits/{visit.id}?saved=voided", status_code=303)
 
     @post("/visits/{visit_id:str}/restore", name="office_visit_restore")
     async def restore_visit(self, request: Request, visit_id: FromPath[str]) -> Response:
         """Undoes a void (恢复): the visit counts again; audited, the void stays in its history."""
         visit = await _visit_or_404(request, visit_id)
-        form = await request.form()
-        try:
-            await void.restore_visit(request, visit, current_user(request), form.get("restore_comment"))
-        except review.ReviewRefused as refused:
-            return await _visit_page(
-                request, visit, 400, {refused.field: refused.message},
-                {"restore_comment": form.get("restore_comment", "")},
-            )
+        restore = partial(void.restore_visit, request, visit, current_user(request))
+        if refused := await _refused_on_page(request, visit, "restore_comment", restore):
+            return refused
         return Redirect(f"/office/visits/{visit.id}?saved=restored", status_code=303)
 
     @post("/visits/{visit_id:str}/follow-up", name="office_visit_follow_up")
@@ -219,13 +225,9 @@ class OfficePages(RosterRoutes, GroupRoutes, MonthlyRoutes, Controller):
     async def send_back_visit(self, request: Request, visit_id: FromPath[str]) -> Response:
         """Sends the visit back to its leader with a question (需补充); shown on their phone."""
         visit = await _visit_or_404(request, visit_id)
-        form = await request.form()
-        try:
-            await send_back.send_back(request, visit, current_user(request), form.get("question"))
-        except review.ReviewRefused as refused:
-            return await _visit_page(
-                request, visit, 400, {refused.field: refused.message}, {"question": form.get("question", "")}
-            )
+        ask = partial(send_back.send_back, request, visit, current_user(request))
+        if refused := await _refused_on_page(request, visit, "question", ask):
+            return refused
         return Redirect(f"/office/visits/{visit.id}?saved=send_back#send-back", status_code=303)
 
     @post("/questions/{question_id:int}/close", name="office_question_close")
