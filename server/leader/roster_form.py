@@ -6,7 +6,6 @@ and typed by the outbox forms' contract (server/leader/form_contract.py); sync.a
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from server.leader.form_contract import INT, LIST_STR_OR_NULL, TEXT, OutboxForm
@@ -76,12 +75,3 @@ async def household_proposals(household: Household) -> HouseholdProposals:
         .limit(RECENT_DECISIONS)
     )
     return HouseholdProposals(list(pending), list(decided))
-
-
-async def saved_proposal(household: Household, change_id: str | None) -> RosterChange | None:
-    """The proposal just sent (`?reported=`), only when it belongs to this household."""
-    try:
-        parsed = uuid.UUID(str(change_id))
-    except (TypeError, ValueError):
-        return None
-    return await RosterChange.get_or_none(id=parsed, household_id=household.id, community_id=household.community_id)

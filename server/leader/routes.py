@@ -35,13 +35,13 @@ from server.leader.queries import (
     my_visits,
     own_visit,
     recent_visits,
-    saved_visit,
+    just_sent,
 )
 from server.leader.words import (
     CARE_FLAG_WORDS, GENDER_WORDS, REVIEW_STATE_WORDS, ROSTER_CHANGE_CHOICES, ROSTER_CHANGE_WORDS,
     ROSTER_STATE_WORDS, VISIT_KIND_WORDS, VISIT_STATUS_WORDS,
 )
-from server.models import CareFlag, Household, Role
+from server.models import CareFlag, Household, Role, RosterChange, Visit
 from server.web import render, request_locale
 from sync.apply import apply_records
 
@@ -190,9 +190,9 @@ class LeaderPages(Controller):
         scope = await _scope(request)
         household = await _household_or_404(scope, household_id)
         return await household_page(
-            request, scope, household, saved=await saved_visit(household, saved),
+            request, scope, household, saved=await just_sent(Visit, household, saved),
             answered=store_id(answered),
-            reported=await roster_form.saved_proposal(household, reported), visit_for=visit_for,
+            reported=await just_sent(RosterChange, household, reported), visit_for=visit_for,
         )
 
     @post("/households/{household_id:int}/visits", name="visit_submit")
