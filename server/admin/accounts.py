@@ -22,12 +22,15 @@ from server.auth.password_policy import weak_password_reason
 from server.auth.passwords import hash_password_off_loop
 from server.auth.sessions import revoke_session
 from server.clock import now_utc
+from server.forms import LIST_STR, TEXT, read_typed
 from server.models import BuildingGroup, Community, DeviceSession, Role, User
 from server.office.labels import N_
 
 # What an admin may create here; admin accounts are made from the command line.
 CREATABLE_ROLES = (Role.LEADER, Role.OFFICE)
 OTHER_COMMUNITY_GROUP = N_("只能选择本居委会的楼组。")
+ACCOUNT_SPEC = {"display_name": TEXT, "groups": LIST_STR}
+NEW_ACCOUNT_SPEC = {"username": TEXT, "role": TEXT, "password": TEXT, **ACCOUNT_SPEC}
 
 
 async def community_users(community_id: int | None) -> list[User]:
@@ -64,11 +67,10 @@ class NewAccount:
 
 async def check_new_account(form: Any, groups: list[BuildingGroup]) -> tuple[NewAccount, dict[str, str]]:
     """The form's values and per-field errors (Chinese msgids); nothing is stored here."""
-    username = str(form.get("username", "")).strip()
-    display_name = str(form.get("display_name", "")).strip()
-    role = str(form.get("role", ""))
-    password = str(form.get("password", ""))
-    chosen, unknown = _chosen_groups([str(v) for v in form.getall("groups", [])], groups)
+    typed = read_typed(form, NEW_ACCOUNT_SPEC)
+    username, display_name = typed.text("username").strip(), typed.text("display_name").strip()
+    role, password = typed.text("role"), typed.text("password")
+    chosen, unknown = _chosen_groups(typed.data["groups"], groups)
     errors: dict[str, str] = {}
     if problem := username_problem(username):
         errors["username"] = problem
@@ -108,8 +110,9 @@ async def update_account(
     request: Request, admin: User, target: User, form: Any, groups: list[BuildingGroup]
 ) -> dict[str, str]:
     """Display name, and building groups for a leader. Returns errors; audited when changed."""
-    display_name = str(form.get("display_name", "")).strip()
-    chosen, unknown = _chosen_groups([str(v) for v in form.getall("groups", [])], groups)
+    typed = read_typed(form, ACCOUNT_SPEC)
+    display_name = typed.text("display_name").strip()
+    chosen, unknown = _chosen_groups(typed.data["groups"], groups)
     errors: dict[str, str] = {}
     if problem := display_name_problem(display_name):
         errors["display_name"] = problem

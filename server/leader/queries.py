@@ -15,7 +15,9 @@ from tortoise.expressions import Q
 from tortoise.query_utils import Prefetch
 
 from server.clock import local_zone
-from server.models import BuildingGroup, Community, Household, Resident, ResidentStatus, RosterChange, User, Visit
+from server.models import (
+    BuildingGroup, Community, Household, Resident, ResidentStatus, RosterChange, User, Visit,
+)
 
 SEARCH_MAX_CHARS = 50
 RECENT_VISITS_ON_HOUSEHOLD = 20

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from tortoise.expressions import Q
 from tortoise.query_utils import Prefetch
 
-from server.leader.form_contract import INT, TEXT, OutboxForm
+from server.forms import INT, TEXT
+from server.leader.form_contract import OutboxForm
 from server.leader.queries import LeaderScope
 from server.leader.words import N_
 from server.models import Household, QuestionAnswer, QuestionState, VisitQuestion

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.leader.form_contract import INT, LIST_STR_OR_NULL, TEXT, OutboxForm
+from server.forms import INT, LIST_STR_OR_NULL, TEXT
+from server.leader.form_contract import OutboxForm
 from server.leader.words import N_
 from server.models import Household, RosterChange, RosterChangeState
 from sync.records import ROSTER_CHANGE

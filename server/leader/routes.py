@@ -23,7 +23,8 @@ from server.input_guard.numbers import store_id
 from server.auth.guards import role_required
 from server.checks import age_in, resident_checks
 from server.leader import questions, roster_form, visit_form
-from server.leader.form_contract import FieldError, OutboxForm, Submission, TypedForm
+from server.forms import TypedForm
+from server.leader.form_contract import FieldError, OutboxForm, Submission
 from server.leader.queries import (
     LeaderScope,
     clean_search,

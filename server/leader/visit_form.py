@@ -11,9 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from server.clock import local_zone
-from server.leader.form_contract import (
-    BOOL, DATE, LIST_INT, LOCAL_DATETIME, TEXT, TEXT_OR_EMPTY, OutboxForm, TypedForm,
-)
+from server.forms import BOOL, DATE, LIST_INT, LOCAL_DATETIME, TEXT, TEXT_OR_EMPTY, TypedForm
+from server.leader.form_contract import OutboxForm
 from server.leader.words import N_
 from sync.records import MAX_NOTES_CHARS, VISIT
 

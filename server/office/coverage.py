@@ -20,8 +20,12 @@ from functools import partial
 
 from tortoise import Tortoise
 
-from server.checks import COUNTED_CHECK_SQL, CheckState, CheckStatus, as_datetime, check_interval, last_check_sql, moment_value, placeholder, status_on
+from server.checks import (
+    COUNTED_CHECK_SQL, CheckState, CheckStatus, as_datetime, check_interval, last_check_sql, moment_value,
+    placeholder, status_on,
+)
 from server.clock import local_date
+from server.forms import INT, read_typed
 from server.models import BuildingGroup, Community, ResidentStatus
 from server.office.dates import Month, day_start
 from server.office.labels import N_
@@ -202,11 +206,10 @@ def parse_rules(form: dict[str, str], current: dict[str, int]) -> tuple[dict[str
     """New intervals from the form, one field per rule key; errors per key (Chinese msgids)."""
     rules: dict[str, int] = {}
     errors: dict[str, str] = {}
+    typed = read_typed(form, {f"rule:{key}": INT for key in current}).data
     for key in current:
-        text = str(form.get(f"rule:{key}", "")).strip()
-        try:
-            days = int(text)
-        except ValueError:
+        days = typed[f"rule:{key}"]
+        if days is None:  # empty, or not a whole number
             errors[key] = N_("请填写天数（1 到 365 之间的整数）。")
             continue
         if not RULE_MIN <= days <= RULE_MAX:
