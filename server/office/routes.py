@@ -25,7 +25,7 @@ from server.office.filters import VisitFilters, filter_choices, parse_filters, v
 from server.office.follow_ups import effective_due, follow_up_list, is_overdue
 from server.office.labels import N_
 from server.office.monthly import MonthlyRoutes
-from server.office.pages import community_id, current_community, current_user, staff_render
+from server.office.pages import attachment_headers, community_id, current_community, current_user, staff_render
 from server.office.queries import community_visit, dashboard_page, office_staff, visit_detail
 from server.office.group_routes import GroupRoutes
 from server.office.roster_routes import RosterRoutes
@@ -115,7 +115,7 @@ def _export_response(community: int | None, filters: VisitFilters, kind: str) ->
     filename = f"louzu-visits-{today_shanghai().strftime('%Y%m%d')}.{kind}"
     return Stream(
         metrics.counted_export(kind, body(community, filters)), media_type=media_type,
-        headers={"content-disposition": f'attachment; filename="{filename}"', "cache-control": "no-store"},
+        headers=attachment_headers(filename),
     )
 
 
