@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from litestar import Controller, Request, Response, get
 
-from server.clock import now_utc
 from server.auth.api_docs import SESSION_RESPONSES
 from server.auth.guards import login_required
+from server.clock import now_utc
 from server.offline.manifest import OfflinePage, offline_pages
 from server.settings import WEB_DIR, Settings, app_settings
 from server.static_files.version import ASSET_VERSION

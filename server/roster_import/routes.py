@@ -18,8 +18,8 @@ from litestar.response import Redirect
 from tortoise.transactions import in_transaction
 
 from server import audit
-from server.clock import now_utc
 from server.auth.guards import role_required
+from server.clock import now_utc
 from server.errors import on_http_exception, on_role_refused
 from server.models import Community, Role, RosterUpload
 from server.office.dates import today_shanghai

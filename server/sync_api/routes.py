@@ -13,8 +13,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody
 
 from server import metrics
-from server.clock import now_utc
 from server.auth.guards import login_required
+from server.clock import now_utc
 from server.models import DeviceSession
 from server.settings import app_settings
 from sync.apply import apply_records
