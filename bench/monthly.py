@@ -87,7 +87,7 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
             # The current month on its last day holds a whole month of visits: last month's
             # figures computed as if it were still current (the figures only, not the page).
             from server.monthly_pack.figures import compute
-            from server.office.dates import now_utc
+            from server.clock import now_utc
 
             times = []
             for _ in range(12):

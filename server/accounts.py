@@ -1,4 +1,8 @@
-"""Creating accounts and communities with the checks a real (non-demo) server needs."""
+"""Creating accounts and communities with the checks a real (non-demo) server needs.
+
+The account rules are here once, each a function answering the problem's msgid (or None): the
+command line raises them as AccountError, the admin's form shows them next to their field.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,46 @@ from server import audit
 from server.auth.password_policy import weak_password_reason
 from server.auth.passwords import NO_PASSWORD, hash_password_off_loop
 from server.models import BuildingGroup, Community, Role, User
+from sync.vocabulary import N_
 
 USERNAME = re.compile(r"[A-Za-z0-9_-]{3,50}")
+MAX_DISPLAY_NAME_CHARS = 50
 ROLE_NAMES = ", ".join(role.value for role in Role)
+BAD_USERNAME = N_("用户名只能用字母、数字、下划线和连字符，3 到 50 个字符。")
+USERNAME_TAKEN = N_("这个用户名已经有人用了。")
+
+
+def username_problem(username: str) -> str | None:
+    return None if USERNAME.fullmatch(username) else BAD_USERNAME
+
+
+async def username_taken(username: str) -> bool:
+    # Case-insensitive: "Leader01" next to "leader01" would only ever be a mistake.
+    return await User.filter(username__iexact=username).exists()
+
+
+def display_name_problem(display_name: str) -> str | None:
+    if not display_name:
+        return N_("请填写姓名。")
+    if len(display_name) > MAX_DISPLAY_NAME_CHARS:
+        return N_("姓名最多 50 个字。")
+    return None
+
+
+def groups_problem(role: str, has_groups: bool) -> str | None:
+    """Leaders look after building groups; no one else has any."""
+    if role == Role.LEADER.value and not has_groups:
+        return N_("楼组长至少要负责一个楼组。")
+    if role != Role.LEADER.value and has_groups:
+        return N_("只有楼组长才分配楼组。")
+    return None
+
+
+def password_problem(role: str, password: str | None, username: str, display_name: str) -> str | None:
+    """None: no password, for a leader only (they sign in with a printed card)."""
+    if password is None:
+        return None if role == Role.LEADER.value else N_("办公室和管理员账号必须设置密码。")
+    return weak_password_reason(password, username, display_name)
 
 
 class AccountError(Exception):
@@ -35,38 +76,34 @@ async def create_user(
 
     A leader may start without a password (`password=None`): they sign in with a printed card.
     """
-    if not USERNAME.fullmatch(username):
-        raise AccountError("用户名只能包含字母、数字、下划线和连字符，长度 3 到 50 个字符。")
+    if problem := username_problem(username):
+        raise AccountError(problem)
     try:
         role = Role(role)
     except ValueError:
         raise AccountError(f"没有“{role}”这个角色，只能是 {ROLE_NAMES}。") from None
     display_name = (display_name or "").strip() or username
-    if len(display_name) > 50:
-        raise AccountError("显示名称最多 50 个字符。")
+    if problem := display_name_problem(display_name):
+        raise AccountError(problem)
     community = await Community.get_or_none(name=community_name)
     if community is None:
         raise AccountError(f"找不到居委会“{community_name}”，请检查名称。")
     numbers = sorted(set(building_groups))
-    if role is Role.LEADER and not numbers:
-        raise AccountError("楼组长至少要负责一个楼组，请指定楼组编号。")
-    if role is not Role.LEADER and numbers:
-        raise AccountError("只有楼组长才分配楼组；办公室和管理员账号不带楼组。")
+    if problem := groups_problem(role.value, bool(numbers)):
+        raise AccountError(problem)
     groups = await BuildingGroup.filter(community=community, number__in=numbers)
     missing = sorted(set(numbers) - {g.number for g in groups})
     if missing:
         raise AccountError(f"{community.name}没有编号为 {', '.join(map(str, missing))} 的楼组。")
-    if password is None and role is not Role.LEADER:
-        raise AccountError("办公室和管理员账号必须设置密码。")
     if password is not None and not password:
         raise AccountError("密码不能为空。")
-    if password is not None and not allow_weak and (
-        reason := weak_password_reason(password, username, display_name)
+    # allow_weak (demo accounts) skips the strength rule, never the "staff need one" rule.
+    if (password is None or not allow_weak) and (
+        problem := password_problem(role.value, password, username, display_name)
     ):
-        raise AccountError(reason)
-    # Case-insensitive: "Leader01" next to "leader01" would only ever be a mistake.
-    if await User.filter(username__iexact=username).exists():
-        raise AccountError(f"用户名“{username}”已被使用。")
+        raise AccountError(problem)
+    if await username_taken(username):
+        raise AccountError(USERNAME_TAKEN)
 
     password_hash = NO_PASSWORD if password is None else await hash_password_off_loop(password)
     try:
@@ -83,7 +120,7 @@ async def create_user(
                 password_set=password is not None,
             )
     except IntegrityError:  # created by someone else between the check and the insert
-        raise AccountError(f"用户名“{username}”已被使用。") from None
+        raise AccountError(USERNAME_TAKEN) from None
     return user
 
 

@@ -25,13 +25,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from enum import Enum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise import Tortoise
 
+from server.clock import local_date, now_utc
 from server.models import Community, Household, Resident, ResidentStatus, User
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # How many days before the end of its interval a check shows up as due.
 DUE_SOON_DAYS = 2
 LAST_CHECKS_CHUNK = 500
@@ -41,16 +40,6 @@ class CheckState(str, Enum):
     OVERDUE = "overdue"
     DUE = "due"
     OK = "ok"
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def shanghai_date(moment: datetime) -> date:
-    if moment.tzinfo is None:  # stored times are UTC
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(SHANGHAI).date()
 
 
 def check_interval(flags: Iterable[str], rules: Mapping[str, Any]) -> int | None:
@@ -111,12 +100,12 @@ def check_status(
     interval = check_interval(flags, rules)
     if interval is None:
         return None
-    return status_on(interval, last_checked_at, shanghai_date(now))
+    return status_on(interval, last_checked_at, local_date(now))
 
 
 def status_for_interval(interval: int, last_checked_at: datetime | None, now: datetime) -> CheckStatus:
     """The check state at `now` for a known interval (the monthly pack rates each resident once)."""
-    return status_on(interval, last_checked_at, shanghai_date(now))
+    return status_on(interval, last_checked_at, local_date(now))
 
 
 def status_on(interval: int, last_checked_at: datetime | None, today: date) -> CheckStatus:
@@ -125,7 +114,7 @@ def status_on(interval: int, last_checked_at: datetime | None, today: date) -> C
     if last_checked_at is None:
         return CheckStatus(interval, None, None, CheckState.OVERDUE)
     # A phone with a clock ahead can report a visit "tomorrow": count it as today.
-    days_since = max(0, (today - shanghai_date(last_checked_at)).days)
+    days_since = max(0, (today - local_date(last_checked_at)).days)
     if days_since > interval:
         state = CheckState.OVERDUE
     elif days_since >= interval - DUE_SOON_DAYS:
@@ -269,4 +258,4 @@ async def resident_checks(
 
 
 def age_in(resident: Resident, now: datetime) -> int:
-    return shanghai_date(now).year - resident.birth_year
+    return local_date(now).year - resident.birth_year

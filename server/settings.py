@@ -61,6 +61,9 @@ class Settings:
     live_poll_seconds: float = 20.0
     default_locale: str = "zh_Hans"
     timezone: str = "Asia/Shanghai"
+    # LOUZU_PASSWORD: the password `louzu createuser` gives when --password is not used, so that
+    # a script need not put it on a command line (visible in `ps`). Kept out of repr.
+    account_password: str = field(default="", repr=False)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -141,7 +144,14 @@ def from_environment(env: dict[str, str] | None = None) -> Settings:
         ),
         public_url=env.get("LOUZU_PUBLIC_URL", "").rstrip("/"),
         live_poll_seconds=float(env.get("LOUZU_LIVE_POLL_SECONDS", "20")),
+        account_password=env.get("LOUZU_PASSWORD", ""),
     )
+
+
+def child_process_environment(**variables: str) -> dict[str, str]:
+    """The environment for a tool the server runs (pg_dump, pg_restore): this process's own
+    (PATH to find it, the locale, a deployment's PGSSLMODE and the like), plus `variables`."""
+    return {**os.environ, **variables}
 
 
 @lru_cache(maxsize=1)

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from litestar import Request, Response
 from litestar.enums import MediaType
 
 from server import i18n
+from server.clock import local_zone
 from server.leader.page_rules import form_rules
 from server.settings import WEB_DIR
 from server.static_files.version import ASSET_VERSION
 
 LOCALE_COOKIE = "louzu_locale"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pass_context
@@ -37,7 +36,7 @@ def local_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(SHANGHAI).strftime(fmt)
+    return value.astimezone(local_zone()).strftime(fmt)
 
 
 def _build_environment() -> Environment:

@@ -76,14 +76,14 @@ async def test_a_group_of_another_community_is_unknown_here(world):
 
 async def test_a_username_is_taken_whatever_its_case(world):
     for taken in ("leader01", "LEADER01"):
-        with pytest.raises(AccountError, match="已被使用"):
+        with pytest.raises(AccountError, match="这个用户名已经有人用了"):
             await _new(world, username=taken)
     assert await User.filter(username__iexact="leader01").count() == 1
 
 
 @pytest.mark.parametrize("username", ["ab", "有中文", "with space", "a" * 51, "semi;colon"])
 async def test_a_malformed_username_is_refused(world, username):
-    with pytest.raises(AccountError, match="用户名只能包含"):
+    with pytest.raises(AccountError, match="用户名只能用字母、数字、下划线和连字符"):
         await _new(world, username=username)
 
 

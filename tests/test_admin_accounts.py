@@ -55,7 +55,7 @@ async def test_an_office_account_needs_a_password(client, world):
         "_csrf": token, "username": "office2", "display_name": "某某", "role": "office", "password": "",
     })
     assert response.status_code == 400
-    assert 'id="password-error"' in response.text and "办公室账号必须设置密码。" in response.text
+    assert 'id="password-error"' in response.text and "办公室和管理员账号必须设置密码。" in response.text
     assert not await User.filter(username="office2").exists()
 
 
@@ -72,7 +72,7 @@ async def test_bad_account_forms_store_nothing_and_say_why_next_to_the_field(cli
          "username", "用户名只能用字母、数字、下划线和连字符"),
         ({"username": "leader04", "role": "leader", "password": STRONG}, "groups", "楼组长至少要负责一个楼组。"),
         ({"username": "office2", "role": "office", "groups": [str(world.groups[0].id)], "password": STRONG},
-         "groups", "办公室账号不分配楼组。"),
+         "groups", "只有楼组长才分配楼组。"),
         ({"username": "leader04", "role": "admin", "groups": [], "password": STRONG}, "role", "请选择楼组长或办公室。"),
     ]
     other_group = (await world.other_household.building_group).id

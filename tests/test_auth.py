@@ -2,7 +2,8 @@
 
 from datetime import timedelta
 
-from server.auth.sessions import COOKIE_NAME, now_utc
+from server.auth.sessions import COOKIE_NAME
+from server.clock import now_utc
 from server.models import AuditEvent, DeviceSession, LoginThrottle
 from tests.factories import PASSWORD, api_login
 

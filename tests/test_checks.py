@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from server.checks import CheckState, check_interval, check_status, resident_checks, shanghai_date
+from server.checks import CheckState, check_interval, check_status, resident_checks
+from server.clock import local_date
 from server.models import (
     DEFAULT_CHECK_RULES,
     Resident,
@@ -100,10 +101,10 @@ def test_a_visit_from_a_phone_clock_in_the_future_counts_as_today():
 def test_days_are_counted_in_shanghai_calendar_dates():
     # 23:30 in Shanghai on 19 Nov is 15:30Z the same day: it is day 19 in Shanghai.
     late = datetime(2026, 11, 19, 15, 30, tzinfo=timezone.utc)
-    assert shanghai_date(late).isoformat() == "2026-11-19"
+    assert local_date(late).isoformat() == "2026-11-19"
     # 00:30 in Shanghai on 20 Nov is 16:30Z on 19 Nov: it is day 20 in Shanghai.
     early = datetime(2026, 11, 19, 16, 30, tzinfo=timezone.utc)
-    assert shanghai_date(early).isoformat() == "2026-11-20"
+    assert local_date(early).isoformat() == "2026-11-20"
 
     # Flags lives_alone + age_80_plus: 7 days. Now is 08:00 on 27 Nov in Shanghai (00:00Z).
     now = datetime(2026, 11, 27, 0, 0, tzinfo=timezone.utc)

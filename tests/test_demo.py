@@ -14,7 +14,8 @@ from server import demo
 from server.demo.figures import SEED
 from server.demo.plan import population
 from server.auth.passwords import DEMO_PASSWORD, verify_password
-from server.checks import CheckState, SHANGHAI, resident_checks
+from server.checks import CheckState, resident_checks
+from server.clock import local_zone
 from server.models import (
     BuildingGroup, Community, DeviceSession, Household, QuestionAnswer, Resident, Role, RosterChange, User, Visit,
     VisitQuestion, VisitResident, VisitReviewEvent, VisitRevision,
@@ -83,7 +84,7 @@ async def test_addresses_are_on_tianshan_road_lanes(community):
 
 
 async def test_about_a_fifth_of_residents_are_seventy_or_older(community):
-    year = _now().astimezone(SHANGHAI).year
+    year = _now().astimezone(local_zone()).year
     rows = await Resident.filter(community=community).values_list("name", "gender", "birth_year", "care_flags")
     ages = [year - birth for _, _, birth, _ in rows]
     share = sum(age >= 70 for age in ages) / len(ages)
@@ -100,7 +101,7 @@ async def test_about_a_fifth_of_residents_are_seventy_or_older(community):
 
 
 async def test_those_living_alone_are_older_people_alone_in_their_flat(community):
-    year = _now().astimezone(SHANGHAI).year
+    year = _now().astimezone(local_zone()).year
     rows = await Resident.filter(community=community).values_list("household_id", "birth_year", "care_flags")
     alone = [(household, birth) for household, birth, flags in rows if "lives_alone" in flags]
     sizes = Counter(await Resident.filter(community=community).values_list("household_id", flat=True))
@@ -185,7 +186,7 @@ async def test_each_visit_looks_like_one_synced_from_a_phone(community):
         assert visit.author_id == revision.author_id == leader_of[group_of[visit.household_id]]
         assert visit.occurred_at <= visit.client_time <= visit.received_at
         if visit.follow_up_needed:
-            assert visit.follow_up_due >= visit.occurred_at.astimezone(SHANGHAI).date()
+            assert visit.follow_up_due >= visit.occurred_at.astimezone(local_zone()).date()
 
 
 async def test_the_office_has_reviewed_the_older_visits(community):

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from multidict import MultiDict
 
-from server.leader.form_contract import read_typed
+from server.forms import read_typed
 from server.leader.questions import ANSWER_SPEC
 from server.leader.roster_form import ROSTER_SPEC
 from server.models import CareFlag, RosterChangeKind, VisitKind, VisitStatus

@@ -13,7 +13,7 @@ from argon2 import PasswordHasher
 
 from server.auth import passwords
 from server.auth.passwords import NO_PASSWORD
-from server.auth.sessions import now_utc
+from server.clock import now_utc
 from server.auth.trusted_devices import DEVICE_COOKIE
 from server.models import AuditEvent, DeviceSession, LoginThrottle, Role, User
 from tests.factories import PASSWORD, make_user

@@ -10,7 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from server.auth.sessions import hash_token, now_utc
+from server.auth.sessions import hash_token
+from server.clock import now_utc
 from server.models import AuditEvent, DeviceSession, Role, SignInCard, User
 from server.words import AUDIT_ACTION_WORDS
 from server.signin_cards.cards import ALPHABET, TOKEN_LENGTH, read_token

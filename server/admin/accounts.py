@@ -14,15 +14,23 @@ from litestar import Request
 from tortoise.transactions import in_transaction
 
 from server import audit
-from server.accounts import USERNAME, AccountError, create_user
+from server.accounts import (
+    USERNAME_TAKEN, AccountError, create_user, display_name_problem, groups_problem, password_problem,
+    username_problem, username_taken,
+)
 from server.auth.password_policy import weak_password_reason
 from server.auth.passwords import hash_password_off_loop
-from server.auth.sessions import now_utc, revoke_session
+from server.auth.sessions import revoke_session
+from server.clock import now_utc
+from server.forms import LIST_STR, TEXT, read_typed
 from server.models import BuildingGroup, Community, DeviceSession, Role, User
 from sync.vocabulary import N_
 
 # What an admin may create here; admin accounts are made from the command line.
 CREATABLE_ROLES = (Role.LEADER, Role.OFFICE)
+OTHER_COMMUNITY_GROUP = N_("只能选择本居委会的楼组。")
+ACCOUNT_SPEC = {"display_name": TEXT, "groups": LIST_STR}
+NEW_ACCOUNT_SPEC = {"username": TEXT, "role": TEXT, "password": TEXT, **ACCOUNT_SPEC}
 
 
 async def community_users(community_id: int | None) -> list[User]:
@@ -49,14 +57,6 @@ def _chosen_groups(values: list[str], groups: list[BuildingGroup]) -> tuple[list
     return chosen, len(chosen) != len(set(values))
 
 
-def _display_name_problem(display_name: str) -> str | None:
-    if not display_name:
-        return N_("请填写姓名。")
-    if len(display_name) > 50:
-        return N_("姓名最多 50 个字。")
-    return None
-
-
 @dataclass
 class NewAccount:
     username: str
@@ -67,32 +67,26 @@ class NewAccount:
 
 async def check_new_account(form: Any, groups: list[BuildingGroup]) -> tuple[NewAccount, dict[str, str]]:
     """The form's values and per-field errors (Chinese msgids); nothing is stored here."""
-    username = str(form.get("username", "")).strip()
-    display_name = str(form.get("display_name", "")).strip()
-    role = str(form.get("role", ""))
-    password = str(form.get("password", ""))
-    chosen, unknown = _chosen_groups([str(v) for v in form.getall("groups", [])], groups)
+    typed = read_typed(form, NEW_ACCOUNT_SPEC)
+    username, display_name = typed.text("username").strip(), typed.text("display_name").strip()
+    role, password = typed.text("role"), typed.text("password")
+    chosen, unknown = _chosen_groups(typed.data["groups"], groups)
     errors: dict[str, str] = {}
-    if not USERNAME.fullmatch(username):
-        errors["username"] = N_("用户名只能用字母、数字、下划线和连字符，3 到 50 个字符。")
-    elif await User.filter(username__iexact=username).exists():
-        errors["username"] = N_("这个用户名已经有人用了。")
-    if problem := _display_name_problem(display_name):
+    if problem := username_problem(username):
+        errors["username"] = problem
+    elif await username_taken(username):
+        errors["username"] = USERNAME_TAKEN
+    if problem := display_name_problem(display_name):
         errors["display_name"] = problem
     if role not in {r.value for r in CREATABLE_ROLES}:
         errors["role"] = N_("请选择楼组长或办公室。")
     if unknown:
-        errors["groups"] = N_("只能选择本居委会的楼组。")
-    elif role == Role.LEADER.value and not chosen:
-        errors["groups"] = N_("楼组长至少要负责一个楼组。")
-    elif role == Role.OFFICE.value and chosen:
-        errors["groups"] = N_("办公室账号不分配楼组。")
-    if not password and role == Role.LEADER.value:
-        pass  # no password yet: the leader signs in with a printed card (/admin/cards)
-    elif not password:
-        errors["password"] = N_("办公室账号必须设置密码。")
-    elif reason := weak_password_reason(password, username, display_name):
-        errors["password"] = reason
+        errors["groups"] = OTHER_COMMUNITY_GROUP
+    elif problem := groups_problem(role, bool(chosen)):
+        errors["groups"] = problem
+    # An empty password box: none yet (a leader signs in with a printed card, /admin/cards).
+    if problem := password_problem(role, password or None, username, display_name):
+        errors["password"] = problem
     return NewAccount(username, display_name, role, chosen), errors
 
 
@@ -116,17 +110,16 @@ async def update_account(
     request: Request, admin: User, target: User, form: Any, groups: list[BuildingGroup]
 ) -> dict[str, str]:
     """Display name, and building groups for a leader. Returns errors; audited when changed."""
-    display_name = str(form.get("display_name", "")).strip()
-    chosen, unknown = _chosen_groups([str(v) for v in form.getall("groups", [])], groups)
+    typed = read_typed(form, ACCOUNT_SPEC)
+    display_name = typed.text("display_name").strip()
+    chosen, unknown = _chosen_groups(typed.data["groups"], groups)
     errors: dict[str, str] = {}
-    if problem := _display_name_problem(display_name):
+    if problem := display_name_problem(display_name):
         errors["display_name"] = problem
     if unknown:
-        errors["groups"] = N_("只能选择本居委会的楼组。")
-    elif target.role == Role.LEADER and not chosen:
-        errors["groups"] = N_("楼组长至少要负责一个楼组。")
-    elif target.role != Role.LEADER and chosen:
-        errors["groups"] = N_("只有楼组长才分配楼组。")
+        errors["groups"] = OTHER_COMMUNITY_GROUP
+    elif problem := groups_problem(getattr(target.role, "value", target.role), bool(chosen)):
+        errors["groups"] = problem
     if errors:
         return errors
     before_groups = sorted(g.number for g in target.building_groups)

@@ -14,7 +14,7 @@ from server.admin.audit_log import audit_choices, audit_page, parse_audit_filter
 from server.admin.audit_words import detail_lines, people_named, target_parts
 from server.admin.device_names import device_words
 from server.auth.guards import role_required
-from server.auth.sessions import now_utc
+from server.clock import now_utc
 from server.models import Role, User
 from sync.vocabulary import N_
 from server.office.pages import community_id, current_user, staff_render

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import random
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import httpx
 from tortoise.expressions import F
@@ -24,6 +24,7 @@ from tortoise.transactions import in_transaction
 
 from server import audit
 from server.alerts.webhook import Message, Outcome, post
+from server.clock import now_utc
 from server.models import (
     Alert, AlertKind, AlertSetting, AlertState, QuestionAnswer, QuestionState, Visit, VisitStatus,
 )
@@ -89,7 +90,7 @@ async def _deliver(settings: Settings, client: httpx.AsyncClient, alert_id: int,
         await _finish(alert, claim, state=AlertState.SKIPPED)
         return 0
     outcome = await post(client, setting.webhook_url, message.payload(setting.webhook_url))
-    now = datetime.now(timezone.utc)
+    now = now_utc()
     if outcome.ok:
         # First, before anything else: the smaller this gap, the rarer a second send. The audit
         # row commits with it, so a sent alert is never missing from the log.

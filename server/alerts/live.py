@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
+from server.clock import now_utc
 from server.models import ReviewState, Visit, VisitQuestion, VisitRevision, VisitStatus
 
 # The review states whose visits are few (open work): counted from the index alone in a few ms,
@@ -40,7 +41,7 @@ async def live_state(community_id: int | None) -> LiveState:
     last day, an index range of visit_revision.received_at), a review state moving (the open
     states' sizes), a question asked, answered or closed. Cheap on purpose: every open dashboard
     asks it every poll_seconds, and the dashboard's own full counts take tens of ms at ten years."""
-    now = datetime.now(timezone.utc)
+    now = now_utc()
     # Counted visits only: the dashboard's index is split at voided_at (visit_segments_counted), and
     # a void or a restore moves a visit in or out of these sizes, so it changes the stamp too.
     sizes = [

@@ -8,12 +8,12 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
 
 import httpx
 
 from server.alerts.delivery import deliver_due
 from server.alerts.queue import queue_new_alerts
+from server.clock import now_utc
 from server.settings import Settings
 
 log = logging.getLogger("louzu.alerts")
@@ -22,7 +22,7 @@ STOP_TIMEOUT = 15.0  # longer than one alert's HTTP timeout: a graceful stop lea
 
 async def run_once(settings: Settings, client: httpx.AsyncClient, stopping: asyncio.Event | None = None) -> int:
     """One look: queue what arrived, send what is due. Returns how many were sent."""
-    now = datetime.now(timezone.utc)
+    now = now_utc()
     await queue_new_alerts(now)
     return await deliver_due(settings, client, now, stopping)
 

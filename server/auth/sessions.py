@@ -6,18 +6,15 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
+from server.clock import now_utc
 from server.models import DeviceSession, User
 from server.settings import Settings
 
 COOKIE_NAME = "louzu_session"
 # Refresh last_seen_at at most this often, so reads do not write on every request.
 TOUCH_EVERY = timedelta(minutes=5)
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def hash_token(token: str, settings: Settings) -> str:

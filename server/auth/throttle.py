@@ -39,7 +39,7 @@ from datetime import timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from server.auth.sessions import now_utc
+from server.clock import now_utc
 from server.errors import Throttled
 from server.models import LoginThrottle
 from server.settings import Settings

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 from server.backup import postgres, sqlite
 from server.backup.errors import BackupError
+from server.clock import now_utc
 from server.db import sqlite_file
 from server.settings import Settings
 from server.store.migration_state import SHIPPED
@@ -41,7 +41,7 @@ def make_backup(settings: Settings, directory: Path, keep: int | None = None) ->
     there (only files named as this command names them)."""
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     suffix = sqlite.SUFFIX if settings.is_sqlite else postgres.SUFFIX
-    target = _free_name(directory, datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%SZ"), suffix)
+    target = _free_name(directory, now_utc().strftime("%Y%m%d-%H%M%SZ"), suffix)
     partial = target.with_name(target.name + ".partial")
     # Created empty and private first: the tools below write into it, keeping its mode.
     os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))

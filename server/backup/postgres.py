@@ -6,7 +6,6 @@ appears on a command line (visible to every user in `ps`).
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 from tortoise.backends.base.config_generator import expand_db_url
 
 from server.backup.errors import BackupError
+from server.settings import child_process_environment
 
 SUFFIX = ".pgdump"
 MAGIC = b"PGDMP"
@@ -22,12 +22,12 @@ PACKAGE = "postgresql-client"  # Debian's package with pg_dump, pg_restore and p
 
 def _environment(database_url: str) -> dict[str, str]:
     credentials = expand_db_url(database_url)["credentials"]
-    env = dict(os.environ)
-    for name, key in (("PGHOST", "host"), ("PGPORT", "port"), ("PGUSER", "user"),
-                      ("PGPASSWORD", "password"), ("PGDATABASE", "database")):
-        if credentials.get(key) not in (None, ""):
-            env[name] = str(credentials[key])
-    return env
+    return child_process_environment(**{
+        name: str(credentials[key])
+        for name, key in (("PGHOST", "host"), ("PGPORT", "port"), ("PGUSER", "user"),
+                          ("PGPASSWORD", "password"), ("PGDATABASE", "database"))
+        if credentials.get(key) not in (None, "")
+    })
 
 
 def describe(database_url: str) -> str:

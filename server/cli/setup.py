@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 
 from server import db
@@ -49,9 +48,9 @@ async def createcommunity(settings: Settings, args: argparse.Namespace) -> int:
     return await with_db(settings, create)
 
 
-def ask_password(args: argparse.Namespace) -> str | None:
-    if args.password or os.environ.get("LOUZU_PASSWORD"):
-        return args.password or os.environ["LOUZU_PASSWORD"]
+def ask_password(settings: Settings, args: argparse.Namespace) -> str | None:
+    if args.password or settings.account_password:
+        return args.password or settings.account_password
     try:
         first = getpass.getpass("密码 / password: ")
         if sys.stdin.isatty() and getpass.getpass("再输一次 / again: ") != first:
@@ -67,7 +66,7 @@ async def createuser(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.no_password:
         password = None  # a leader who signs in with a printed card (/admin/cards)
-    elif (password := ask_password(args)) is None:
+    elif (password := ask_password(settings, args)) is None:
         return refuse("没有得到密码 / no password given (--password, LOUZU_PASSWORD or the prompt)")
 
     async def create() -> int:

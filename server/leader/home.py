@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from litestar import Request, Response
 
 from server.checks import age_in, resident_checks
+from server.clock import now_utc
 from server.leader.queries import clean_search, group_households, households_in_scope, leader_scope
 from server.leader.questions import open_questions
 from sync.vocabulary import CARE_FLAG_WORDS
@@ -15,7 +15,7 @@ from server.web import render
 
 async def leader_home(request: Request) -> Response:
     """`/` for a leader (server/home.py routes here); `?q=` filters the households without JS."""
-    now = datetime.now(timezone.utc)
+    now = now_utc()
     scope = await leader_scope(request.scope["user"])
     query = clean_search(request.query_params.get("q"))
     checks = await resident_checks(scope.user, group_ids=scope.group_ids, community=scope.community, now=now)

@@ -14,17 +14,12 @@ from typing import Any
 
 from jinja2 import pass_context
 
-from server.leader.questions import ANSWER_FIELD_MESSAGES, ANSWER_MESSAGES
-from server.leader.roster_form import ROSTER_FIELD_MESSAGES, ROSTER_MESSAGES
-from server.leader.visit_form import APPLY_MESSAGES, FIELD_MESSAGES, FieldError
+from server.leader.questions import ANSWER_FORM
+from server.leader.roster_form import ROSTER_FORM
+from server.leader.visit_form import VISIT_FORM
 from sync.form_rules import RULES
-from sync.records import ANSWER, ROSTER_CHANGE, VISIT
 
-FORM_MESSAGES = {
-    VISIT: (APPLY_MESSAGES, FIELD_MESSAGES),
-    ANSWER: (ANSWER_MESSAGES, ANSWER_FIELD_MESSAGES),
-    ROSTER_CHANGE: (ROSTER_MESSAGES, ROSTER_FIELD_MESSAGES),
-}
+FORMS = {form.record_type: form for form in (VISIT_FORM, ANSWER_FORM, ROSTER_FORM)}
 
 
 def page_rules(record_type: str, locale: str, translations: Any) -> list[dict[str, Any]]:
@@ -32,7 +27,7 @@ def page_rules(record_type: str, locale: str, translations: Any) -> list[dict[st
     for rule in RULES[record_type]:
         body = rule.to_json()
         if locale != "zh_Hans":
-            shown = FieldError.from_apply(rule, *FORM_MESSAGES[record_type]).shown(locale)
+            shown = FORMS[record_type].refusal(rule).shown(locale)
             body["message"] = translations.gettext(shown)
         rules.append(body)
     return rules

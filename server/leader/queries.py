@@ -9,15 +9,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import Any, TypeVar
 
 from tortoise.expressions import Q
 from tortoise.query_utils import Prefetch
 
-from server.models import BuildingGroup, Community, Household, Resident, ResidentStatus, User, Visit
+from server.clock import local_zone
+from server.models import (
+    BuildingGroup, Community, Household, Resident, ResidentStatus, RosterChange, User, Visit,
+)
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 SEARCH_MAX_CHARS = 50
 RECENT_VISITS_ON_HOUSEHOLD = 20
 MY_VISITS_PAGE = 50
@@ -97,13 +98,17 @@ async def recent_visits(household: Household, limit: int = RECENT_VISITS_ON_HOUS
     )
 
 
-async def saved_visit(household: Household, visit_id: str | None) -> Visit | None:
-    """The visit just saved (`?saved=`), only when it belongs to this household."""
+SentRecord = TypeVar("SentRecord", Visit, RosterChange)
+
+
+async def just_sent(model: type[SentRecord], household: Household, record_id: str | None) -> SentRecord | None:
+    """The visit or roster change just sent (`?saved=`, `?reported=`), only when it belongs to
+    this household: the page says it was saved."""
     try:
-        parsed = uuid.UUID(str(visit_id))
+        parsed = uuid.UUID(str(record_id))
     except (TypeError, ValueError):
         return None
-    return await Visit.get_or_none(id=parsed, household_id=household.id, community_id=household.community_id)
+    return await model.get_or_none(id=parsed, household_id=household.id, community_id=household.community_id)
 
 
 def encode_cursor(visit: Visit) -> str:
@@ -157,7 +162,7 @@ def own_visit(visit: Visit, user: User, address: str, seen: list[str] | None = N
             "kind": getattr(visit.kind, "value", visit.kind),
             # Shanghai time, as the form's datetime-local control shows it; to the microsecond, so
             # an update that leaves the time alone (a withdrawal) is not taken for a new time.
-            "occurred_at": visit.occurred_at.astimezone(SHANGHAI).isoformat(),
+            "occurred_at": visit.occurred_at.astimezone(local_zone()).isoformat(),
             "status": getattr(visit.status, "value", visit.status),
             "notes": visit.notes,
             "follow_up_needed": visit.follow_up_needed,

@@ -6,31 +6,27 @@ The answer form becomes an `answer` record (server/leader/form_contract.py) appl
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise.expressions import Q
 from tortoise.query_utils import Prefetch
 
-from server.leader.form_contract import INT, TEXT, read_typed
+from server.forms import INT, TEXT
+from server.leader.form_contract import OutboxForm
 from server.leader.queries import LeaderScope
-from server.leader.visit_form import BAD_ID, FieldError
 from sync.vocabulary import N_
 from server.models import Household, QuestionAnswer, QuestionState, VisitQuestion
-from sync.records import MAX_TEXT_CHARS
+from sync.records import ANSWER, MAX_TEXT_CHARS
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 ANSWER_SPEC = {"question_id": INT, "text": TEXT}
-ANSWER_FIELDS = ("text",)
-# sync.apply answers in Chinese; a leader who chose another language sees these instead.
-ANSWER_MESSAGES = {
-    ("text_too_long", "text"): N_("回答最多 2000 个字，请删减后再发送"),
-    ("missing_field", "text"): N_("请写下您的回答再发送"),
-}
-ANSWER_FIELD_MESSAGES = {"text": N_("回答里有无法保存的字符，请改一改")}
+ANSWER_FORM = OutboxForm(
+    ANSWER, ANSWER_SPEC, ("text",),
+    {
+        ("text_too_long", "text"): N_("回答最多 2000 个字，请删减后再发送"),
+        ("missing_field", "text"): N_("请写下您的回答再发送"),
+    },
+    {"text": N_("回答里有无法保存的字符，请改一改")},
+)
 SHOWN_QUESTIONS = (QuestionState.OPEN, QuestionState.ANSWERED)
 
 
@@ -86,33 +82,6 @@ class AnswerForm:
     question_id: int
     text: str = ""
     errors: dict[str, str] = field(default_factory=dict)
-
-
-def build_answer(question_id: int, form: Any, now: datetime) -> tuple[dict[str, Any] | None, str, list[FieldError]]:
-    """The `answer` record for this form (the question is the one of the URL), the typed text,
-    and the errors that stop it being sent."""
-    typed = read_typed(form, ANSWER_SPEC)
-    record_id = str(form.get("id") or "").strip()
-    if record_id:
-        try:
-            record_id = str(uuid.UUID(record_id))
-        except ValueError:
-            return None, typed.typed["text"] or "", [FieldError(BAD_ID, None, unparseable=True)]
-    else:
-        record_id = str(uuid.uuid4())
-    record = {
-        "id": record_id,
-        "type": "answer",
-        "op": "create",
-        "base_version": None,
-        "client_time": now.astimezone(SHANGHAI).isoformat(timespec="seconds"),
-        "data": {"question_id": question_id, "text": typed.data["text"]},
-    }
-    return record, typed.typed["text"] or "", []
-
-
-def answer_error(error: Any) -> FieldError:
-    return FieldError.from_apply(error, ANSWER_MESSAGES, ANSWER_FIELD_MESSAGES)
 
 
 TEXT_MAX_CHARS = MAX_TEXT_CHARS

@@ -6,18 +6,14 @@ and typed by the outbox forms' contract (server/leader/form_contract.py); sync.a
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass
 
-from server.leader.form_contract import INT, LIST_STR_OR_NULL, TEXT, read_typed
-from server.leader.visit_form import BAD_ID, FieldError
+from server.forms import INT, LIST_STR_OR_NULL, TEXT
+from server.leader.form_contract import OutboxForm
 from sync.vocabulary import N_
 from server.models import Household, RosterChange, RosterChangeState
+from sync.records import ROSTER_CHANGE
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 RECENT_DECISIONS = 5
 
 ROSTER_SPEC = {
@@ -31,12 +27,8 @@ ROSTER_SPEC = {
     "fields.care_flags": LIST_STR_OR_NULL,
     "note": TEXT,
 }
-# Where an error can be shown: each control's own place, and "fields" above the person's details.
-ROSTER_FIELDS = tuple(name for name in ROSTER_SPEC if name != "household_id") + ("fields",)
-
 BAD_BIRTH_YEAR = N_("出生年份请填四位数字，例如 1948")
 BAD_RESIDENT = N_("请从名单中选择居民")
-# sync.apply answers in Chinese; a leader who chose another language sees these instead.
 ROSTER_MESSAGES = {
     ("missing_field", "change"): N_("请选择是哪种变化"),
     ("missing_field", "resident_id"): N_("请选择是哪位居民"),
@@ -60,59 +52,12 @@ ROSTER_FIELD_MESSAGES = {
     "fields.care_flags": N_("请从列表中勾选关注情况"),
     "note": N_("说明里有无法保存的字符，请改一改"),
 }
-
-
-@dataclass
-class RosterFormValues:
-    """What the form shows: empty for a new report, or exactly what was typed."""
-
-    typed: dict[str, Any] = field(default_factory=dict)
-
-    def text(self, name: str) -> str:
-        return str(self.typed.get(name) or "")
-
-    def has(self, name: str, value: Any) -> bool:
-        chosen = self.typed.get(name)
-        if isinstance(chosen, list):
-            return str(value) in chosen
-        return chosen is not None and str(chosen) == str(value)
-
-
-def build_roster_change(
-    household: Household, form: Any, now: datetime
-) -> tuple[dict[str, Any] | None, RosterFormValues, list[FieldError]]:
-    """The `roster_change` record for this form, what was typed, and the errors that stop it."""
-    typed = read_typed(form, ROSTER_SPEC)
-    values = RosterFormValues(typed.typed)
-    errors: list[FieldError] = []
-    record_id = str(form.get("id") or "").strip()
-    if record_id:
-        try:
-            record_id = str(uuid.UUID(record_id))
-        except ValueError:
-            errors.append(FieldError(BAD_ID, None, unparseable=True))
-    else:
-        record_id = str(uuid.uuid4())
-    for name in typed.unreadable:
-        message = BAD_BIRTH_YEAR if name == "fields.birth_year" else BAD_RESIDENT
-        errors.append(FieldError(message, name, unparseable=True))
-    if errors:
-        return None, values, errors
-    data = typed.data
-    data["household_id"] = household.id  # the household of the URL, whatever the form says
-    record = {
-        "id": record_id,
-        "type": "roster_change",
-        "op": "create",
-        "base_version": None,
-        "client_time": now.astimezone(SHANGHAI).isoformat(timespec="seconds"),
-        "data": data,
-    }
-    return record, values, []
-
-
-def roster_error(error: Any) -> FieldError:
-    return FieldError.from_apply(error, ROSTER_MESSAGES, ROSTER_FIELD_MESSAGES)
+ROSTER_FORM = OutboxForm(
+    # Errors show at each control's own place, and "fields" above the person's details.
+    ROSTER_CHANGE, ROSTER_SPEC, tuple(name for name in ROSTER_SPEC if name != "household_id") + ("fields",),
+    ROSTER_MESSAGES, ROSTER_FIELD_MESSAGES,
+    unreadable_messages={"resident_id": BAD_RESIDENT, "fields.birth_year": BAD_BIRTH_YEAR},
+)
 
 
 @dataclass
@@ -131,12 +76,3 @@ async def household_proposals(household: Household) -> HouseholdProposals:
         .limit(RECENT_DECISIONS)
     )
     return HouseholdProposals(list(pending), list(decided))
-
-
-async def saved_proposal(household: Household, change_id: str | None) -> RosterChange | None:
-    """The proposal just sent (`?reported=`), only when it belongs to this household."""
-    try:
-        parsed = uuid.UUID(str(change_id))
-    except (TypeError, ValueError):
-        return None
-    return await RosterChange.get_or_none(id=parsed, household_id=household.id, community_id=household.community_id)

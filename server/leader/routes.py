@@ -10,7 +10,6 @@ outside their building groups answers exactly like one that does not exist (404)
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -19,10 +18,14 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
 
+from server.clock import now_utc
+from server.input_guard.numbers import store_id
 from server.auth.guards import role_required
 from server.checks import age_in, resident_checks
 from server.input_guard.numbers import store_id
 from server.leader import questions, roster_form, visit_form
+from server.forms import TypedForm
+from server.leader.form_contract import FieldError, OutboxForm, Submission
 from server.leader.queries import (
     LeaderScope,
     clean_search,
@@ -34,9 +37,9 @@ from server.leader.queries import (
     my_visits,
     own_visit,
     recent_visits,
-    saved_visit,
+    just_sent,
 )
-from server.models import CareFlag, Household, Role
+from server.models import CareFlag, Household, Role, RosterChange, Visit
 from server.web import render, request_locale
 from server.words import (
     GENDER_WORDS,
@@ -51,10 +54,6 @@ from sync.vocabulary import (
     VISIT_KIND_WORDS,
     VISIT_STATUS_WORDS,
 )
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _device_id(request: Request) -> str:
@@ -78,8 +77,8 @@ async def household_page(
     scope: LeaderScope,
     household: Household,
     *,
-    values: visit_form.VisitFormValues | None = None,
-    errors: list[visit_form.FieldError] | None = None,
+    values: TypedForm | None = None,
+    errors: list[FieldError] | None = None,
     saved: Any = None,
     status_code: int = 200,
     answer: questions.AnswerForm | None = None,
@@ -113,7 +112,7 @@ async def household_page(
         own={v.id: own_visit(v, scope.user, household.address, seen_names[v.id]) for v in visits},
         saved=saved,
         form=values,
-        errors=visit_form.errors_by_field(errors or [], request_locale(request)),
+        errors=visit_form.VISIT_FORM.errors_by_field(errors or [], request_locale(request)),
         kinds=VISIT_KIND_WORDS,
         statuses=VISIT_STATUS_WORDS,
         flag_words=CARE_FLAG_WORDS,
@@ -134,8 +133,8 @@ async def roster_page(
     request: Request,
     household: Household,
     *,
-    values: roster_form.RosterFormValues | None = None,
-    errors: list[visit_form.FieldError] | None = None,
+    values: TypedForm | None = None,
+    errors: list[FieldError] | None = None,
     status_code: int = 200,
 ) -> Response:
     return render(
@@ -144,8 +143,8 @@ async def roster_page(
         status_code=status_code,
         household=household,
         residents=list(household.residents),
-        form=values or roster_form.RosterFormValues(),
-        errors=visit_form.errors_by_field(errors or [], request_locale(request), roster_form.ROSTER_FIELDS),
+        form=values or TypedForm({}, {}),
+        errors=roster_form.ROSTER_FORM.errors_by_field(errors or [], request_locale(request)),
         choices=ROSTER_CHANGE_CHOICES,
         genders=GENDER_WORDS,
         flags=[flag.value for flag in CareFlag],
@@ -153,6 +152,20 @@ async def roster_page(
         note_max=questions.TEXT_MAX_CHARS,
         not_saved=visit_form.NOT_SAVED,
     )
+
+
+async def send(request: Request, scope: LeaderScope, outbox: OutboxForm, **fixed: Any) -> tuple[Any, Submission, int]:
+    """A leader's form as a record, through the one write path shared with the phone's outbox
+    (same checks, same idempotency): the applied result (None when refused), what was typed with
+    the errors, and the status to show them with (400: unreadable, 422: read but not valid)."""
+    now = now_utc()
+    sent = outbox.submit(await request.form(), now, **fixed)
+    if sent.record is not None:
+        result = (await apply_records([sent.record], user=scope.user, device_id=_device_id(request), now=now))[0]
+        if result.status != "rejected":
+            return result, sent, 303
+        sent.errors = [outbox.refusal(result.error)]
+    return None, sent, 400 if any(e.unparseable for e in sent.errors) else 422
 
 
 class LeaderPages(Controller):
@@ -187,26 +200,19 @@ class LeaderPages(Controller):
         scope = await _scope(request)
         household = await _household_or_404(scope, household_id)
         return await household_page(
-            request, scope, household, saved=await saved_visit(household, saved),
+            request, scope, household, saved=await just_sent(Visit, household, saved),
             answered=store_id(answered),
-            reported=await roster_form.saved_proposal(household, reported), visit_for=visit_for,
+            reported=await just_sent(RosterChange, household, reported), visit_for=visit_for,
         )
 
     @post("/households/{household_id:int}/visits", name="visit_submit")
     async def visit_submit(self, request: Request, household_id: FromPath[int]) -> Response:
         scope = await _scope(request)
         household = await _household_or_404(scope, household_id)
-        values, record_id = visit_form.read_form(await request.form())
-        now = now_utc()
-        record, errors = visit_form.build_record(household.id, values, record_id, now)
-        if record is not None:
-            # The one write path, shared with the phone's outbox: same checks, same idempotency.
-            result = (await apply_records([record], user=scope.user, device_id=_device_id(request), now=now))[0]
-            if result.status != "rejected":
-                return Redirect(f"/households/{household.id}?saved={result.id}", status_code=303)
-            errors = [visit_form.FieldError.from_apply(result.error)]
-        status = 400 if any(e.unparseable for e in errors) else 422
-        return await household_page(request, scope, household, values=values, errors=errors, status_code=status)
+        result, sent, status = await send(request, scope, visit_form.VISIT_FORM, household_id=household.id)
+        if result is not None:
+            return Redirect(f"/households/{household.id}?saved={result.id}", status_code=303)
+        return await household_page(request, scope, household, values=sent.values, errors=sent.errors, status_code=status)
 
     @post("/questions/{question_id:int}/answer", name="answer_submit")
     async def answer_submit(self, request: Request, question_id: FromPath[int]) -> Response:
@@ -216,20 +222,14 @@ class LeaderPages(Controller):
         if question is None:
             raise NotFoundException()
         household = await _household_or_404(scope, question.visit.household_id)
-        now = now_utc()
-        record, text, errors = questions.build_answer(question.id, await request.form(), now)
-        if record is not None:
-            # The one write path, shared with the phone's outbox: same checks, same idempotency.
-            result = (await apply_records([record], user=scope.user, device_id=_device_id(request), now=now))[0]
-            if result.status != "rejected":
-                target = f"/households/{household.id}?answered={question.id}#question-{question.id}"
-                return Redirect(target, status_code=303)
-            errors = [questions.answer_error(result.error)]
+        result, sent, status = await send(request, scope, questions.ANSWER_FORM, question_id=question.id)
+        if result is not None:
+            target = f"/households/{household.id}?answered={question.id}#question-{question.id}"
+            return Redirect(target, status_code=303)
         answer = questions.AnswerForm(
-            question.id, text,
-            visit_form.errors_by_field(errors, request_locale(request), questions.ANSWER_FIELDS),
+            question.id, sent.values.text("text"),
+            questions.ANSWER_FORM.errors_by_field(sent.errors, request_locale(request)),
         )
-        status = 400 if any(e.unparseable for e in errors) else 422
         return await household_page(request, scope, household, answer=answer, status_code=status)
 
     @get("/households/{household_id:int}/roster", name="roster_form")
@@ -244,15 +244,10 @@ class LeaderPages(Controller):
         """A reported roster change (a `roster_change` record), waiting for the office."""
         scope = await _scope(request)
         household = await _household_or_404(scope, household_id)
-        now = now_utc()
-        record, values, errors = roster_form.build_roster_change(household, await request.form(), now)
-        if record is not None:
-            result = (await apply_records([record], user=scope.user, device_id=_device_id(request), now=now))[0]
-            if result.status != "rejected":
-                return Redirect(f"/households/{household.id}?reported={result.id}#proposals", status_code=303)
-            errors = [roster_form.roster_error(result.error)]
-        status = 400 if any(e.unparseable for e in errors) else 422
-        return await roster_page(request, household, values=values, errors=errors, status_code=status)
+        result, sent, status = await send(request, scope, roster_form.ROSTER_FORM, household_id=household.id)
+        if result is not None:
+            return Redirect(f"/households/{household.id}?reported={result.id}#proposals", status_code=303)
+        return await roster_page(request, household, values=sent.values, errors=sent.errors, status_code=status)
 
     @get("/visits/mine", name="my_visits")
     async def my_visits_page(self, request: Request, before: FromQuery[str | None] = None) -> Response:

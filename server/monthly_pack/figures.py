@@ -22,7 +22,8 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from server.checks import CheckState, check_interval, shanghai_date, status_for_interval
+from server.checks import CheckState, check_interval, status_for_interval
+from server.clock import local_date, now_utc
 from server.models import BuildingGroup, CareFlag, Community, ReviewEventKind, ReviewState, Visit, VisitKind
 from server.models import VisitReviewEvent, VisitStatus
 from server.monthly_pack.as_of import roster_as_of
@@ -33,7 +34,7 @@ from server.monthly_pack.leaders import quiet_leaders
 from server.monthly_pack.month_visits import month_visits
 from server.monthly_pack.text import iso, short
 from server.office.coverage import on_time_share, percent_text
-from server.office.dates import Month, day_start, now_utc
+from server.office.dates import Month, day_start
 from server.words import VISIT_STATUS_WORDS_URGENT_FIRST
 from sync.vocabulary import VISIT_KIND_WORDS
 from server.office.pages import code
@@ -149,7 +150,7 @@ async def compute(
     With `full`, the lists carry every row (the appendix and the closed month's stored lists);
     without, only what the page shows. `live`: `moment` is now (the current month's page), so
     nothing can have been received, voided or changed after it."""
-    as_of = min(month.last, shanghai_date(moment))
+    as_of = min(month.last, local_date(moment))
     rows = [v for v in await month_visits(community.id, month) if v.counted_at(moment)]
     kinds = Counter(v.kind for v in rows)
     statuses = Counter(v.status for v in rows)

@@ -22,8 +22,10 @@ from tortoise import Tortoise
 
 from server.checks import (
     COUNTED_CHECK_SQL, CheckState, CheckStatus, as_datetime, check_interval, last_check_sql, moment_value,
-    placeholder, shanghai_date, status_on,
+    placeholder, status_on,
 )
+from server.clock import local_date
+from server.forms import INT, read_typed
 from server.models import BuildingGroup, Community, ResidentStatus
 from server.office.dates import Month, day_start
 from sync.vocabulary import N_
@@ -182,7 +184,7 @@ async def coverage(community: Community, month: Month, today: date) -> Coverage:
         last = max([*seen, *([prior] if prior else [])], default=None)
         status = status_on(interval, last, as_of)
         kept = kept_within_interval(
-            interval, shanghai_date(prior) if prior else None, [shanghai_date(s) for s in seen], month.first, as_of
+            interval, local_date(prior) if prior else None, [local_date(s) for s in seen], month.first, as_of
         )
         entry = ResidentCoverage(
             FlaggedResident(row["id"], row["name"], flags),
@@ -204,11 +206,10 @@ def parse_rules(form: dict[str, str], current: dict[str, int]) -> tuple[dict[str
     """New intervals from the form, one field per rule key; errors per key (Chinese msgids)."""
     rules: dict[str, int] = {}
     errors: dict[str, str] = {}
+    typed = read_typed(form, {f"rule:{key}": INT for key in current}).data
     for key in current:
-        text = str(form.get(f"rule:{key}", "")).strip()
-        try:
-            days = int(text)
-        except ValueError:
+        days = typed[f"rule:{key}"]
+        if days is None:  # empty, or not a whole number
             errors[key] = N_("请填写天数（1 到 365 之间的整数）。")
             continue
         if not RULE_MIN <= days <= RULE_MAX:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta, timezone
 
-from server.web import SHANGHAI
+from server.clock import local_date, local_zone, now_utc
 from sync.vocabulary import N_
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -24,12 +24,9 @@ class DateRefused(ValueError):
         self.message = message
 
 
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
-
 
 def today_shanghai(now: datetime | None = None) -> date:
-    return (now or now_utc()).astimezone(SHANGHAI).date()
+    return local_date(now or now_utc())
 
 
 def day_start(day: date) -> datetime:
@@ -38,7 +35,7 @@ def day_start(day: date) -> datetime:
     UTC on purpose: SQLite stores times as UTC text and compares them as text, so a bound in
     +08:00 would compare wrongly there.
     """
-    return datetime.combine(day, time.min, tzinfo=SHANGHAI).astimezone(timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=local_zone()).astimezone(timezone.utc)
 
 
 def parse_date(text: str | None) -> date | None:

@@ -13,10 +13,10 @@ from anyio import to_thread
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
+from server.clock import local_zone
 from server.office.export_rows import visit_chunks
 from server.office.filters import VisitFilters
 from server.office.xlsx_stream import XlsxStream
-from server.web import SHANGHAI
 from server.words import OFFICE_REVIEW_WORDS
 from sync.vocabulary import VISIT_KIND_WORDS, VISIT_STATUS_WORDS
 
@@ -40,7 +40,7 @@ def _moment(value: Any) -> datetime | None:
         value = datetime.fromisoformat(str(value))
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(SHANGHAI).replace(tzinfo=None)
+    return value.astimezone(local_zone()).replace(tzinfo=None)
 
 
 def _comments(events: list[tuple[datetime | None, str | None, str]]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -75,39 +76,35 @@ def _int(text: str) -> int | None:
         return None
 
 
+def one_of(raw: dict[str, str], name: str, allowed: Iterable[str], message: str, errors: dict[str, str]) -> str | None:
+    """A filter that is one of a list (a kind, a state...): its value, or None when not given or
+    not on the list (then `message` is its error: a bad filter is reported, the others apply)."""
+    if raw[name] and raw[name] not in set(allowed):
+        errors[name] = message
+    return raw[name] if raw[name] and name not in errors else None
+
+
 def parse_filters(params: dict[str, str | None], choices: FilterChoices) -> VisitFilters:
     """Invalid values are reported per field and left out; the valid ones still apply."""
     raw = {name: (params.get(name) or "").strip() for name in (*FILTER_NAMES, "page")}
     result = VisitFilters(choices=choices, raw={k: v for k, v in raw.items() if k != "page"})
     errors = result.errors
 
-    if raw["group"]:
-        group_id = _int(raw["group"])
-        if group_id in {g.id for g in choices.groups}:
-            result.group_id = group_id
-        else:
-            errors["group"] = N_("没有这个楼组。")
-    if raw["leader"]:
-        leader_id = _int(raw["leader"])
-        if leader_id in {u.id for u in choices.leaders}:
-            result.leader_id = leader_id
-        else:
-            errors["leader"] = N_("没有这位楼组长。")
-    for name, allowed, message in (
-        ("kind", VisitKind, N_("没有这种走访类型。")),
-        ("status", VisitStatus, N_("没有这种状况。")),
-        ("review", ReviewState, N_("没有这种处理状态。")),
+    # A group or a leader: one of this committee's (the lists the form offers), by id.
+    for name, offered, message in (
+        ("group", choices.groups, N_("没有这个楼组。")),
+        ("leader", choices.leaders, N_("没有这位楼组长。")),
     ):
         if raw[name]:
-            if raw[name] in {member.value for member in allowed}:
-                setattr(result, name, raw[name])
+            chosen = _int(raw[name])
+            if chosen in {item.id for item in offered}:
+                setattr(result, f"{name}_id", chosen)
             else:
                 errors[name] = message
-    if raw["void"]:
-        if raw["void"] in VOID_CHOICES:
-            result.void = raw["void"]
-        else:
-            errors["void"] = N_("没有这个选项。")
+    result.kind = one_of(raw, "kind", (m.value for m in VisitKind), N_("没有这种走访类型。"), errors)
+    result.status = one_of(raw, "status", (m.value for m in VisitStatus), N_("没有这种状况。"), errors)
+    result.review = one_of(raw, "review", (m.value for m in ReviewState), N_("没有这种处理状态。"), errors)
+    result.void = one_of(raw, "void", VOID_CHOICES, N_("没有这个选项。"), errors)
     for name in ("date_from", "date_to"):
         try:
             setattr(result, name, parse_date(raw[name]))

@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 
 from server import audit
 from server.models import BuildingGroup, Household, Resident, ResidentStatus, Role, User
+from server.forms import TEXT, read_typed
 from server.office.households import Checked, half_width
 from sync.vocabulary import N_
 
@@ -98,7 +99,7 @@ async def community_leaders(community_id: int | None) -> list[User]:
 
 async def check_group(form: Any, community_id: int, group: BuildingGroup | None = None) -> Checked:
     """A new group's (or a renamed group's) number and name; the number must be free."""
-    typed = {name: str(form.get(name) or "") for name in GROUP_FIELDS}
+    typed = read_typed(form, dict.fromkeys(GROUP_FIELDS, TEXT)).texts()
     result = Checked(typed)
     number_text = half_width(typed["number"]).strip()
     name = half_width(typed["name"]).strip()

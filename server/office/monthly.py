@@ -17,6 +17,7 @@ from litestar.params import FromQuery
 from litestar.response import Redirect
 
 from server import audit
+from server.clock import now_utc
 from server.models import Community, Visit
 from server.monthly_pack.appendix import appendix_chunks
 from server.monthly_pack.closing import Afterwards, Closed, afterwards, close_month, is_over, late_entry_ids
@@ -24,9 +25,9 @@ from server.monthly_pack.closing import read_closed, read_lists
 from server.monthly_pack.figures import compute
 from server.monthly_pack.pdf import render_pdf
 from server.office.charts import bar_chart
-from server.office.dates import Month, now_utc, today_shanghai
+from server.office.dates import Month, today_shanghai
+from server.office.pages import WORDS, attachment_headers, code, current_community, current_user, staff_render
 from sync.vocabulary import N_
-from server.office.pages import WORDS, code, current_community, current_user, staff_render
 from server.office.queries import with_people
 from server.web import render_string, request_locale
 
@@ -175,7 +176,5 @@ class MonthlyRoutes:
 
 
 def _download(body: bytes, media_type: str, filename: str) -> Response:
-    return Response(body, media_type=media_type, headers={
-        "content-disposition": f'attachment; filename="{filename}"', "cache-control": "no-store",
-    })
+    return Response(body, media_type=media_type, headers=attachment_headers(filename))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Request, Response
 from litestar.exceptions import NotFoundException
@@ -57,3 +58,13 @@ def staff_render(request: Request, template: str, section: str, status_code: int
     # Residents' names and notes: never kept in a shared office PC's browser cache.
     response.headers["cache-control"] = "no-store"
     return response
+
+
+def attachment_headers(filename: str, shown_name: str | None = None) -> dict[str, str]:
+    """A download's headers: saved as `filename` (ASCII, for every browser), or as `shown_name`
+    (a Chinese name) by browsers that read RFC 6266's filename*; kept out of every cache, since
+    it is the committee's records."""
+    disposition = f'attachment; filename="{filename}"'
+    if shown_name:
+        disposition += f"; filename*=UTF-8''{quote(shown_name)}"
+    return {"content-disposition": disposition, "cache-control": "no-store"}

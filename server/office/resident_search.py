@@ -18,6 +18,7 @@ from tortoise.queryset import QuerySet
 from server.input_guard.numbers import page_number
 from server.models import BuildingGroup, CareFlag, Household, Resident, ResidentStatus
 from server.office.dates import today_shanghai
+from server.office.filters import one_of
 from sync.vocabulary import N_
 
 PAGE_SIZE = 50
@@ -79,23 +80,12 @@ def parse_search(
         errors["q"] = N_("查找的内容最多 50 个字。")
     else:
         result.q = raw["q"]
-    if raw["flag"]:
-        if raw["flag"] in {flag.value for flag in CareFlag}:
-            result.flag = raw["flag"]
-        else:
-            errors["flag"] = N_("没有这种关注情况。")
-    if raw["age"]:
-        if raw["age"] in AGE_BANDS:
-            result.age = raw["age"]
-        else:
-            errors["age"] = N_("没有这个年龄段。")
+    result.flag = one_of(raw, "flag", (flag.value for flag in CareFlag), N_("没有这种关注情况。"), errors)
+    result.age = one_of(raw, "age", AGE_BANDS, N_("没有这个年龄段。"), errors)
     if raw["status"] == ALL_STATUSES:
         result.status = None
-    elif raw["status"]:
-        if raw["status"] in {status.value for status in ResidentStatus}:
-            result.status = raw["status"]
-        else:
-            errors["status"] = N_("没有这种状态。")
+    elif status := one_of(raw, "status", (s.value for s in ResidentStatus), N_("没有这种状态。"), errors):
+        result.status = status  # (a bad one is reported and the default, the living, applies)
     if raw["group"]:
         by_id = {str(group.id): group for group in groups}
         if raw["group"] in by_id:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from litestar import Request
 from tortoise.transactions import in_transaction
 
 from server import audit
+from server.clock import now_utc
 from server.models import Resident, ResidentStatus, RosterChange, RosterChangeKind, RosterChangeState, User
 from server.office.households import SAME_PERSON, same_person
 from sync.vocabulary import N_
@@ -75,7 +76,7 @@ def current_values(resident: Resident | None) -> dict[str, Any]:
 
 
 async def approve(request: Request, change: RosterChange, actor: User) -> Resident:
-    now = datetime.now(timezone.utc)
+    now = now_utc()
     async with in_transaction():
         await _claim(change, RosterChangeState.APPROVED, actor, now)
         before = current_values(change.resident) if change.resident_id else {}
@@ -97,7 +98,7 @@ async def reject(request: Request, change: RosterChange, actor: User, reason_tex
         raise RosterRefused("reason", N_("不采纳时请写明原因，楼组长会在手机上看到。"))
     if len(reason) > MAX_TEXT_CHARS:
         raise RosterRefused("reason", N_("原因最多 2000 个字。"))
-    now = datetime.now(timezone.utc)
+    now = now_utc()
     async with in_transaction():
         await _claim(change, RosterChangeState.REJECTED, actor, now, reason)
         await audit.record(

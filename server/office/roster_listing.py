@@ -10,6 +10,7 @@ from tortoise.expressions import RawSQL
 
 from server.input_guard.numbers import page_number, store_id
 from server.models import BuildingGroup, RosterChange, RosterChangeKind, RosterChangeState
+from server.office.filters import one_of
 from sync.vocabulary import N_
 from server.office.roster import with_people
 
@@ -49,22 +50,14 @@ def parse_roster_filters(params: Any, groups: list[BuildingGroup]) -> RosterFilt
     per field and left out, the good ones still apply."""
     raw = {name: str(params.get(name) or "").strip() for name in (*FILTER_NAMES, "page", "select")}
     result = RosterFilters(groups=groups, raw={name: raw[name] for name in FILTER_NAMES})
-    if raw["state"]:
-        if raw["state"] in {state.value for state in RosterChangeState}:
-            result.state = raw["state"]
-        else:
-            result.errors["state"] = N_("没有这种处理结果。")
+    result.state = one_of(raw, "state", (s.value for s in RosterChangeState), N_("没有这种处理结果。"), result.errors)
     if raw["group"]:
         by_id = {str(group.id): group for group in groups}
         if raw["group"] in by_id:
             result.group_id = by_id[raw["group"]].id
         else:
             result.errors["group"] = N_("没有这个楼组。")
-    if raw["kind"]:
-        if raw["kind"] in {kind.value for kind in RosterChangeKind}:
-            result.kind = raw["kind"]
-        else:
-            result.errors["kind"] = N_("没有这种变化。")
+    result.kind = one_of(raw, "kind", (k.value for k in RosterChangeKind), N_("没有这种变化。"), result.errors)
     if raw["household"]:
         # Whose household it is is checked by the query (this community's proposals only).
         if store_id(raw["household"]) is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -23,7 +25,7 @@ from server.office.filters import VisitFilters, filter_choices, parse_filters, v
 from server.office.follow_ups import effective_due, follow_up_list, is_overdue
 from sync.vocabulary import N_
 from server.office.monthly import MonthlyRoutes
-from server.office.pages import community_id, current_community, current_user, staff_render
+from server.office.pages import attachment_headers, community_id, current_community, current_user, staff_render
 from server.office.queries import community_visit, dashboard_page, office_staff, visit_detail
 from server.office.group_routes import GroupRoutes
 from server.office.roster_routes import RosterRoutes
@@ -87,6 +89,19 @@ async def _visit_page(
     )
 
 
+async def _refused_on_page(
+    request: Request, visit: Visit, field: str, act: Callable[[Any], Awaitable[Any]]
+) -> Response | None:
+    """`act` on the text of the form's `field`; the visit page with the refusal next to that
+    field (and the text as typed), or None when it was done."""
+    form = await request.form()
+    try:
+        await act(form.get(field))
+    except review.ReviewRefused as refused:
+        return await _visit_page(request, visit, 400, {refused.field: refused.message}, {field: form.get(field, "")})
+    return None
+
+
 EXPORT_TYPES = {
     # Litestar adds "; charset=utf-8" to every text/ type itself (given here too, it came twice).
     "csv": ("text/csv", csv_body),
@@ -100,7 +115,7 @@ def _export_response(community: int | None, filters: VisitFilters, kind: str) ->
     filename = f"louzu-visits-{today_shanghai().strftime('%Y%m%d')}.{kind}"
     return Stream(
         metrics.counted_export(kind, body(community, filters)), media_type=media_type,
-        headers={"content-disposition": f'attachment; filename="{filename}"', "cache-control": "no-store"},
+        headers=attachment_headers(filename),
     )
 
 
@@ -176,27 +191,18 @@ class OfficePages(RosterRoutes, GroupRoutes, MonthlyRoutes, Controller):
     async def void_visit(self, request: Request, visit_id: FromPath[str]) -> Response:
         """Voids (作废) a mistaken or doubled visit, with a reason its leader sees; audited."""
         visit = await _visit_or_404(request, visit_id)
-        form = await request.form()
-        try:
-            await void.void_visit(request, visit, current_user(request), form.get("void_reason"))
-        except review.ReviewRefused as refused:
-            return await _visit_page(
-                request, visit, 400, {refused.field: refused.message}, {"void_reason": form.get("void_reason", "")}
-            )
+        void_it = partial(void.void_visit, request, visit, current_user(request))
+        if refused := await _refused_on_page(request, visit, "void_reason", void_it):
+            return refused
         return Redirect(f"/office/visits/{visit.id}?saved=voided", status_code=303)
 
     @post("/visits/{visit_id:str}/restore", name="office_visit_restore")
     async def restore_visit(self, request: Request, visit_id: FromPath[str]) -> Response:
         """Undoes a void (恢复): the visit counts again; audited, the void stays in its history."""
         visit = await _visit_or_404(request, visit_id)
-        form = await request.form()
-        try:
-            await void.restore_visit(request, visit, current_user(request), form.get("restore_comment"))
-        except review.ReviewRefused as refused:
-            return await _visit_page(
-                request, visit, 400, {refused.field: refused.message},
-                {"restore_comment": form.get("restore_comment", "")},
-            )
+        restore = partial(void.restore_visit, request, visit, current_user(request))
+        if refused := await _refused_on_page(request, visit, "restore_comment", restore):
+            return refused
         return Redirect(f"/office/visits/{visit.id}?saved=restored", status_code=303)
 
     @post("/visits/{visit_id:str}/follow-up", name="office_visit_follow_up")
@@ -219,13 +225,9 @@ class OfficePages(RosterRoutes, GroupRoutes, MonthlyRoutes, Controller):
     async def send_back_visit(self, request: Request, visit_id: FromPath[str]) -> Response:
         """Sends the visit back to its leader with a question (需补充); shown on their phone."""
         visit = await _visit_or_404(request, visit_id)
-        form = await request.form()
-        try:
-            await send_back.send_back(request, visit, current_user(request), form.get("question"))
-        except review.ReviewRefused as refused:
-            return await _visit_page(
-                request, visit, 400, {refused.field: refused.message}, {"question": form.get("question", "")}
-            )
+        ask = partial(send_back.send_back, request, visit, current_user(request))
+        if refused := await _refused_on_page(request, visit, "question", ask):
+            return refused
         return Redirect(f"/office/visits/{visit.id}?saved=send_back#send-back", status_code=303)
 
     @post("/questions/{question_id:int}/close", name="office_question_close")

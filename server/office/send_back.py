@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from litestar import Request
 from tortoise.query_utils import Prefetch
 from tortoise.transactions import in_transaction
 
 from server import audit
+from server.clock import now_utc
 from server.models import (
     QuestionAnswer, QuestionState, ReviewEventKind, User, Visit, VisitQuestion, VisitReviewEvent,
 )
@@ -42,7 +42,7 @@ def clean_question(text: str | None) -> str:
 async def send_back(request: Request, visit: Visit, actor: User, text: str | None) -> VisitQuestion:
     refuse_if_voided(visit)
     question_text = clean_question(text)
-    now = datetime.now(timezone.utc)
+    now = now_utc()
     async with in_transaction():
         question = await VisitQuestion.create(
             community_id=visit.community_id, visit_id=visit.id, asked_by=actor, question=question_text, asked_at=now
@@ -63,7 +63,7 @@ async def close_question(request: Request, question: VisitQuestion, actor: User)
     was = QuestionState(question.state)
     if was is QuestionState.CLOSED:
         raise ReviewRefused("question", N_("这个问题已经关闭了。"))
-    now = datetime.now(timezone.utc)
+    now = now_utc()
     async with in_transaction():
         # Conditional on the state we saw: an answer arriving meanwhile is not hidden by a close
         # made without reading it.

@@ -9,12 +9,12 @@ AuditEvent, in the same transaction as the change. What the leader wrote never c
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from litestar import Request
 from tortoise.transactions import in_transaction
 
 from server import audit
+from server.clock import now_utc
 from server.models import ReviewEventKind, User, Visit, VisitReviewEvent
 from sync.vocabulary import N_
 from server.office.review import MAX_COMMENT, ReviewRefused
@@ -32,7 +32,7 @@ async def void_visit(request: Request | None, visit: Visit, actor: User, reason_
     reason = _clean(reason_text, "void_reason")
     if not reason:
         raise ReviewRefused("void_reason", N_("请写明作废的原因，楼组长会看到。"))
-    now = datetime.now(timezone.utc)
+    now = now_utc()
     async with in_transaction():
         # Conditional: two staff voiding at once leave one void and one event.
         changed = await Visit.filter(id=visit.id, voided_at__isnull=True).update(
@@ -54,7 +54,7 @@ async def restore_visit(request: Request | None, visit: Visit, actor: User, comm
     """Undoes the void: the visit counts again; the void and its reason stay in the history."""
     comment = _clean(comment_text, "restore_comment")
     reason = visit.void_reason
-    now = datetime.now(timezone.utc)
+    now = now_utc()
     async with in_transaction():
         changed = await Visit.filter(id=visit.id, voided_at__isnull=False).update(
             voided_at=None, void_reason="", voided_by_id=None, updated_at=now

@@ -9,10 +9,10 @@ from typing import Any
 
 from tortoise.functions import Count, Max
 
+from server.clock import local_date, now_utc
 from server.leader.task_stamps import household_task_stamps
 from server.models import BuildingGroup, Community, Household, Resident, Role, User, Visit
 from server.static_files.version import ASSET_VERSION
-from server.web import SHANGHAI
 
 # Pages every leader keeps; household pages are added per household of their building groups.
 LEADER_PAGES = ("/", "/visits/mine", "/phone", "/offline")
@@ -47,9 +47,9 @@ async def offline_pages(
     """
     if user.role != Role.LEADER:
         return [OfflinePage("/offline", _tag(ASSET_VERSION, locale))]
-    now = now or datetime.now(timezone.utc)
+    now = now or now_utc()
     # Due lists and "n days ago" change with the date even when no row does.
-    today = now.astimezone(SHANGHAI).date().isoformat()
+    today = local_date(now).isoformat()
     groups = await BuildingGroup.filter(leaders__id=user.id).order_by("id").values("id", "name", "updated_at")
     group_ids = [g["id"] for g in groups]
     rules = await Community.filter(id=user.community_id).values_list("check_rules", flat=True)

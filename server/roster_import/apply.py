@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timezone
 
 from server.auth.passwords import NO_PASSWORD
+from server.clock import now_utc
 from server.models import BuildingGroup, Household, Resident, ResidentStatus, Role, User
 from server.roster_import import cells
 from server.roster_import.plan import Plan, Store
@@ -71,7 +71,7 @@ async def _residents(community_id: int, plan: Plan, store: Store, new_household_
             [Resident(id=id_, **change) for id_, change in plan.changed_residents.items()],
             fields=["gender", "phone", "care_flags", "status", "updated_at"], batch_size=BATCH,
         )
-    now = datetime.now(timezone.utc)
+    now = now_utc()
     for start in range(0, len(plan.moved_out), BATCH):
         # A queryset update leaves updated_at alone unless told: the offline manifest follows it.
         await Resident.filter(community_id=community_id, id__in=plan.moved_out[start:start + BATCH]).update(
@@ -80,7 +80,7 @@ async def _residents(community_id: int, plan: Plan, store: Store, new_household_
 
 
 async def _leaders(community_id: int, plan: Plan, store: Store) -> None:
-    now = datetime.now(timezone.utc)
+    now = now_utc()
     users = {}
     for lower, new in plan.new_leaders.items():
         users[lower] = await User.create(

@@ -9,15 +9,15 @@ import math
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from server.accounts import USERNAME
+from server.clock import local_now
 from server.models import CareFlag
 from server.office.households import household_address
 from server.roster_import import columns as cols
 from server.roster_import.reader import clean_text, plain_text
 from sync.vocabulary import CARE_FLAG_WORDS
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel counts a 29 Feb 1900 that never was)
 # Serial numbers below this (before 1927-05-18) are read as a mistyped year, not as a date: a
 # cell "1890" must be reported as 1890, not turned into 1905.
@@ -38,7 +38,6 @@ YEAR_LAST = re.compile(r"\d{1,2}/\d{1,2}/(\d{4})")  # 5/1/1938, as an English-lo
 COMPACT_DATE = re.compile(r"(\d{4})(0[1-9]|1[0-2])(\d{2})")  # 19380501
 SERIAL_TEXT = re.compile(r"\d{5}(?:\.\d+)?")
 PHONE = re.compile(r"[0-9+\-() /,、;]+")
-USERNAME = re.compile(r"[A-Za-z0-9_-]{3,50}")  # server/accounts.py's rule
 
 
 class CellError(Exception):
@@ -46,7 +45,7 @@ class CellError(Exception):
 
 
 def this_year() -> int:
-    return datetime.now(SHANGHAI).year
+    return local_now().year
 
 
 def _serial_year(serial: float) -> int:

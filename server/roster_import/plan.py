@@ -14,7 +14,7 @@ from server.models import BuildingGroup, Household, Resident, ResidentStatus, Ro
 from server.words import RESIDENT_STATUS_WORDS
 from server.roster_import import cells
 from server.roster_import import columns as cols
-from server.roster_import.report import RosterPreview, RowProblem
+from server.roster_import.report import Counts, RosterPreview, RowProblem
 from server.roster_import.rows import RosterRow
 
 GENDER_WORDS = {"M": "男", "F": "女"}
@@ -130,12 +130,19 @@ def _households(rows: list[RosterRow], store: Store, plan: Plan, preview: Roster
         if note is not None and not cells.same_text(stored["visitor_notes"], note):
             change["notes"] = note
             said.append(f"备注：{_shown(stored['visitor_notes'])} → {_shown(note)}")
-        if change:
-            plan.changed_households[stored["id"]] = change
-            plan.lines.append(f"住户 {stored['address']} " + "；".join(said))
-            preview.households.updated += 1
-        else:
-            preview.households.unchanged += 1
+        _changed_or_not(plan, plan.changed_households, stored["id"], change, f"住户 {stored['address']} ", said,
+                        preview.households)
+
+
+def _changed_or_not(plan: Plan, changed: dict[int, dict], stored_id: int, change: dict, who: str, said: list[str],
+                    counts: Counts) -> None:
+    """A stored row the file changes (what is said of it, in the plan's lines) or leaves alone."""
+    if said:
+        changed[stored_id] = change
+        plan.lines.append(who + "；".join(said))
+        counts.updated += 1
+    else:
+        counts.unchanged += 1
 
 
 def _residents(rows: list[RosterRow], store: Store, plan: Plan, preview: RosterPreview, problems: list) -> set[int]:
@@ -170,12 +177,8 @@ def _residents(rows: list[RosterRow], store: Store, plan: Plan, preview: RosterP
         if stored["status"] != ResidentStatus.ACTIVE:
             status = getattr(stored["status"], "value", stored["status"])
             said.append(f"重新登记为在住（原为{RESIDENT_STATUS_WORDS.get(status, status)}）")
-        if said:
-            plan.changed_residents[stored["id"]] = change
-            plan.lines.append(f"居民 {row.name}（{household['address']}）" + "；".join(said))
-            preview.residents.updated += 1
-        else:
-            preview.residents.unchanged += 1
+        _changed_or_not(plan, plan.changed_residents, stored["id"], change, f"居民 {row.name}（{household['address']}）",
+                        said, preview.residents)
     return seen
 
 

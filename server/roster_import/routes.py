@@ -8,7 +8,6 @@ committee's answers 404 like a missing one.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
@@ -20,6 +19,7 @@ from tortoise.transactions import in_transaction
 
 from server import audit
 from server.auth.guards import role_required
+from server.clock import now_utc
 from server.errors import on_http_exception, on_role_refused
 from server.models import Community, Role, RosterUpload
 from server.office.dates import today_shanghai
@@ -124,7 +124,7 @@ class RosterImportPages(Controller):
             raise NotFoundException()
         if upload.imported_at is not None:
             return Redirect("/office/roster/import?done=already", status_code=303)
-        if uploads.is_expired(upload, datetime.now(timezone.utc)):
+        if uploads.is_expired(upload, now_utc()):
             await upload.delete()
             return Redirect("/office/roster/import?done=expired", status_code=303)
         try:

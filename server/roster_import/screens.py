@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from litestar import Request, Response
 
+from server.office.pages import attachment_headers, staff_render
 from sync.vocabulary import N_
-from server.office.pages import staff_render
 from server.roster_import import COLUMNS, MAX_BYTES, RosterPreview
 from server.roster_import.columns import REQUIRED
 
@@ -69,10 +69,9 @@ def result_from_query(params: Mapping[str, str]) -> dict[str, int] | None:
 
 def download(body: bytes, filename: str, ascii_filename: str) -> Response:
     """An .xlsx attachment whose Chinese name survives every browser (RFC 6266 filename*)."""
-    disposition = f"attachment; filename=\"{ascii_filename}\"; filename*=UTF-8''{quote(filename)}"
     return Response(
         body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"content-disposition": disposition, "cache-control": "no-store"},
+        headers=attachment_headers(ascii_filename, filename),
     )
 
 

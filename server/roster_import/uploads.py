@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from tortoise.expressions import Q
 
+from server.clock import now_utc
 from server.models import RosterUpload, User
 
 # A preview is confirmed within minutes; a day is generous and keeps residents' personal data
@@ -28,7 +29,7 @@ def clean_filename(raw: str | None) -> str:
 
 
 def is_expired(upload: RosterUpload, now: datetime | None = None) -> bool:
-    return upload.created_at < (now or datetime.now(timezone.utc)) - UPLOAD_TTL
+    return upload.created_at < (now or now_utc()) - UPLOAD_TTL
 
 
 async def store(user: User, filename: str, content: bytes, mark_missing_moved: bool) -> RosterUpload:
@@ -38,7 +39,7 @@ async def store(user: User, filename: str, content: bytes, mark_missing_moved: b
     already imported), so residents' personal data does not pile up in this table: the roster
     itself is where it belongs once imported, and an unconfirmed file is simply uploaded again.
     """
-    cutoff = datetime.now(timezone.utc) - UPLOAD_TTL
+    cutoff = now_utc() - UPLOAD_TTL
     await RosterUpload.filter(Q(created_at__lt=cutoff) | Q(imported_at__isnull=False)).delete()
     return await RosterUpload.create(
         community_id=user.community_id, uploaded_by=user, filename=filename, content=content,
@@ -57,7 +58,7 @@ async def claim(upload: RosterUpload) -> bool:
     """Marks the upload imported; False when another request already did. Call it in the import's
     transaction, so the mark and the import stand or fall together."""
     won = await RosterUpload.filter(id=upload.id, imported_at__isnull=True).update(
-        imported_at=datetime.now(timezone.utc)
+        imported_at=now_utc()
     )
     return won == 1
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from litestar import Controller, Request, Response, post
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
@@ -14,6 +14,7 @@ from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody
 
 from server import metrics
 from server.auth.guards import login_required
+from server.clock import now_utc
 from server.models import DeviceSession
 from server.settings import app_settings
 from sync.apply import apply_records
@@ -87,7 +88,7 @@ class SyncApi(Controller):
 
         session: DeviceSession = request.scope["auth"]
         device_id = push.device_id or session.device_id or ""
-        now = datetime.now(timezone.utc)
+        now = now_utc()
         results = await apply_records(push.records, user=request.scope["user"], device_id=device_id, now=now)
         await _note_sync(session, now, push.device_id)
         metrics.observe_push(push.records, results, time.perf_counter() - started, now)

@@ -12,7 +12,7 @@ import pytest
 from litestar.datastructures import MultiDict
 from playwright.async_api import Browser, Page, expect
 
-from server.leader.form_contract import read_typed
+from server.forms import read_typed
 from server.leader.roster_form import ROSTER_SPEC
 from server.models import QuestionAnswer, RosterChange, VisitQuestion
 from tests.browser.conftest import assert_accessible, log_in
