@@ -17,7 +17,7 @@ from typing import Any
 
 from server.clock import local_zone
 from server.forms import TypedForm, read_typed
-from server.leader.words import N_
+from sync.vocabulary import N_
 
 BAD_ID = N_("记录编号无法识别，请刷新页面后再填写")
 OTHER_PROBLEM = N_("没有保存，请刷新页面后再试一次")
