@@ -13,6 +13,7 @@ from server.auth.passwords import NO_PASSWORD, hash_password_off_loop
 from server.models import BuildingGroup, Community, Role, User
 
 USERNAME = re.compile(r"[A-Za-z0-9_-]{3,50}")
+MAX_DISPLAY_NAME_CHARS = 50
 ROLE_NAMES = ", ".join(role.value for role in Role)
 
 
@@ -42,7 +43,7 @@ async def create_user(
     except ValueError:
         raise AccountError(f"没有“{role}”这个角色，只能是 {ROLE_NAMES}。") from None
     display_name = (display_name or "").strip() or username
-    if len(display_name) > 50:
+    if len(display_name) > MAX_DISPLAY_NAME_CHARS:
         raise AccountError("显示名称最多 50 个字符。")
     community = await Community.get_or_none(name=community_name)
     if community is None:

@@ -12,16 +12,15 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
 
-from server.input_guard.numbers import store_id
 from server.auth.guards import role_required
 from server.checks import age_in, resident_checks
+from server.input_guard.numbers import store_id
 from server.leader import questions, roster_form, visit_form
 from server.leader.queries import (
     LeaderScope,
@@ -37,11 +36,17 @@ from server.leader.queries import (
     saved_visit,
 )
 from server.leader.words import (
-    CARE_FLAG_WORDS, GENDER_WORDS, REVIEW_STATE_WORDS, ROSTER_CHANGE_CHOICES, ROSTER_CHANGE_WORDS,
-    ROSTER_STATE_WORDS, VISIT_KIND_WORDS, VISIT_STATUS_WORDS,
+    CARE_FLAG_WORDS,
+    GENDER_WORDS,
+    REVIEW_STATE_WORDS,
+    ROSTER_CHANGE_CHOICES,
+    ROSTER_CHANGE_WORDS,
+    ROSTER_STATE_WORDS,
+    VISIT_KIND_WORDS,
+    VISIT_STATUS_WORDS,
 )
 from server.models import CareFlag, Household, Role
-from server.web import render, request_locale
+from server.web import path_for, render, request_locale
 from sync.apply import apply_records
 
 
@@ -159,8 +164,7 @@ class LeaderPages(Controller):
         query = clean_search(q)
         if request.headers.get("hx-request") != "true":
             # Opened as a page (a bookmark, a shared link): a bare fragment would look broken.
-            target = "/?" + urlencode({"q": query}) if query else "/"
-            return Redirect(target, status_code=303, headers={"Vary": "HX-Request"})
+            return Redirect(path_for(request, "home", q=query or None), status_code=303, headers={"Vary": "HX-Request"})
         scope = await _scope(request)
         households = await households_in_scope(scope, query)
         response = render(
@@ -195,7 +199,7 @@ class LeaderPages(Controller):
             # The one write path, shared with the phone's outbox: same checks, same idempotency.
             result = (await apply_records([record], user=scope.user, device_id=_device_id(request), now=now))[0]
             if result.status != "rejected":
-                return Redirect(f"/households/{household.id}?saved={result.id}", status_code=303)
+                return Redirect(path_for(request, "household", household_id=household.id, saved=result.id), status_code=303)
             errors = [visit_form.FieldError.from_apply(result.error)]
         status = 400 if any(e.unparseable for e in errors) else 422
         return await household_page(request, scope, household, values=values, errors=errors, status_code=status)
@@ -214,7 +218,10 @@ class LeaderPages(Controller):
             # The one write path, shared with the phone's outbox: same checks, same idempotency.
             result = (await apply_records([record], user=scope.user, device_id=_device_id(request), now=now))[0]
             if result.status != "rejected":
-                target = f"/households/{household.id}?answered={question.id}#question-{question.id}"
+                target = path_for(
+                    request, "household", household_id=household.id, answered=question.id,
+                    _anchor=f"question-{question.id}",
+                )
                 return Redirect(target, status_code=303)
             errors = [questions.answer_error(result.error)]
         answer = questions.AnswerForm(
@@ -241,7 +248,7 @@ class LeaderPages(Controller):
         if record is not None:
             result = (await apply_records([record], user=scope.user, device_id=_device_id(request), now=now))[0]
             if result.status != "rejected":
-                return Redirect(f"/households/{household.id}?reported={result.id}#proposals", status_code=303)
+                return Redirect(path_for(request, "household", household_id=household.id, reported=result.id, _anchor="proposals"), status_code=303)
             errors = [roster_form.roster_error(result.error)]
         status = 400 if any(e.unparseable for e in errors) else 422
         return await roster_page(request, household, values=values, errors=errors, status_code=status)
