@@ -78,7 +78,8 @@ class AdminCards(Controller):
         issued = await cards.issue_cards(request, current_user(request), choice.leaders, settings)
         origin = card_origin(request, settings)
         printed = [
-            {"item": item, "origin": origin, "path": f"/c/{cards.printed(item.token)}"} for item in issued
+            {"item": item, "origin": origin, "path": path_for(request, "sign_in_card", token=cards.printed(item.token))}
+            for item in issued
         ]
         return staff_render(request, "admin/cards_print.html", "cards", cards=printed, qr=qr_svg,
                             days=cards.CARD_DAYS)
