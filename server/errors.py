@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.response import Redirect
@@ -63,11 +61,13 @@ def _page(request: Request, status: int, title: str, message: str, headers: dict
 def on_login_required(request: Request, exc: LoginRequired) -> Response:
     if wants_json(request):
         return Response({"error": exc.reason}, status_code=401)
+    from server.web import path_for  # late import: the templating module imports this one
+
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    reason = "&revoked=1" if exc.reason == "session_revoked" else ""
     if request.method != "GET":
-        target = "/"
-    return Redirect(f"/login?next={quote(target)}{reason}", status_code=303)
+        target = path_for(request, "home")
+    revoked = 1 if exc.reason == "session_revoked" else None
+    return Redirect(path_for(request, "login_page", next=target, revoked=revoked), status_code=303)
 
 
 def on_role_refused(request: Request, _: RoleRefused) -> Response:

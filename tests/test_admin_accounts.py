@@ -55,7 +55,7 @@ async def test_an_office_account_needs_a_password(client, world):
         "_csrf": token, "username": "office2", "display_name": "某某", "role": "office", "password": "",
     })
     assert response.status_code == 400
-    assert 'id="password-error"' in response.text and "办公室和管理员账号必须设置密码。" in response.text
+    assert 'id="error-password"' in response.text and "办公室和管理员账号必须设置密码。" in response.text
     assert not await User.filter(username="office2").exists()
 
 
@@ -81,7 +81,7 @@ async def test_bad_account_forms_store_nothing_and_say_why_next_to_the_field(cli
     for fields, field, message in cases:
         response = await client.post("/admin/users", data={"_csrf": token, "display_name": "某某", **fields})
         assert response.status_code == 400, fields
-        assert f'id="{field}-error"' in response.text and message in response.text, (fields, field)
+        assert f'id="error-{field}"' in response.text and message in response.text, (fields, field)
         assert fields["password"] not in response.text.split("<form")[1]  # a password is never echoed
     assert await User.all().count() == 6
     assert not await AuditEvent.filter(action="account_created").exists()

@@ -47,8 +47,8 @@ async def test_bad_audit_filters_are_explained(client, world):
     await api_login(client, "admin")
     response = await client.get(f"/admin/audit?actor={world.users['office_other'].id}&date_from=yesterday")
     assert response.status_code == 200
-    assert 'id="actor-error"' in response.text and "本居委会没有这个账号。" in response.text
-    assert 'id="date_from-error"' in response.text
+    assert 'id="error-actor"' in response.text and "本居委会没有这个账号。" in response.text
+    assert 'id="error-date_from"' in response.text
 
 
 async def test_other_community_sees_only_its_own_log(client, world):

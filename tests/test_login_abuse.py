@@ -226,7 +226,7 @@ async def test_the_admin_screens_show_why_a_password_is_refused(world, settings)
         new = await admin.post("/admin/users", data={
             "_csrf": token, "username": "office2", "display_name": "周凤英", "role": "office",
             "password": "qwerty123456"})
-        assert new.status_code == 400 and 'id="password-error"' in new.text
+        assert new.status_code == 400 and 'id="error-password"' in new.text
         assert "这个密码太常见或太简单，请换一个。" in new.text and "qwerty123456" not in new.text
         office = world.users["office"]
         reset = await admin.post(f"/admin/users/{office.id}/password", data={"_csrf": token, "password": "password1234"})

@@ -56,10 +56,10 @@ async def test_bad_filters_are_shown_next_to_the_field(client, world):
     response = await client.get("/office?kind=gossip&date_from=26/11/2026&group=99999&date_to=2026-11-01")
     assert response.status_code == 200
     html = response.text
-    assert 'id="kind-error"' in html and "没有这种走访类型。" in html
-    assert 'id="date_from-error"' in html and "日期格式应为 年-月-日" in html
-    assert 'id="group-error"' in html and "没有这个楼组。" in html
-    assert 'aria-describedby="kind-error"' in html
+    assert 'id="error-kind"' in html and "没有这种走访类型。" in html
+    assert 'id="error-date_from"' in html and "日期格式应为 年-月-日" in html
+    assert 'id="error-group"' in html and "没有这个楼组。" in html
+    assert 'aria-describedby="error-kind"' in html
 
 
 async def test_paging(client, world):

@@ -19,7 +19,7 @@ def text_of(html: str) -> str:
 
 
 def field_error(html: str, error_id: str) -> str | None:
-    match = re.search(rf'<p class="field-error" id="{error_id}">(.*?)</p>', html, re.S)
+    match = re.search(rf'<p class="field-error" id="{error_id}">(?:<span class="shape shape\-octagon" aria\-hidden="true">!</span> )?(.*?)</p>', html, re.S)
     return text_of(match.group(1)).strip() if match else None
 
 
@@ -72,7 +72,7 @@ async def test_creating_a_group_is_audited_and_a_taken_number_is_refused(client,
     before = await dump()
     taken = await client.post("/office/groups", data={"_csrf": office, "number": "2", "name": "重复的楼组"})
     assert taken.status_code == 400
-    assert field_error(taken.text, "new-group-number-error") == "本居委会已经有这个编号的楼组了，请换一个编号。"
+    assert field_error(taken.text, "error-new-group-number") == "本居委会已经有这个编号的楼组了，请换一个编号。"
     assert 'value="重复的楼组"' in taken.text  # what was typed is kept
     assert await dump() == before and await AuditEvent.filter(action="group_created").count() == 1
 
@@ -100,8 +100,8 @@ async def test_a_bad_new_group_is_refused_with_the_reason_and_nothing_stored(cli
     before = await dump()
     response = await client.post("/office/groups", data={"_csrf": office, "number": "7", "name": "七号楼", **changes})
     assert response.status_code == 400
-    assert field_error(response.text, f"new-group-{field}-error") == message
-    assert f'aria-describedby="new-group-{field}-error"' in response.text
+    assert field_error(response.text, f"error-new-group-{field}") == message
+    assert f'aria-describedby="error-new-group-{field}"' in response.text
     assert await dump() == before and not await AuditEvent.filter(action="group_created").exists()
 
 
@@ -120,7 +120,7 @@ async def test_renaming_and_renumbering_a_group(client, world, office):
     before = await dump()
     taken = await client.post(url, data={"_csrf": office, "number": "1", "name": "改个名字"})
     assert taken.status_code == 400
-    assert field_error(taken.text, "group-number-error") == "本居委会已经有这个编号的楼组了，请换一个编号。"
+    assert field_error(taken.text, "error-group-number") == "本居委会已经有这个编号的楼组了，请换一个编号。"
     assert await dump() == before and await AuditEvent.filter(action="group_updated").count() == 1
     # The list shows the new name.
     assert "天山路680弄18号（东）" in text_of((await client.get("/office/groups")).text)
@@ -232,7 +232,7 @@ async def test_a_bad_or_duplicate_household_is_refused_and_nothing_stored(client
     form = {"_csrf": office, "address": "天山路680弄16号", "room": "602", "visitor_notes": "", **changes}
     response = await client.post(f"/office/groups/{world.groups[0].id}/households", data=form)
     assert response.status_code == 400
-    assert message in (field_error(response.text, f"household-{field}-error") or "")
+    assert message in (field_error(response.text, f"error-household-{field}") or "")
     assert await dump() == before and not await AuditEvent.filter(action="household_created").exists()
 
 
@@ -253,7 +253,7 @@ async def test_editing_a_household_to_another_households_address_is_refused(clie
         data={"_csrf": office, "address": "天山路680弄16号503室", "room": "503", "visitor_notes": ""},
     )
     assert response.status_code == 400
-    assert "本居委会已经有这个地址的住户了" in field_error(response.text, "household-address-error")
+    assert "本居委会已经有这个地址的住户了" in field_error(response.text, "error-household-address")
     assert await dump() == before
 
 
@@ -273,7 +273,7 @@ async def test_moving_a_household_to_another_group(world, people):
     other_group = await BuildingGroup.get(community_id=world.other_community.id)
     refused = await clients["office"].post(url, data={"_csrf": csrf["office"], "building_group": str(other_group.id)})
     assert refused.status_code == 400
-    assert field_error(refused.text, "group-building_group-error") == "请选择本居委会的楼组。"
+    assert field_error(refused.text, "error-group-building_group") == "请选择本居委会的楼组。"
     assert await dump() == before
 
 

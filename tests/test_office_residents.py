@@ -25,7 +25,7 @@ def text_of(html: str) -> str:
 
 
 def field_error(html: str, error_id: str) -> str | None:
-    match = re.search(rf'<p class="field-error" id="{error_id}">(.*?)</p>', html, re.S)
+    match = re.search(rf'<p class="field-error" id="{error_id}">(?:<span class="shape shape\-octagon" aria\-hidden="true">!</span> )?(.*?)</p>', html, re.S)
     return text_of(match.group(1)).strip() if match else None
 
 
@@ -72,7 +72,7 @@ async def test_the_same_name_and_birth_year_in_the_household_is_refused(client, 
             f"/office/households/{household.id}/residents", data=new_resident(office, name=f" {name} ", birth_year=year)
         )
         assert response.status_code == 400
-        assert field_error(response.text, "new-name-error").startswith("这户已经登记了同名、同出生年份的居民")
+        assert field_error(response.text, "error-new-name").startswith("这户已经登记了同名、同出生年份的居民")
         assert 'value="13912345678"' in response.text  # the typed values are kept
         assert await roster_dump() == before
     # The same name born another year, or in another household, is another person.
@@ -99,7 +99,7 @@ async def test_a_bad_new_resident_is_refused_in_chinese_and_nothing_stored(clien
     before = await roster_dump()
     response = await client.post(f"/office/households/{world.households[1].id}/residents", data=new_resident(office, **changes))
     assert response.status_code == 400
-    assert field_error(response.text, f"new-{field}-error") == message
+    assert field_error(response.text, f"error-new-{field}") == message
     assert await roster_dump() == before and not await AuditEvent.filter(action="resident_created").exists()
 
 
@@ -109,7 +109,7 @@ async def test_renaming_a_resident_into_another_of_the_household_is_refused(clie
     form = {"_csrf": office, "name": "李建国", "gender": "F", "birth_year": "1944", "phone": "", "status": "active"}
     response = await client.post(f"/office/households/{world.households[0].id}/residents/{wang.id}", data=form)
     assert response.status_code == 400
-    assert field_error(response.text, f"{wang.id}-name-error").startswith("这户已经登记了同名、同出生年份的居民")
+    assert field_error(response.text, f"error-{wang.id}-name").startswith("这户已经登记了同名、同出生年份的居民")
     assert await roster_dump() == before
 
 
@@ -242,7 +242,7 @@ async def test_listing_by_care_flag_age_band_and_status(client, world, office):
 async def test_a_bad_filter_is_a_clear_message_not_an_error_page(client, world, office, params, field, message):
     response = await client.get("/office/residents", params={**params, "page": "x"})
     assert response.status_code == 400
-    assert field_error(response.text, f"s-{field}-error") == message
+    assert field_error(response.text, f"error-s-{field}") == message
     assert len(names(response.text)) == 6  # the other (default) filters still apply
 
 

@@ -163,7 +163,7 @@ async def test_a_bad_filter_is_reported_and_the_page_still_shows(client, world, 
     changes = await many_pending(world, 2)
     response = await client.get("/office/roster", params={**params, "page": "abc"})
     assert response.status_code == 400
-    assert re.search(rf'<p class="field-error" id="f-{field}-error">{message}</p>', response.text)
+    assert re.search(rf'<p class="field-error" id="error-f-{field}"><span class="shape shape-octagon" aria-hidden="true">!</span> {message}</p>', response.text)
     assert pending_ids(response.text) == [str(c.id) for c in changes]
 
 

@@ -109,7 +109,7 @@ async def test_rejecting_needs_a_reason_and_changes_nothing(client, world, offic
 
     no_reason = await client.post(f"/office/roster/{change.id}/reject", data={"_csrf": office, "reason": "  "})
     assert no_reason.status_code == 400
-    assert f'id="reason-{change.id}-error"' in no_reason.text and "不采纳时请写明原因" in no_reason.text
+    assert f'id="error-{change.id}-reason"' in no_reason.text and "不采纳时请写明原因" in no_reason.text
     assert (await RosterChange.get(id=change.id)).state == RosterChangeState.PENDING
 
     rejected = await client.post(f"/office/roster/{change.id}/reject", data={"_csrf": office, "reason": "电话核实过，老人健在"})
@@ -243,9 +243,9 @@ async def test_a_bad_household_form_shows_the_error_and_changes_nothing(client, 
     form = {"_csrf": office, "address": "新地址1号", "room": "102", "visitor_notes": "先打电话", **changes}
     response = await client.post(f"/office/households/{household.id}", data=form)
     assert response.status_code == 400
-    error = re.search(rf'<p class="field-error" id="household-{field}-error">(.*?)</p>', response.text)
+    error = re.search(rf'<p class="field-error" id="error-household-{field}"><span class="shape shape-octagon" aria-hidden="true">!</span> (.*?)</p>', response.text)
     assert error and error.group(1) == message
-    assert f'aria-describedby="household-{field}-error"' in response.text
+    assert f'aria-describedby="error-household-{field}"' in response.text
     assert "先打电话" in response.text or field == "visitor_notes"  # what was typed is kept
     assert await roster_dump() == before and not await AuditEvent.filter(action="household_updated").exists()
 
@@ -298,7 +298,7 @@ async def test_a_bad_resident_form_shows_the_error_and_changes_nothing(client, w
     form = resident_form(office, **{"phone": "13912345678", **changes})
     response = await client.post(f"/office/households/{world.households[0].id}/residents/{li.id}", data=form)
     assert response.status_code == 400
-    error = re.search(rf'<p class="field-error" id="{li.id}-{field}-error">(.*?)</p>', response.text)
+    error = re.search(rf'<p class="field-error" id="error-{li.id}-{field}"><span class="shape shape-octagon" aria-hidden="true">!</span> (.*?)</p>', response.text)
     assert error and message in error.group(1)
     if field != "phone":
         assert 'value="13912345678"' in response.text  # the other typed values are kept

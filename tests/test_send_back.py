@@ -66,7 +66,7 @@ async def test_an_empty_or_too_long_question_is_refused_and_nothing_is_stored(cl
     token = await api_login(client, "office")
     response = await client.post(f"/office/visits/{visit.id}/send-back", data={"_csrf": token, "question": question})
     assert response.status_code == 400
-    assert message in response.text and 'id="question-error"' in response.text
+    assert message in response.text and 'id="error-question"' in response.text
     assert await VisitQuestion.all().count() == 0 and await VisitReviewEvent.all().count() == 0
     assert not await AuditEvent.filter(action="visit_sent_back").exists()
     if question.strip():

@@ -20,6 +20,7 @@ from sync.vocabulary import N_
 from server.office.pages import community_id, current_user, staff_render
 from server.signin_cards import cards
 from server.signin_cards.routes import CARD_STATE_WORDS
+from server.web import path_for
 
 SAVED_NOTICES = {
     "created": N_("账号已创建。"),
@@ -72,7 +73,7 @@ class AdminUsers(Controller):
         if user is None:
             shown = {k: v for k, v in form.items() if k != "password"}  # never echo a password
             return await self._new_page(request, 400, errors, shown, account.groups)
-        return Redirect(f"/admin/users/{user.id}?saved=created", status_code=303)
+        return Redirect(path_for(request, "admin_user", user_id=user.id, saved="created"), status_code=303)
 
     @get("/{user_id:int}", name="admin_user")
     async def user(self, request: Request, user_id: FromPath[int], saved: FromQuery[str | None] = None) -> Response:
@@ -101,7 +102,7 @@ class AdminUsers(Controller):
         errors = await accounts.update_account(request, current_user(request), target, form, groups)
         if errors:
             return await self._user_page(request, target, 400, errors, form)
-        return Redirect(f"/admin/users/{target.id}?saved=updated", status_code=303)
+        return Redirect(path_for(request, "admin_user", user_id=target.id, saved="updated"), status_code=303)
 
     @post("/{user_id:int}/password", name="admin_user_password")
     async def password(self, request: Request, user_id: FromPath[int]) -> Response:
@@ -111,7 +112,7 @@ class AdminUsers(Controller):
         problem = await accounts.reset_password(request, current_user(request), target, str(form.get("password", "")))
         if problem:
             return await self._user_page(request, target, 400, {"password": problem})
-        return Redirect(f"/admin/users/{target.id}?saved=password", status_code=303)
+        return Redirect(path_for(request, "admin_user", user_id=target.id, saved="password"), status_code=303)
 
     @post("/{user_id:int}/deactivate", name="admin_user_deactivate")
     async def deactivate(self, request: Request, user_id: FromPath[int]) -> Response:
@@ -120,14 +121,14 @@ class AdminUsers(Controller):
         problem = await accounts.set_active(request, current_user(request), target, False)
         if problem:
             return await self._user_page(request, target, 400, {"active": problem})
-        return Redirect(f"/admin/users/{target.id}?saved=deactivated", status_code=303)
+        return Redirect(path_for(request, "admin_user", user_id=target.id, saved="deactivated"), status_code=303)
 
     @post("/{user_id:int}/activate", name="admin_user_activate")
     async def activate(self, request: Request, user_id: FromPath[int]) -> Response:
         """Lets a deactivated account log in again."""
         target = await _user_or_404(request, user_id)
         await accounts.set_active(request, current_user(request), target, True)
-        return Redirect(f"/admin/users/{target.id}?saved=activated", status_code=303)
+        return Redirect(path_for(request, "admin_user", user_id=target.id, saved="activated"), status_code=303)
 
     @post("/{user_id:int}/devices/{session_id:int}/revoke", name="admin_device_revoke")
     async def revoke(self, request: Request, user_id: FromPath[int], session_id: FromPath[int]) -> Response:
@@ -136,7 +137,7 @@ class AdminUsers(Controller):
         session = await accounts.revoke_device(request, current_user(request), target, session_id)
         if session is None:
             raise NotFoundException()
-        return Redirect(f"/admin/users/{target.id}?saved=revoked#devices", status_code=303)
+        return Redirect(path_for(request, "admin_user", user_id=target.id, saved="revoked", _anchor="devices"), status_code=303)
 
 
 class AuditLogPages(Controller):

@@ -17,6 +17,7 @@ from server.models import Alert, AlertSetting, Role
 from sync.vocabulary import N_
 from server.office.pages import community_id, current_user, staff_render
 from server.settings import app_settings
+from server.web import path_for
 
 RECENT_ALERTS = 30
 STATE_WORDS = {
@@ -82,16 +83,16 @@ class AdminAlerts(Controller):
         setting = await AlertSetting.get_or_none(community_id=community_id(request))
         if form.get("remove"):
             if setting is None or not setting.webhook_url:
-                return Redirect("/admin/alerts?saved=none", status_code=303)
+                return Redirect(path_for(request, "admin_alerts", saved="none"), status_code=303)
             setting.webhook_url = ""
             setting.updated_by = current_user(request)
             await setting.save()
             await audit.record(request, "alert_webhook_removed", target_type="community",
                                target_id=community_id(request))
-            return Redirect("/admin/alerts?saved=removed", status_code=303)
+            return Redirect(path_for(request, "admin_alerts", saved="removed"), status_code=303)
         text = str(form.get("webhook_url") or "").strip()
         if not text:
-            return Redirect("/admin/alerts?saved=none", status_code=303)
+            return Redirect(path_for(request, "admin_alerts", saved="none"), status_code=303)
         try:
             url = check_webhook_url(text, settings)
         except WebhookRefused as refused:
@@ -103,7 +104,7 @@ class AdminAlerts(Controller):
         await setting.save()
         await audit.record(request, "alert_webhook_set", target_type="community", target_id=community_id(request),
                            webhook=masked(url))
-        return Redirect("/admin/alerts?saved=saved", status_code=303)
+        return Redirect(path_for(request, "admin_alerts", saved="saved"), status_code=303)
 
     @post("/test", name="admin_alerts_test")
     async def test(self, request: Request) -> Response:
@@ -118,7 +119,7 @@ class AdminAlerts(Controller):
         await audit.record(request, "alert_test", target_type="community", target_id=community_id(request),
                            ok=outcome.ok, error=outcome.error)
         if outcome.ok:
-            return Redirect("/admin/alerts?saved=tested", status_code=303)
+            return Redirect(path_for(request, "admin_alerts", saved="tested"), status_code=303)
         return await self._page(
             request, 400, problem=N_("测试消息没有发出去。请检查地址是否完整、机器人是否还在群里，稍后再试。"),
             problem_detail=outcome.error,

@@ -23,7 +23,7 @@ from server.i18n import normalise_locale
 from server.input_guard.guard import refuse_bad_text
 from server.models import DeviceSession, User
 from server.settings import Settings, app_settings
-from server.web import LOCALE_COOKIE, render
+from server.web import LOCALE_COOKIE, path_for, render
 from sync.records import MAX_DEVICE_ID_CHARS
 
 BAD_LOGIN = "用户名或密码不正确。"
@@ -135,7 +135,7 @@ class AuthPages(Controller):
     async def logout(self, request: Request) -> Response:
         await end_session(request.scope["auth"])
         await audit.record(request, "logout", target_type="session", target_id=request.scope["auth"].id)
-        response = Redirect("/login?logged_out=1", status_code=303)
+        response = Redirect(path_for(request, "login_page", logged_out=1), status_code=303)
         response.cookies.append(clear_session_cookie())
         return response
 

@@ -11,7 +11,6 @@ outside their building groups answers exactly like one that does not exist (404)
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
@@ -40,7 +39,7 @@ from server.leader.queries import (
     just_sent,
 )
 from server.models import CareFlag, Household, Role, RosterChange, Visit
-from server.web import render, request_locale
+from server.web import path_for, render, request_locale
 from server.words import (
     GENDER_WORDS,
     LEADER_REVIEW_WORDS,
@@ -180,8 +179,7 @@ class LeaderPages(Controller):
         query = clean_search(q)
         if request.headers.get("hx-request") != "true":
             # Opened as a page (a bookmark, a shared link): a bare fragment would look broken.
-            target = "/?" + urlencode({"q": query}) if query else "/"
-            return Redirect(target, status_code=303, headers={"Vary": "HX-Request"})
+            return Redirect(path_for(request, "home", q=query or None), status_code=303, headers={"Vary": "HX-Request"})
         scope = await _scope(request)
         households = await households_in_scope(scope, query)
         response = render(
@@ -211,7 +209,7 @@ class LeaderPages(Controller):
         household = await _household_or_404(scope, household_id)
         result, sent, status = await send(request, scope, visit_form.VISIT_FORM, household_id=household.id)
         if result is not None:
-            return Redirect(f"/households/{household.id}?saved={result.id}", status_code=303)
+            return Redirect(path_for(request, "household", household_id=household.id, saved=result.id), status_code=303)
         return await household_page(request, scope, household, values=sent.values, errors=sent.errors, status_code=status)
 
     @post("/questions/{question_id:int}/answer", name="answer_submit")
@@ -224,7 +222,10 @@ class LeaderPages(Controller):
         household = await _household_or_404(scope, question.visit.household_id)
         result, sent, status = await send(request, scope, questions.ANSWER_FORM, question_id=question.id)
         if result is not None:
-            target = f"/households/{household.id}?answered={question.id}#question-{question.id}"
+            target = path_for(
+                request, "household", household_id=household.id, answered=question.id,
+                _anchor=f"question-{question.id}",
+            )
             return Redirect(target, status_code=303)
         answer = questions.AnswerForm(
             question.id, sent.values.text("text"),
@@ -246,7 +247,10 @@ class LeaderPages(Controller):
         household = await _household_or_404(scope, household_id)
         result, sent, status = await send(request, scope, roster_form.ROSTER_FORM, household_id=household.id)
         if result is not None:
-            return Redirect(f"/households/{household.id}?reported={result.id}#proposals", status_code=303)
+            return Redirect(
+                path_for(request, "household", household_id=household.id, reported=result.id, _anchor="proposals"),
+                status_code=303,
+            )
         return await roster_page(request, household, values=sent.values, errors=sent.errors, status_code=status)
 
     @get("/visits/mine", name="my_visits")

@@ -15,6 +15,7 @@ from server.models import BuildingGroup
 from server.office import groups, households
 from sync.vocabulary import N_
 from server.office.pages import community_id, staff_render
+from server.web import path_for
 
 GROUP_NOTICES = {
     "created": N_("楼组已建立。"),
@@ -74,7 +75,7 @@ class GroupRoutes:
         if group is None:
             checked.errors = checked.errors or {"number": groups.NUMBER_TAKEN}
             return await _groups_page(request, 400, checked)
-        return Redirect(f"/office/groups/{group.id}?saved=created", status_code=303)
+        return Redirect(path_for(request, "office_group", group_id=group.id, saved="created"), status_code=303)
 
     @get("/groups/{group_id:int}", name="office_group")
     async def group_page(
@@ -94,7 +95,7 @@ class GroupRoutes:
             checked.errors = checked.errors or {"number": groups.NUMBER_TAKEN}
             group = await _group_or_404(request, group_id)  # as stored, not as typed
             return await _group_page(request, group, 400, "group", checked)
-        return Redirect(f"/office/groups/{group.id}?saved={'group' if saved else 'none'}", status_code=303)
+        return Redirect(path_for(request, "office_group", group_id=group.id, saved="group" if saved else "none"), status_code=303)
 
     @post("/groups/{group_id:int}/leaders", name="office_group_leaders")
     async def group_leaders(self, request: Request, group_id: FromPath[int]) -> Response:
@@ -106,7 +107,7 @@ class GroupRoutes:
         if change.error:
             return await _group_page(request, group, 400, "leaders", leader_change=change)
         saved = await groups.save_group_leaders(request, group, change)
-        return Redirect(f"/office/groups/{group.id}?saved={'leaders' if saved else 'none'}#leaders", status_code=303)
+        return Redirect(path_for(request, "office_group", group_id=group.id, saved="leaders" if saved else "none", _anchor="leaders"), status_code=303)
 
     @post("/groups/{group_id:int}/households", name="office_household_create")
     async def household_create(self, request: Request, group_id: FromPath[int]) -> Response:
@@ -117,4 +118,4 @@ class GroupRoutes:
         if household is None:
             checked.errors = checked.errors or {"address": households.ADDRESS_TAKEN}
             return await _group_page(request, group, 400, "household", checked)
-        return Redirect(f"/office/households/{household.id}?saved=household_created", status_code=303)
+        return Redirect(path_for(request, "office_household", household_id=household.id, saved="household_created"), status_code=303)

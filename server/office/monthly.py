@@ -29,7 +29,7 @@ from server.office.dates import Month, today_shanghai
 from server.office.pages import WORDS, attachment_headers, code, current_community, current_user, staff_render
 from sync.vocabulary import N_
 from server.office.queries import with_people
-from server.web import render_string, request_locale
+from server.web import path_for, render_string, request_locale
 
 BAD_MONTH = N_("月份格式应为 年-月，例如 2026-11，且不能晚于本月。")
 NOT_OVER = N_("这个月还没有结束，月末以后才能封存。")
@@ -122,7 +122,7 @@ class MonthlyRoutes:
             return _bad_month(request, text, NOT_OVER)
         _, closed_now = await close_month(await current_community(request), chosen, current_user(request))
         saved = "closed" if closed_now else "already"
-        return Redirect(f"/office/monthly?month={chosen.key}&saved={saved}", status_code=303)
+        return Redirect(path_for(request, "office_monthly", month=chosen.key, saved=saved), status_code=303)
 
     @get("/monthly/late", name="office_monthly_late")
     async def late(self, request: Request, month: FromQuery[str | None] = None) -> Response:

@@ -20,6 +20,7 @@ from server.models import CareFlag, Household, Resident, ResidentStatus
 from server.office import households, resident_search, roster, roster_listing
 from sync.vocabulary import N_
 from server.office.pages import community_id, current_user, staff_render
+from server.web import path_for
 
 ROSTER_NOTICES = {
     "approved": N_("已采纳，居民名册已按建议修改。"),
@@ -75,8 +76,8 @@ async def _roster_page(
     )
 
 
-def _back_to_roster(filters: roster_listing.RosterFilters, saved: str) -> Redirect:
-    return Redirect(f"/office/roster?{filters.query_string(saved=saved)}", status_code=303)
+def _back_to_roster(request: Request, filters: roster_listing.RosterFilters, saved: str) -> Redirect:
+    return Redirect(f"{path_for(request, 'office_roster')}?{filters.query_string(saved=saved)}", status_code=303)
 
 
 async def _household_page(
@@ -139,7 +140,7 @@ class RosterRoutes:
             await roster.approve(request, change, current_user(request))
         except roster.RosterRefused as refused:
             return await _roster_page(request, filters, 400, {str(change.id): {refused.field: refused.message}})
-        return _back_to_roster(filters, "approved")
+        return _back_to_roster(request, filters, "approved")
 
     @post("/roster/{change_id:str}/reject", name="office_roster_reject")
     async def roster_reject(self, request: Request, change_id: FromPath[str]) -> Response:
@@ -154,7 +155,7 @@ class RosterRoutes:
                 request, filters, 400, {str(change.id): {refused.field: refused.message}},
                 {str(change.id): {"reason": form.get("reason", "")}},
             )
-        return _back_to_roster(filters, "rejected")
+        return _back_to_roster(request, filters, "rejected")
 
     @get("/residents", name="office_residents")
     async def residents_page(
@@ -193,7 +194,7 @@ class RosterRoutes:
             household = await _household_or_404(request, household_id)
             return await _household_page(request, household, 400, "household", checked)
         notice = "household" if saved else "none"
-        return Redirect(f"/office/households/{household.id}?saved={notice}", status_code=303)
+        return Redirect(path_for(request, "office_household", household_id=household.id, saved=notice), status_code=303)
 
     @post("/households/{household_id:int}/group", name="office_household_move")
     async def household_move(self, request: Request, household_id: FromPath[int]) -> Response:
@@ -206,7 +207,7 @@ class RosterRoutes:
             return await _household_page(request, household, 400, "group", checked)
         moved = await households.move_household(request, household, group)
         saved = "moved_group" if moved else "none"
-        return Redirect(f"/office/households/{household.id}?saved={saved}", status_code=303)
+        return Redirect(path_for(request, "office_household", household_id=household.id, saved=saved), status_code=303)
 
     @post("/households/{household_id:int}/residents", name="office_resident_create")
     async def resident_create(self, request: Request, household_id: FromPath[int]) -> Response:
@@ -217,9 +218,10 @@ class RosterRoutes:
         if resident is None:
             checked.errors = checked.errors or {"name": households.SAME_PERSON}
             return await _household_page(request, household, 400, "new", checked)
-        return Redirect(
-            f"/office/households/{household.id}?saved=resident_created#resident-{resident.id}", status_code=303
-        )
+        return Redirect(path_for(
+            request, "office_household", household_id=household.id, saved="resident_created",
+            _anchor=f"resident-{resident.id}",
+        ), status_code=303)
 
     @post("/households/{household_id:int}/residents/{resident_id:int}", name="office_resident_save")
     async def resident_save(
@@ -241,7 +243,7 @@ class RosterRoutes:
         if saved is None:
             checked.errors = checked.errors or {"name": households.SAME_PERSON}
             return await _household_page(request, household, 400, str(resident.id), checked)
-        return Redirect(
-            f"/office/households/{household.id}?saved={'resident' if saved else 'none'}#resident-{resident.id}",
-            status_code=303,
-        )
+        return Redirect(path_for(
+            request, "office_household", household_id=household.id, saved="resident" if saved else "none",
+            _anchor=f"resident-{resident.id}",
+        ), status_code=303)

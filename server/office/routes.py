@@ -30,6 +30,7 @@ from server.office.queries import community_visit, dashboard_page, office_staff,
 from server.office.group_routes import GroupRoutes
 from server.office.roster_routes import RosterRoutes
 from server.settings import app_settings
+from server.web import path_for
 
 SAVED_NOTICES = {
     "state": N_("处理状态已更改。"),
@@ -185,7 +186,7 @@ class OfficePages(RosterRoutes, GroupRoutes, MonthlyRoutes, Controller):
                 request, visit, 400, {refused.field: refused.message},
                 {"comment": form.get("comment", ""), "to_state": form.get("to_state", "")},
             )
-        return Redirect(self._back(form, visit, saved), status_code=303)
+        return Redirect(self._back(request, form, visit, saved), status_code=303)
 
     @post("/visits/{visit_id:str}/void", name="office_visit_void")
     async def void_visit(self, request: Request, visit_id: FromPath[str]) -> Response:
@@ -194,7 +195,7 @@ class OfficePages(RosterRoutes, GroupRoutes, MonthlyRoutes, Controller):
         void_it = partial(void.void_visit, request, visit, current_user(request))
         if refused := await _refused_on_page(request, visit, "void_reason", void_it):
             return refused
-        return Redirect(f"/office/visits/{visit.id}?saved=voided", status_code=303)
+        return Redirect(path_for(request, "office_visit", visit_id=visit.id, saved="voided"), status_code=303)
 
     @post("/visits/{visit_id:str}/restore", name="office_visit_restore")
     async def restore_visit(self, request: Request, visit_id: FromPath[str]) -> Response:
@@ -203,7 +204,7 @@ class OfficePages(RosterRoutes, GroupRoutes, MonthlyRoutes, Controller):
         restore = partial(void.restore_visit, request, visit, current_user(request))
         if refused := await _refused_on_page(request, visit, "restore_comment", restore):
             return refused
-        return Redirect(f"/office/visits/{visit.id}?saved=restored", status_code=303)
+        return Redirect(path_for(request, "office_visit", visit_id=visit.id, saved="restored"), status_code=303)
 
     @post("/visits/{visit_id:str}/follow-up", name="office_visit_follow_up")
     async def follow_up(self, request: Request, visit_id: FromPath[str]) -> Response:
@@ -219,7 +220,7 @@ class OfficePages(RosterRoutes, GroupRoutes, MonthlyRoutes, Controller):
         except review.ReviewRefused as refused:
             field = "follow_up_comment" if refused.field == "comment" else refused.field
             return await _visit_page(request, visit, 400, {field: refused.message}, dict(form))
-        return Redirect(self._back(form, visit, "follow_up" if event else "none"), status_code=303)
+        return Redirect(self._back(request, form, visit, "follow_up" if event else "none"), status_code=303)
 
     @post("/visits/{visit_id:str}/send-back", name="office_visit_send_back")
     async def send_back_visit(self, request: Request, visit_id: FromPath[str]) -> Response:
@@ -228,7 +229,7 @@ class OfficePages(RosterRoutes, GroupRoutes, MonthlyRoutes, Controller):
         ask = partial(send_back.send_back, request, visit, current_user(request))
         if refused := await _refused_on_page(request, visit, "question", ask):
             return refused
-        return Redirect(f"/office/visits/{visit.id}?saved=send_back#send-back", status_code=303)
+        return Redirect(path_for(request, "office_visit", visit_id=visit.id, saved="send_back", _anchor="send-back"), status_code=303)
 
     @post("/questions/{question_id:int}/close", name="office_question_close")
     async def close_question(self, request: Request, question_id: FromPath[int]) -> Response:
@@ -241,14 +242,14 @@ class OfficePages(RosterRoutes, GroupRoutes, MonthlyRoutes, Controller):
             await send_back.close_question(request, question, current_user(request))
         except review.ReviewRefused as refused:
             return await _visit_page(request, visit, 400, {"question": refused.message})
-        return Redirect(f"/office/visits/{visit.id}?saved=question_closed#send-back", status_code=303)
+        return Redirect(path_for(request, "office_visit", visit_id=visit.id, saved="question_closed", _anchor="send-back"), status_code=303)
 
     @staticmethod
-    def _back(form: Any, visit: Visit, saved: str) -> str:
+    def _back(request: Request, form: Any, visit: Visit, saved: str) -> str:
         target = safe_next(form.get("next"))
-        if target.startswith("/office"):
+        if target.startswith(path_for(request, "office_dashboard")):
             return target
-        return f"/office/visits/{visit.id}?saved={saved}"
+        return path_for(request, "office_visit", visit_id=visit.id, saved=saved)
 
     @get("/follow-ups", name="office_follow_ups")
     async def follow_ups(self, request: Request, show: FromQuery[str] = "open") -> Response:
@@ -294,5 +295,5 @@ class OfficePages(RosterRoutes, GroupRoutes, MonthlyRoutes, Controller):
                 request, "check_rules_update", target_type="community", target_id=community.id,
                 before=before, after=rules,
             )
-            return Redirect("/office/checks?saved=rules#rules", status_code=303)
-        return Redirect("/office/checks?saved=none#rules", status_code=303)
+            return Redirect(path_for(request, "office_checks", saved="rules", _anchor="rules"), status_code=303)
+        return Redirect(path_for(request, "office_checks", saved="none", _anchor="rules"), status_code=303)

@@ -29,6 +29,7 @@ from server.roster_import import (
     MAX_BYTES, RosterFileError, RosterPreview, export_roster, import_roster, preview_roster, roster_template,
 )
 from server.roster_import import screens, uploads
+from server.web import path_for
 
 # The file may be as large as the importer reads (MAX_BYTES) plus the form around it: the
 # boundaries, the part headers, the CSRF token and the checkbox. Other routes keep the app's 1 MiB.
@@ -123,10 +124,10 @@ class RosterImportPages(Controller):
         if upload is None:
             raise NotFoundException()
         if upload.imported_at is not None:
-            return Redirect("/office/roster/import?done=already", status_code=303)
+            return Redirect(path_for(request, "office_roster_import", done="already"), status_code=303)
         if uploads.is_expired(upload, now_utc()):
             await upload.delete()
-            return Redirect("/office/roster/import?done=expired", status_code=303)
+            return Redirect(path_for(request, "office_roster_import", done="expired"), status_code=303)
         try:
             result = await _import_once(request, community, upload)
         except RosterFileError as refused:
@@ -137,8 +138,8 @@ class RosterImportPages(Controller):
                 request, nothing.preview, None, upload.mark_missing_moved, 400, confirm_refused=True
             )
         if result is None:
-            return Redirect("/office/roster/import?done=already", status_code=303)
-        return Redirect(f"/office/roster/import?{screens.result_query(result)}", status_code=303)
+            return Redirect(path_for(request, "office_roster_import", done="already"), status_code=303)
+        return Redirect(path_for(request, "office_roster_import") + "?" + screens.result_query(result), status_code=303)
 
 
 class _NothingImported(Exception):

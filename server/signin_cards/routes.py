@@ -17,7 +17,7 @@ from server.office.pages import community_id, current_user, staff_render
 from server.settings import Settings, app_settings
 from server.signin_cards import cards
 from server.signin_cards.qr import qr_svg
-from server.web import render
+from server.web import path_for, render
 from sync.vocabulary import N_
 
 CARD_STATE_WORDS = {
@@ -78,7 +78,8 @@ class AdminCards(Controller):
         issued = await cards.issue_cards(request, current_user(request), choice.leaders, settings)
         origin = card_origin(request, settings)
         printed = [
-            {"item": item, "origin": origin, "path": f"/c/{cards.printed(item.token)}"} for item in issued
+            {"item": item, "origin": origin, "path": path_for(request, "sign_in_card", token=cards.printed(item.token))}
+            for item in issued
         ]
         return staff_render(request, "admin/cards_print.html", "cards", cards=printed, qr=qr_svg,
                             days=cards.CARD_DAYS)
@@ -119,7 +120,7 @@ class SignInCardPages(Controller):
         if found.state == "valid" and use:
             session_token = await cards.redeem(request, found.card, settings)
             if session_token is not None:
-                return signed_in_redirect("/", session_token, settings)
+                return signed_in_redirect(path_for(request, "home"), session_token, settings)
             found = await cards.look_up(token, settings)  # another phone was quicker
             if found.state == "valid":
                 found.state = "used"
