@@ -21,7 +21,6 @@ from server.clock import now_utc
 from server.input_guard.numbers import store_id
 from server.auth.guards import role_required
 from server.checks import age_in, resident_checks
-from server.input_guard.numbers import store_id
 from server.leader import questions, roster_form, visit_form
 from server.forms import TypedForm
 from server.leader.form_contract import FieldError, OutboxForm, Submission

@@ -5,21 +5,18 @@
 (() => {
   const { t, el, $, $all, localInputValue } = self.Louzu;
 
-  // The typing contract of server/leader/form_contract.py: every named control is a key of data
-  // (not id, not _csrf); dotted names nest; a control's type is its data-type: int, bool,
-  // list-int, list-str (data-empty="null": nothing ticked is null, not []); any other control is
-  // text, null when empty. The visit form's controls carry no data-type (its HTML route reads
-  // it in server/leader/visit_form.py), so its types are here, with three of its own:
+  // The typing contract of server/forms.py: every named control is a key of data (not id, not
+  // _csrf); dotted names nest; a control's type is its data-type: int, bool, date, list-int,
+  // list-str (data-empty="null": nothing ticked is null, not []), local-datetime (the leader's
+  // wall clock, sent with the committee's offset); any other control is text, null when empty
+  // ("" with data-empty=""). Two types are the phone's own, for the visit form:
   // - page: a number the page sets on the form (data-household-id), not a control;
-  // - str: text as typed, "" when empty or nothing chosen (notes are a string; an unchosen kind
-  //   or status is "", which the choice rules refuse in their own words);
-  // - time: a datetime-local in Shanghai wall-clock time, sent with its offset; required: the
-  //   phone never makes one up (a leader back-filling yesterday's visit must not get today).
+  // - str: text as chosen, "" when nothing is (an unchosen kind or status is "", which the
+  //   sync rules refuse in their own words before anything is saved).
+  // A local-datetime is required: the phone never makes one up (a leader back-filling
+  // yesterday's visit must not get today).
   const TYPES = {
-    visit: {
-      household_id: 'page', resident_ids: 'list-int', kind: 'str', occurred_at: 'time', status: 'str', notes: 'str',
-      follow_up_needed: 'bool', follow_up_due: 'text',
-    },
+    visit: { household_id: 'page', kind: 'str', status: 'str' },
   };
   // What a required control left empty is refused with: the server's words for it (no JS).
   const MISSING = { occurred_at: 'occurredAtMissing' };
@@ -42,10 +39,11 @@
       else if (type.startsWith('list-')) value = chosen.length || empty !== 'null' ? chosen.map(type === 'list-int' ? Number : String) : null;
       else if (type === 'bool') value = !!chosen.length;
       else if (type === 'str') value = value.replace(/\r\n/g, '\n');
-      else if (!value.trim()) value = null;
+      else if (!value.trim()) value = empty === '' ? '' : null;
       else if (type === 'int') value = Number.isInteger(Number(value)) ? Number(value) : value;  // else the server says why
-      else if (type === 'time') value = value.slice(0, 16) + ':00+08:00';
-      if (type === 'time' && value === null) missing.push(name);
+      else if (type === 'local-datetime') value = value.slice(0, 16) + ':00+08:00';
+      else if (empty === '') value = value.replace(/\r\n/g, '\n');  // text kept as typed (notes)
+      if (type === 'local-datetime' && value === null) missing.push(name);
       const path = name.split('.');
       const last = path.pop();
       path.reduce((node, key) => (node[key] = node[key] || {}), data)[last] = value;
