@@ -1,7 +1,7 @@
 """Leader pages: households, the household page with its visit form, the office's questions
 with their answer forms, the "report a change" form, and the leader's records.
 
-Every form here becomes a sync record applied by `sync.apply.apply_records`, the one write path
+Every form here becomes a sync record applied by `server.ingest.apply_records`, the one write path
 shared with the phone's outbox.
 
 Only leaders reach these routes; every query goes through their LeaderScope, so a household
@@ -42,7 +42,7 @@ from server.leader.words import (
 )
 from server.models import CareFlag, Household, Role
 from server.web import render, request_locale
-from sync.apply import apply_records
+from server.ingest import apply_records
 
 
 def now_utc() -> datetime:
