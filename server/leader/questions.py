@@ -16,7 +16,7 @@ from tortoise.expressions import Q
 from tortoise.query_utils import Prefetch
 
 from server.leader.form_contract import INT, TEXT, read_typed
-from server.leader.queries import LeaderScope
+from server.leader.scope import LeaderScope
 from server.leader.visit_form import BAD_ID, FieldError
 from server.leader.words import N_
 from server.models import Household, QuestionAnswer, QuestionState, VisitQuestion

@@ -24,18 +24,17 @@ from server.auth.guards import role_required
 from server.checks import age_in, resident_checks
 from server.leader import questions, roster_form, visit_form
 from server.leader.queries import (
-    LeaderScope,
     clean_search,
     decode_cursor,
     group_households,
     household_in_scope,
     households_in_scope,
-    leader_scope,
     my_visits,
     own_visit,
     recent_visits,
     saved_visit,
 )
+from server.leader.scope import LeaderScope, leader_scope
 from server.leader.words import (
     CARE_FLAG_WORDS, GENDER_WORDS, REVIEW_STATE_WORDS, ROSTER_CHANGE_CHOICES, ROSTER_CHANGE_WORDS,
     ROSTER_STATE_WORDS, VISIT_KIND_WORDS, VISIT_STATUS_WORDS,
