@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING, Any
 from sync.fields import (
     choice, content_hash, invalid, long_text, missing, positive_int, refuse_unknown_keys, storable_text,
 )
-from sync.form_rules import (  # noqa: F401  (the limits are re-exported: the office's forms use them too)
+from sync.form_rules import (
     BIRTH_YEAR_BAD, BIRTH_YEAR_FUTURE, CHANGE_MISSING, FIELDS_MISSING, FIELDS_UNWANTED, GENDER_BAD, GENDERS,
-    MAX_BIRTH_YEAR, MAX_NAME_CHARS, MAX_PHONE_CHARS, MIN_BIRTH_YEAR, NAME_BAD, NEW_RESIDENT_MISSING, PHONE,
-    PHONE_BAD, RESIDENT_FOR_NEW_RESIDENT, RESIDENT_MISSING,
+    MAX_BIRTH_YEAR, MAX_NAME_CHARS, MIN_BIRTH_YEAR, NAME_BAD, NEW_RESIDENT_MISSING, PHONE, PHONE_BAD,
+    RESIDENT_FOR_NEW_RESIDENT, RESIDENT_MISSING,
 )
 from sync.records import (
     APPLIED, INVALID_FIELD, INVALID_RESIDENT, MAX_TEXT_CHARS, MISSING_FIELD, RecordResult, Rejected,
