@@ -57,7 +57,7 @@ def parse_answer_data(data: dict[str, Any], creating: bool = True) -> AnswerData
 async def create_answer(record: Record, result_id: str, push: PushContext) -> RecordResult:
     data: AnswerData = record.data
     # The store locks the question's row (PostgreSQL): two answers to one question take turns on its state.
-    question = await push.store.question_for_answer(data.question_id)
+    question = await push.store.question_for_answer(push.user.community_id, data.question_id)
     household_id = None
     if question is not None and question.community_id == push.user.community_id:
         household_id = question.household_id

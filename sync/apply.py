@@ -147,7 +147,7 @@ async def _update(record: VisitRecord, result_id: str, push: PushContext) -> Rec
     # Only visits have updates (sync/validate.py refuses op "update" for the other types).
     # The store locks the visit's row (PostgreSQL), so two updates of one visit take turns and
     # both cannot read the same version and both apply; SQLite serialises transactions anyway.
-    visit = await push.store.visit_for_update(record.id)
+    visit = await push.store.visit_for_update(push.user.community_id, record.id)
     if visit is None or visit.community_id != push.user.community_id:
         raise Rejected(NOT_FOUND, "找不到要修改的走访记录。它可能还没有同步上来，请先同步新建的记录。", "id")
     if visit.author_id != push.user.id:

@@ -187,7 +187,8 @@ async def create_roster_change(record: Record, result_id: str, push: PushContext
     household = await household_in_scope(push, data.household_id, OUT_OF_SCOPE_MESSAGE)
     check_birth_year(data.fields, push.now, push.zone)
     if data.resident_id is not None:
-        here = (await push.store.residents([household.id], [data.resident_id])).get(household.id, {})
+        rows = await push.store.residents(household.community_id, [household.id], [data.resident_id])
+        here = rows.get(household.id, {})
         if here.get(data.resident_id) != ResidentStatus.ACTIVE:
             raise Rejected(INVALID_RESIDENT, NOT_A_RESIDENT_MESSAGE, "resident_id")
     await push.store.insert_roster_change(record, household, push)

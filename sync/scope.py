@@ -57,7 +57,9 @@ class PushContext:
 async def household_in_scope(
     push: PushContext, household_id: int | None, message: str = OUT_OF_SCOPE_MESSAGE, field: str = "household_id"
 ) -> HouseholdRef:
-    found = (await push.store.households([household_id])).get(household_id) if household_id is not None else None
+    found = None
+    if household_id is not None:
+        found = (await push.store.households(push.user.community_id, [household_id])).get(household_id)
     return push.scope.check(found, message, field)
 
 
@@ -66,7 +68,8 @@ async def check_residents(
 ) -> None:
     wanted = set(resident_ids)
     if wanted:
-        check_seen(household.id, wanted, await push.store.residents([household.id], wanted), already_seen)
+        rows = await push.store.residents(household.community_id, [household.id], wanted)
+        check_seen(household.id, wanted, rows, already_seen)
 
 
 def check_seen(household_id: int, resident_ids: Iterable[int], rows: ResidentRows, already_seen: Iterable[int] = ()) -> None:

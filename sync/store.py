@@ -98,18 +98,23 @@ class Store(Protocol):
         """The building groups this leader looks after, in their own community."""
 
     async def known_ids(self, ids: list[UUID]) -> dict[UUID, Known]:
-        """The stored ones among these ids, whatever their type."""
+        """The stored ones among these ids, whatever their type and community (an id is unique
+        across the whole store: one used in another committee is still taken)."""
 
-    async def households(self, ids: Iterable[int]) -> dict[int, HouseholdRef]:
-        """Those of these households that exist, in any community (the scope judges them)."""
+    # The reads below look inside the pushing leader's community only, as every query does
+    # (architecture.md): what is elsewhere is not found, and answers as a missing row would.
 
-    async def residents(self, household_ids: Iterable[int], resident_ids: Iterable[int]) -> ResidentRows:
+    async def households(self, community_id: int | None, ids: Iterable[int]) -> dict[int, HouseholdRef]: ...
+
+    async def residents(
+        self, community_id: int | None, household_ids: Iterable[int], resident_ids: Iterable[int]
+    ) -> ResidentRows:
         """Which of these residents belong to which of these households, with their status."""
 
     async def insert_visits(self, visits: list[tuple[Record, HouseholdRef]], push: PushContext) -> None:
         """New visits (version 1) with their first revision and the residents they saw."""
 
-    async def visit_for_update(self, visit_id: UUID) -> StoredVisit | None: ...
+    async def visit_for_update(self, community_id: int | None, visit_id: UUID) -> StoredVisit | None: ...
 
     async def stored_update(self, record: Record) -> StoredUpdate | None:
         """The same update (visit, base version, content) stored before, if it was."""
@@ -122,7 +127,7 @@ class Store(Protocol):
     ) -> None:
         """Write the update's leader-owned fields (never the office's) as `version`, and its revision."""
 
-    async def question_for_answer(self, question_id: int) -> StoredQuestion | None: ...
+    async def question_for_answer(self, community_id: int | None, question_id: int) -> StoredQuestion | None: ...
 
     async def insert_answer(self, record: Record, question: StoredQuestion, state: str, push: PushContext) -> None:
         """Store the answer; the question takes `state` and is marked answered now."""

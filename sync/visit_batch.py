@@ -48,7 +48,7 @@ async def create_visits(run: list[Pending], push: PushContext, apply_one: ApplyO
         if results[pos] is None:
             fresh.append(pos)
 
-    households = await store.households(run[pos][0].data.household_id for pos in fresh)
+    households = await store.households(push.user.community_id, (run[pos][0].data.household_id for pos in fresh))
     in_scope: list[tuple[int, HouseholdRef]] = []
     for pos in fresh:
         data = run[pos][0].data
@@ -61,6 +61,7 @@ async def create_visits(run: list[Pending], push: PushContext, apply_one: ApplyO
         in_scope.append((pos, household))
 
     residents = await store.residents(
+        push.user.community_id,
         {household.id for _, household in in_scope},
         {rid for pos, _ in in_scope for rid in run[pos][0].data.resident_ids},
     )

@@ -55,6 +55,7 @@ class TortoiseStore:
         return await leader_group_ids(user)
 
     async def known_ids(self, ids: list[UUID]) -> dict[UUID, Known]:
+        # Not by community: the ids are the tables' primary keys, unique across every committee.
         found: dict[UUID, Known] = {}
         visit_ids: list[UUID] = []
         for kind, model in STORED_IN.items():
@@ -78,22 +79,28 @@ class TortoiseStore:
             found[visit_id] = Known(known.type, known.author_id, first[visit_id][1] if visit_id in first else None)
         return found
 
-    async def households(self, ids: Iterable[int]) -> dict[int, HouseholdRef]:
+    async def households(self, community_id: int | None, ids: Iterable[int]) -> dict[int, HouseholdRef]:
         found: dict[int, HouseholdRef] = {}
+        if community_id is None:
+            return found
         for part in chunks(sorted(set(ids))):
-            rows = await Household.filter(id__in=part).values_list("id", "community_id", "building_group_id")
+            rows = await Household.filter(community_id=community_id, id__in=part).values_list(
+                "id", "community_id", "building_group_id"
+            )
             found.update((row[0], HouseholdRef(*row)) for row in rows)
         return found
 
-    async def residents(self, household_ids: Iterable[int], resident_ids: Iterable[int]) -> ResidentRows:
+    async def residents(
+        self, community_id: int | None, household_ids: Iterable[int], resident_ids: Iterable[int]
+    ) -> ResidentRows:
         rows: ResidentRows = {}
         households = sorted(set(household_ids))
         for part in chunks(sorted(set(resident_ids))):
-            if not part or not households:
+            if not part or not households or community_id is None:
                 continue
-            found = await Resident.filter(household_id__in=households, id__in=part).values_list(
-                "id", "household_id", "status"
-            )
+            found = await Resident.filter(
+                community_id=community_id, household_id__in=households, id__in=part
+            ).values_list("id", "household_id", "status")
             for rid, household_id, status in found:
                 rows.setdefault(household_id, {})[rid] = status
         return rows
@@ -104,8 +111,8 @@ class TortoiseStore:
         await insert_many(VisitRevision, [revision_row(record, push, version=1) for record, _ in visits])
         await insert_many(VisitResident, [row for record, _ in visits for row in seen_rows(record.id, record.data)])
 
-    async def visit_for_update(self, visit_id: UUID) -> StoredVisit | None:
-        visit = await Visit.filter(id=visit_id).select_for_update().first()
+    async def visit_for_update(self, community_id: int | None, visit_id: UUID) -> StoredVisit | None:
+        visit = await Visit.filter(community_id=community_id, id=visit_id).select_for_update().first()
         if visit is None:
             return None
         return StoredVisit(
@@ -145,8 +152,8 @@ class TortoiseStore:
         await insert_many(VisitResident, seen_rows(row.id, record.data))
         await insert_many(VisitRevision, [revision_row(record, push, version=version)])
 
-    async def question_for_answer(self, question_id: int) -> StoredQuestion | None:
-        question = await VisitQuestion.filter(id=question_id).select_for_update().first()
+    async def question_for_answer(self, community_id: int | None, question_id: int) -> StoredQuestion | None:
+        question = await VisitQuestion.filter(community_id=community_id, id=question_id).select_for_update().first()
         if question is None:
             return None
         household_id = await (

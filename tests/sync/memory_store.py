@@ -80,18 +80,22 @@ class MemoryStore:
                 first = next(r for r in self.t.revisions if r["visit_id"] == record_id and r["op"] == CREATE)
                 found[record_id] = Known(VISIT, self.t.visits[record_id]["author_id"], first["content_hash"])
             elif record_id in self.t.answers:
-                found[record_id] = Known(ANSWER, self.t.answers[record_id]["author_id"], self.t.answers[record_id]["hash"])
+                row = self.t.answers[record_id]
+                found[record_id] = Known(ANSWER, row["author_id"], row["hash"])
             elif record_id in self.t.roster_changes:
                 row = self.t.roster_changes[record_id]
                 found[record_id] = Known(ROSTER_CHANGE, row["author_id"], row["hash"])
         return found
 
-    async def households(self, ids: Iterable[int]) -> dict[int, HouseholdRef]:
-        return {i: self.t.households[i] for i in ids if i in self.t.households}
+    async def households(self, community_id: int | None, ids: Iterable[int]) -> dict[int, HouseholdRef]:
+        here = {i: h for i, h in self.t.households.items() if h.community_id == community_id}
+        return {i: here[i] for i in ids if i in here}
 
-    async def residents(self, household_ids: Iterable[int], resident_ids: Iterable[int]) -> ResidentRows:
+    async def residents(
+        self, community_id: int | None, household_ids: Iterable[int], resident_ids: Iterable[int]
+    ) -> ResidentRows:
         rows: ResidentRows = {}
-        households = set(household_ids)
+        households = {i for i in household_ids if self.t.households[i].community_id == community_id}
         for rid in resident_ids:
             if rid in self.t.residents and self.t.residents[rid][0] in households:
                 household_id, status = self.t.residents[rid]
@@ -118,9 +122,9 @@ class MemoryStore:
             }
             self._revision(record, push, 1, "applied")
 
-    async def visit_for_update(self, visit_id: UUID) -> StoredVisit | None:
+    async def visit_for_update(self, community_id: int | None, visit_id: UUID) -> StoredVisit | None:
         row = self.t.visits.get(visit_id)
-        if row is None:
+        if row is None or row["community_id"] != community_id:
             return None
         data = row["data"]
         return StoredVisit(
@@ -140,13 +144,15 @@ class MemoryStore:
         self._revision(record, push, visit.version, CONFLICT)
         self.t.visits[visit.id]["has_conflict"] = True
 
-    async def replace_visit(self, visit: StoredVisit, record: Any, household: HouseholdRef, version: int, push: Any) -> None:
+    async def replace_visit(
+        self, visit: StoredVisit, record: Any, household: HouseholdRef, version: int, push: Any
+    ) -> None:
         self.t.visits[visit.id].update(data=record.data, household_id=household.id, version=version)
         self._revision(record, push, version, "applied")
 
-    async def question_for_answer(self, question_id: int) -> StoredQuestion | None:
+    async def question_for_answer(self, community_id: int | None, question_id: int) -> StoredQuestion | None:
         row = self.t.questions.get(question_id)
-        if row is None:
+        if row is None or row["community_id"] != community_id:
             return None
         household_id = self.t.visits[row["visit_id"]]["household_id"]
         return StoredQuestion(question_id, row["community_id"], household_id, row["state"])
