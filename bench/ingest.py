@@ -73,13 +73,15 @@ class Leader:
 
 async def _leaders(settings, community_id: int, count: int) -> list[Leader]:
     from server.auth.sessions import COOKIE_NAME, open_session
-    from server.models import BuildingGroup, Household, Resident, ResidentStatus, Role, User
+    from server.leader.scope import leader_group_ids
+    from server.models import Household, Resident, ResidentStatus, Role, User
 
     found = []
     users = await User.filter(community_id=community_id, role=Role.LEADER, active=True).order_by("username")
     for user in users[:count]:
-        groups = await BuildingGroup.filter(leaders=user.id).values_list("id", flat=True)
-        households = await Household.filter(building_group_id__in=groups).values_list("id", flat=True)
+        groups = await leader_group_ids(user)
+        households = await Household.filter(community_id=community_id, building_group_id__in=groups).values_list(
+            "id", flat=True)
         residents: dict[int, list[int]] = {h: [] for h in households}
         rows = await Resident.filter(household_id__in=households, status=ResidentStatus.ACTIVE).values_list(
             "household_id", "id")
@@ -106,11 +108,15 @@ async def _push(client, leader: Leader, records: list[dict]) -> float:
 
 def _raw_rows(records: list[dict], leader: Leader, community_id: int, now: datetime):
     """The rows the push stores for these records, made ahead (not timed): visit, revision, seen."""
+    from zoneinfo import ZoneInfo
+
+    from server.settings import get_settings
     from sync.validate import parse_record
 
+    zone = ZoneInfo(get_settings().timezone)
     visits, revisions, seen = [], [], []
     for raw in records:
-        record = parse_record(raw)
+        record = parse_record(raw, zone=zone)
         data = record.data
         visits.append({
             "id": record.id, "community_id": community_id, "household_id": data.household_id,
@@ -135,11 +141,11 @@ def _raw_rows(records: list[dict], leader: Leader, community_id: int, now: datet
 
 
 async def _raw_insert(tables: list[tuple[type, list[dict]]]) -> float:
-    """executemany of prepared rows in one transaction (server/bulk_insert.py: the same encoding
+    """executemany of prepared rows in one transaction (server/ingest/bulk_insert.py: the same encoding
     of each value as the push's own insert, so the ratio a/c2 is what the rest of a push costs)."""
     from tortoise.transactions import in_transaction
 
-    from server.bulk_insert import insert_many
+    from server.ingest.bulk_insert import insert_many
 
     start = time.perf_counter()
     async with in_transaction():

@@ -29,6 +29,7 @@ from typing import Any
 from tortoise import Tortoise
 
 from server.clock import local_date, now_utc
+from server.leader.scope import leader_scope
 from server.models import Community, Household, Resident, ResidentStatus, User
 
 # How many days before the end of its interval a check shows up as due.
@@ -206,13 +207,6 @@ async def _last_checks(ids: list[int], before: datetime | None) -> dict[int, dat
     return {row["resident_id"]: as_datetime(row["last_checked"]) for row in rows if row["last_checked"] is not None}
 
 
-async def leader_group_ids(user: User) -> list[int]:
-    """The building groups this leader looks after, inside their own community."""
-    return list(
-        await user.building_groups.filter(community_id=user.community_id).values_list("id", flat=True)
-    )
-
-
 async def resident_checks(
     user: User,
     *,
@@ -228,7 +222,8 @@ async def resident_checks(
     """
     now = now or now_utc()
     if group_ids is None:
-        group_ids = await leader_group_ids(user)
+        scope = await leader_scope(user)
+        group_ids, community = scope.group_ids, community or scope.community
     if not group_ids:
         return []
     if community is None:

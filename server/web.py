@@ -84,7 +84,7 @@ def page_limits() -> SimpleNamespace:
     """The limits a page's form controls carry (maxlength, min, max), read from the modules that
     enforce them: a template never writes a number the server could change without it.
 
-    Read at the first page, not at import: the office's modules import this one (SHANGHAI)."""
+    Read at the first page, not at import: the office modules it reads import this one."""
     from server.accounts import MAX_DISPLAY_NAME_CHARS
     from server.leader.queries import SEARCH_MAX_CHARS
     from server.office.coverage import RULE_MAX, RULE_MIN

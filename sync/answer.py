@@ -16,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from server.models import QuestionAnswer, QuestionState, Visit, VisitQuestion
 from sync.fields import content_hash, long_text, missing, positive_int, refuse_unknown_keys
 from sync.form_rules import ANSWER_EMPTY
 from sync.records import APPLIED, MAX_TEXT_CHARS, MISSING_FIELD, RecordResult, Rejected
+from sync.scope import household_in_scope
+from sync.vocabulary import QuestionState
 
 if TYPE_CHECKING:
     from sync.scope import PushContext
@@ -55,26 +56,14 @@ def parse_answer_data(data: dict[str, Any], creating: bool = True) -> AnswerData
 
 async def create_answer(record: Record, result_id: str, push: PushContext) -> RecordResult:
     data: AnswerData = record.data
-    # The row lock (PostgreSQL) makes two answers to one question take turns on its state.
-    question = await VisitQuestion.filter(id=data.question_id).select_for_update().first()
+    # The store locks the question's row (PostgreSQL): two answers to one question take turns on its state.
+    question = await push.store.question_for_answer(push.user.community_id, data.question_id)
     household_id = None
     if question is not None and question.community_id == push.user.community_id:
-        household_id = await Visit.filter(id=question.visit_id).first().values_list("household_id", flat=True)
+        household_id = question.household_id
     # Scoped by the visit's household, not its author: whoever now looks after that building
     # group answers (a substitute may have made the visit).
-    await push.scope.household(household_id, OUT_OF_SCOPE_MESSAGE, "question_id")
-    await QuestionAnswer.create(
-        id=record.id,
-        question_id=question.id,
-        author_id=push.user.id,
-        device_id=push.device_id,
-        text=data.text,
-        client_time=record.client_time,
-        received_at=push.now,
-        content_hash=record.content_hash,
-    )
-    question.answered_at = push.now
-    if question.state == QuestionState.OPEN:
-        question.state = QuestionState.ANSWERED
-    await question.save(update_fields=["state", "answered_at", "updated_at"])
+    await household_in_scope(push, household_id, OUT_OF_SCOPE_MESSAGE, "question_id")
+    state = QuestionState.ANSWERED if question.state == QuestionState.OPEN else question.state
+    await push.store.insert_answer(record, question, state, push)
     return RecordResult(result_id, APPLIED, 1)

@@ -1,38 +1,37 @@
 """Applies pushed records idempotently, in order, each with its own result.
 
 The single entry point for every record type (`visit` here; `answer` in sync/answer.py,
-`roster_change` in sync/roster.py), used by POST /api/sync/push and by the leader's HTML forms.
-A push's runs of new visits are stored in bulk (sync/visit_batch.py); every other record, and
-any new visit whose bulk insert met a concurrent one, is applied alone in its own transaction.
+`roster_change` in sync/roster.py), used by POST /api/sync/push and by the leader's HTML forms
+through server/ingest, which gives it the database as a `Store` (sync/store.py). A push's runs of
+new visits are judged together (sync/visit_batch.py); every other record, and any new visit
+whose insert met a concurrent one, is applied alone in its own transaction. Pure: the decisions
+are here, the store only reads and writes; the clock and the time zone come from the caller.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
+from datetime import datetime, tzinfo
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
-
-from server.bulk_insert import insert_many
-from server.models import Role, User, Visit, VisitResident, VisitRevision
 from sync.answer import create_answer
-from sync.known_ids import judge_known, known_ids
+from sync.known_ids import judge_known
 from sync.records import (
     ANSWER, APPLIED, CONFLICT, CREATE, DUPLICATE, FORBIDDEN_ROLE, INVALID_RECORD, MAX_DEVICE_ID_CHARS,
     NOT_AUTHOR, NOT_FOUND, REJECTED, ROSTER_CHANGE, VISIT, VOIDED, RecordResult, Rejected,
 )
 from sync.roster import create_roster_change
-from sync.scope import PushContext, WriteScope, check_residents
+from sync.scope import PushContext, WriteScope, check_residents, household_in_scope
+from sync.store import Author, IdTaken, Store
 from sync.validate import Record, VisitRecord, check_occurred_at, echo, parse_record
-from sync.visit_batch import content_fields, create_visits, insert_visits, revision_row, seen_rows
+from sync.visit_batch import create_visits
+from sync.vocabulary import Role
 
 Apply = Callable[[Record, str, PushContext], Awaitable[RecordResult]]
 
 
 async def apply_records(
-    records: list[Any], *, user: User, device_id: str, now: datetime | None = None
+    records: list[Any], *, store: Store, user: Author, device_id: str, now: datetime, zone: tzinfo
 ) -> list[RecordResult]:
     """One result per record, in order. A refused record never affects the others.
 
@@ -47,10 +46,10 @@ async def apply_records(
     """
     if len(device_id) > MAX_DEVICE_ID_CHARS:
         raise ValueError(f"device_id longer than {MAX_DEVICE_ID_CHARS} characters")
-    now = now or datetime.now(timezone.utc)
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    push = PushContext(user, device_id, now, await WriteScope.load(user))
+    scope = WriteScope(user.community_id, frozenset(await store.group_ids(user)))
+    push = PushContext(user, device_id, now, zone, scope, store)
     results: list[RecordResult | None] = [None] * len(records)
     run: list[tuple[int, Record, str]] = []  # new visits waiting to be stored together
     run_ids: set = set()  # the ids in `run`, to see a repeat at once
@@ -100,7 +99,7 @@ def _check(raw: Any, push: PushContext) -> tuple[Record, str] | RecordResult:
         if push.user.role != Role.LEADER:
             kind = raw.get("type")
             raise Rejected(FORBIDDEN_ROLE, ROLE_MESSAGES.get(kind if isinstance(kind, str) else "", ANY_ROLE_MESSAGE))
-        return parse_record(raw), result_id
+        return parse_record(raw, zone=push.zone), result_id
     except Rejected as refusal:
         return RecordResult(result_id, REJECTED, error=refusal.error)
 
@@ -116,20 +115,20 @@ async def _apply_alone(record: Record, result_id: str, push: PushContext) -> Rec
 async def _apply_in_transaction(record: Record, result_id: str, push: PushContext) -> RecordResult:
     apply = _create_any if record.op == CREATE else _update
     try:
-        async with in_transaction():
+        async with push.store.transaction():
             return await apply(record, result_id, push)
-    except IntegrityError:
+    except IdTaken:
         # Another request inserted this same id between our look and our insert (a phone that
         # retried while its first request was still running). Its transaction has committed by
         # now; looking again answers `duplicate` (or `id_reused`) like any later retry.
-        async with in_transaction():
+        async with push.store.transaction():
             return await apply(record, result_id, push)
 
 
 async def _create_any(record: Record, result_id: str, push: PushContext) -> RecordResult:
     # A known id is answered before the scope and time checks: a retry of what was accepted
     # stays a duplicate even after the leader's groups change or the visit grows old.
-    known = judge_known(record, result_id, push, (await known_ids([record.id])).get(record.id))
+    known = judge_known(record, result_id, push, (await push.store.known_ids([record.id])).get(record.id))
     if known is not None:
         return known
     return await CREATES[record.type](record, result_id, push)
@@ -137,29 +136,23 @@ async def _create_any(record: Record, result_id: str, push: PushContext) -> Reco
 
 async def _create(record: VisitRecord, result_id: str, push: PushContext) -> RecordResult:
     data = record.data
-    household = await push.scope.household(data.household_id)
+    household = await household_in_scope(push, data.household_id)
     check_occurred_at(data.occurred_at, push.now)
-    await check_residents(household, data.resident_ids)
-    await insert_visits([(record, household)], push)
+    await check_residents(push, household, data.resident_ids)
+    await push.store.insert_visits([(record, household)], push)
     return RecordResult(result_id, APPLIED, 1)
 
 
 async def _update(record: VisitRecord, result_id: str, push: PushContext) -> RecordResult:
     # Only visits have updates (sync/validate.py refuses op "update" for the other types).
-    # The row lock (PostgreSQL) makes two updates of one visit take turns, so both cannot
-    # read the same version and both apply; SQLite serialises transactions anyway.
-    visit = await Visit.filter(id=record.id).select_for_update().first()
+    # The store locks the visit's row (PostgreSQL), so two updates of one visit take turns and
+    # both cannot read the same version and both apply; SQLite serialises transactions anyway.
+    visit = await push.store.visit_for_update(push.user.community_id, record.id)
     if visit is None or visit.community_id != push.user.community_id:
         raise Rejected(NOT_FOUND, "找不到要修改的走访记录。它可能还没有同步上来，请先同步新建的记录。", "id")
     if visit.author_id != push.user.id:
         raise Rejected(NOT_AUTHOR, "只能修改自己记录的走访。", "id")
-    replayed = (
-        await VisitRevision.filter(
-            visit_id=visit.id, op=record.op, base_version=record.base_version, content_hash=record.content_hash
-        )
-        .order_by("id")
-        .first()
-    )
+    replayed = await push.store.stored_update(record)
     if replayed is not None:
         # The same update sent again: answer what it got the first time, and store nothing.
         return RecordResult(result_id, DUPLICATE if replayed.outcome == APPLIED else CONFLICT, replayed.version)
@@ -172,38 +165,22 @@ async def _update(record: VisitRecord, result_id: str, push: PushContext) -> Rec
         raise Rejected(VOIDED, f"这条记录已被居委会作废{reason}，不能再修改。如有疑问，请联系居委会。", "id")
 
     data = record.data
-    household = await push.scope.household(data.household_id)
+    household = await household_in_scope(push, data.household_id)
     if data.occurred_at != visit.occurred_at:
         # Only a changed time is checked: withdrawing an old visit must stay possible.
         check_occurred_at(data.occurred_at, push.now)
     already_seen = visit.resident_ids if household.id == visit.household_id else ()
-    await check_residents(household, data.resident_ids, already_seen)
+    await check_residents(push, household, data.resident_ids, already_seen)
 
     if record.base_version != visit.version:
         # Made from an older version (two phones, one leader): keep it aside for the office.
-        await insert_many(VisitRevision, [revision_row(record, push, version=visit.version, outcome=CONFLICT)])
-        visit.has_conflict = True
-        await visit.save(update_fields=["has_conflict", "updated_at"])
+        await push.store.keep_conflict(visit, record, push)
         return RecordResult(result_id, CONFLICT, visit.version)
 
     # An update carries the whole visit as the leader now sees it, "withdrawn" included, so
     # applying it is a replacement of the leader-owned fields; office-owned ones are untouched.
-    for name, value in content_fields(record).items():
-        setattr(visit, name, value)
-    visit.household_id = household.id
-    visit.client_time = record.client_time
-    visit.device_id = push.device_id
-    visit.content_hash = record.content_hash
-    visit.version += 1
-    await visit.save(update_fields=[*content_fields(record), *_PUSH_FIELDS])
-    await VisitResident.filter(visit_id=visit.id).delete()
-    await insert_many(VisitResident, seen_rows(visit.id, record.data))
-    await insert_many(VisitRevision, [revision_row(record, push, version=visit.version, outcome=APPLIED)])
-    return RecordResult(result_id, APPLIED, visit.version)
-
-
-# What an applied update writes besides the content: never an office-owned field.
-_PUSH_FIELDS = ("household_id", "client_time", "device_id", "content_hash", "version", "updated_at")
+    await push.store.replace_visit(visit, record, household, visit.version + 1, push)
+    return RecordResult(result_id, APPLIED, visit.version + 1)
 
 
 CREATES: dict[str, Apply] = {VISIT: _create, ANSWER: create_answer, ROSTER_CHANGE: create_roster_change}

@@ -16,27 +16,30 @@ be in the leader's building groups and community (else `out_of_scope`, field hou
 words for a missing one); resident_id must be a current resident of it (else `invalid_resident`).
 Nothing changes in the roster until the office approves; `version` is always 1: a proposal is
 never updated.
+
+The rules for a resident's details (`resident_name` ... `check_born_by`) are the one set: the
+office's resident form (server/office/households.py) applies them too, in its own words.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
-from server.models import CareFlag, Resident, ResidentStatus, RosterChange, RosterChangeKind
 from sync.fields import (
     choice, content_hash, invalid, long_text, missing, positive_int, refuse_unknown_keys, storable_text,
 )
-from sync.form_rules import (  # noqa: F401  (the limits are re-exported: the office's forms use them too)
+from sync.form_rules import (
     BIRTH_YEAR_BAD, BIRTH_YEAR_FUTURE, CHANGE_MISSING, FIELDS_MISSING, FIELDS_UNWANTED, GENDER_BAD, GENDERS,
-    MAX_BIRTH_YEAR, MAX_NAME_CHARS, MAX_PHONE_CHARS, MIN_BIRTH_YEAR, NAME_BAD, NEW_RESIDENT_MISSING, PHONE,
-    PHONE_BAD, RESIDENT_FOR_NEW_RESIDENT, RESIDENT_MISSING,
+    MAX_BIRTH_YEAR, MAX_NAME_CHARS, MIN_BIRTH_YEAR, NAME_BAD, NEW_RESIDENT_MISSING, PHONE, PHONE_BAD,
+    RESIDENT_FOR_NEW_RESIDENT, RESIDENT_MISSING,
 )
 from sync.records import (
     APPLIED, INVALID_FIELD, INVALID_RESIDENT, MAX_TEXT_CHARS, MISSING_FIELD, RecordResult, Rejected,
 )
+from sync.scope import household_in_scope
+from sync.vocabulary import CareFlag, ResidentStatus, RosterChangeKind
 
 if TYPE_CHECKING:
     from sync.scope import PushContext
@@ -45,7 +48,6 @@ if TYPE_CHECKING:
 REQUIRED_KEYS = ("household_id", "change")
 OPTIONAL_KEYS = ("resident_id", "fields", "note")
 FIELD_KEYS = ("name", "gender", "birth_year", "phone", "care_flags")
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 OUT_OF_SCOPE_MESSAGE = "这户不在您负责的楼组里，不能为它报告住户变化。如果楼组刚调整过，请刷新后再试。"
 NOT_A_RESIDENT_MESSAGE = "选中的居民不是这一户的在册居民（可能已搬走或信息已更新），请刷新后重新选择。"
@@ -125,72 +127,69 @@ def parse_fields(value: Any) -> dict[str, Any]:
     return proposed
 
 
-def _name(value: Any) -> str:
+# --- the rules for a resident's details ---------------------------------------------------------
+
+
+def resident_name(value: Any) -> str:
     name = storable_text("fields.name", value).strip()
     if not name or len(name) > MAX_NAME_CHARS or "\n" in name:
         raise Rejected(INVALID_FIELD, NAME_BAD, "fields.name")
     return name
 
 
-def _gender(value: Any) -> str:
+def resident_gender(value: Any) -> str:
     if value not in GENDERS:
         raise Rejected(INVALID_FIELD, GENDER_BAD, "fields.gender")
     return value
 
 
-def _birth_year(value: Any) -> int:
+def resident_birth_year(value: Any) -> int:
+    """Four digits from 1900; "not after this year" is check_born_by (it needs today's date)."""
     if type(value) is not int or not MIN_BIRTH_YEAR <= value <= MAX_BIRTH_YEAR:
         raise Rejected(INVALID_FIELD, BIRTH_YEAR_BAD, "fields.birth_year")
     return value
 
 
-def _phone(value: Any) -> str:
+def check_born_by(year: int, this_year: int) -> None:
+    """Nobody is born next year (this year as the committee's calendar says)."""
+    if year > this_year:
+        raise Rejected(INVALID_FIELD, BIRTH_YEAR_FUTURE, "fields.birth_year")
+
+
+def resident_phone(value: Any) -> str:
     phone = storable_text("fields.phone", value).strip()
     if not PHONE.match(phone):
         raise Rejected(INVALID_FIELD, PHONE_BAD, "fields.phone")
     return phone
 
 
-def _care_flags(value: Any) -> list[str]:
+def resident_care_flags(value: Any) -> list[str]:
     if not isinstance(value, list):
         raise invalid("fields.care_flags", "应为关注情况的列表。")
     return sorted({choice("fields.care_flags", CareFlag, flag).value for flag in value})
 
 
 FIELD_CHECKS = {
-    "name": _name, "gender": _gender, "birth_year": _birth_year, "phone": _phone, "care_flags": _care_flags,
+    "name": resident_name, "gender": resident_gender, "birth_year": resident_birth_year, "phone": resident_phone,
+    "care_flags": resident_care_flags,
 }
 
 
-def check_birth_year(proposed: dict[str, Any], now: datetime) -> None:
-    """The one check that needs today's date: nobody is born next year."""
+def check_birth_year(proposed: dict[str, Any], now: datetime, zone: tzinfo) -> None:
+    """The one check of a proposal that needs today's date."""
     year = proposed.get("birth_year")
-    if year is not None and year > now.astimezone(SHANGHAI).year:
-        raise Rejected(INVALID_FIELD, BIRTH_YEAR_FUTURE, "fields.birth_year")
+    if year is not None:
+        check_born_by(year, now.astimezone(zone).year)
 
 
 async def create_roster_change(record: Record, result_id: str, push: PushContext) -> RecordResult:
     data: RosterData = record.data
-    household = await push.scope.household(data.household_id, OUT_OF_SCOPE_MESSAGE)
-    check_birth_year(data.fields, push.now)
+    household = await household_in_scope(push, data.household_id, OUT_OF_SCOPE_MESSAGE)
+    check_birth_year(data.fields, push.now, push.zone)
     if data.resident_id is not None:
-        is_current = await Resident.filter(
-            id=data.resident_id, household_id=household.id, status=ResidentStatus.ACTIVE
-        ).exists()
-        if not is_current:
+        rows = await push.store.residents(household.community_id, [household.id], [data.resident_id])
+        here = rows.get(household.id, {})
+        if here.get(data.resident_id) != ResidentStatus.ACTIVE:
             raise Rejected(INVALID_RESIDENT, NOT_A_RESIDENT_MESSAGE, "resident_id")
-    await RosterChange.create(
-        id=record.id,
-        community_id=household.community_id,
-        household_id=household.id,
-        resident_id=data.resident_id,
-        author_id=push.user.id,
-        device_id=push.device_id,
-        kind=data.change,
-        proposed=dict(sorted(data.fields.items())),
-        note=data.note,
-        client_time=record.client_time,
-        received_at=push.now,
-        content_hash=record.content_hash,
-    )
+    await push.store.insert_roster_change(record, household, push)
     return RecordResult(result_id, APPLIED, 1)

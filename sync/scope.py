@@ -1,54 +1,41 @@
-"""What a leader may write about: households of their own building groups, in their community."""
+"""What a leader may write about: households of their own building groups, in their community.
+
+Which groups those are is the server's one leader scope (server/leader/scope.py), asked once
+per push through the store; the judging is here.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
-from server.models import BuildingGroup, Household, Resident, ResidentStatus, User
 from sync.records import INVALID_RESIDENT, OUT_OF_SCOPE, Rejected
+from sync.store import Author, HouseholdRef, ResidentRows, Store
+from sync.vocabulary import ResidentStatus
 
 # One message whether the household does not exist or belongs to someone else, so a push
 # can never be used to find out which household ids exist elsewhere.
 OUT_OF_SCOPE_MESSAGE = "这户不在您负责的楼组里，不能为它记录走访。如果楼组刚调整过，请刷新后再试。"
+NOT_A_RESIDENT_MESSAGE = "选中的居民中有人不是这一户的在册居民（可能已搬走或信息已更新），请刷新后重新选择。"
 
 
+@dataclass(frozen=True)
 class WriteScope:
     """A leader's building groups, read once per push (assignments change rarely, not mid-batch)."""
 
-    def __init__(self, user: User, group_ids: Iterable[int]) -> None:
-        self.user = user
-        self.group_ids = frozenset(group_ids)
+    community_id: int | None
+    group_ids: frozenset[int]
 
-    @classmethod
-    async def load(cls, user: User) -> WriteScope:
-        if user.community_id is None:
-            return cls(user, ())
-        ids = await BuildingGroup.filter(leaders=user.id, community_id=user.community_id).values_list(
-            "id", flat=True
-        )
-        return cls(user, ids)
-
-    async def household(
-        self, household_id: int | None, message: str = OUT_OF_SCOPE_MESSAGE, field: str = "household_id"
-    ) -> Household:
+    def check(
+        self, household: HouseholdRef | None, message: str = OUT_OF_SCOPE_MESSAGE, field: str = "household_id"
+    ) -> HouseholdRef:
         """The household if this leader may write about it; `out_of_scope` (with the same words
         for a missing and a foreign one) otherwise. Each record type says it in its own words."""
-        household = await Household.get_or_none(id=household_id) if household_id is not None else None
-        return self.check(household, message, field)
-
-    async def households(self, household_ids: Iterable[int]) -> dict[int, Household]:
-        """The households of a whole batch in one query per chunk; `check` then judges each."""
-        found: dict[int, Household] = {}
-        for part in chunks(sorted(set(household_ids))):
-            found.update((h.id, h) for h in await Household.filter(id__in=part))
-        return found
-
-    def check(self, household: Household | None, message: str = OUT_OF_SCOPE_MESSAGE, field: str = "household_id") -> Household:
         if (
             household is None
-            or household.community_id != self.user.community_id
+            or self.community_id is None
+            or household.community_id != self.community_id
             or household.building_group_id not in self.group_ids
         ):
             raise Rejected(OUT_OF_SCOPE, message, field)
@@ -59,43 +46,30 @@ class WriteScope:
 class PushContext:
     """What every record of one push shares."""
 
-    user: User
+    user: Author
     device_id: str
     now: datetime  # the server's clock, aware
+    zone: tzinfo  # the committee's time zone: a visit's calendar day, "this year"
     scope: WriteScope
+    store: Store
 
 
-# Rows per IN (...) list: PostgreSQL takes at most 32,767 parameters per statement, SQLite 32,766.
-IN_CHUNK = 1000
+async def household_in_scope(
+    push: PushContext, household_id: int | None, message: str = OUT_OF_SCOPE_MESSAGE, field: str = "household_id"
+) -> HouseholdRef:
+    found = None
+    if household_id is not None:
+        found = (await push.store.households(push.user.community_id, [household_id])).get(household_id)
+    return push.scope.check(found, message, field)
 
 
-def chunks(items: list, size: int = IN_CHUNK) -> list[list]:
-    return [items[start:start + size] for start in range(0, len(items), size)]
-
-
-ResidentRows = dict[int, dict[int, str]]  # household id -> {resident id: status}
-
-
-async def resident_rows(household_ids: Iterable[int], resident_ids: Iterable[int]) -> ResidentRows:
-    """Which of these residents belong to which of these households, and their status: the
-    residents of a whole batch in one query per chunk."""
-    rows: ResidentRows = {}
-    households = sorted(set(household_ids))
-    for part in chunks(sorted(set(resident_ids))):
-        if not part or not households:
-            continue
-        found = await Resident.filter(household_id__in=households, id__in=part).values_list(
-            "id", "household_id", "status"
-        )
-        for rid, household_id, status in found:
-            rows.setdefault(household_id, {})[rid] = status
-    return rows
-
-
-async def check_residents(household: Household, resident_ids: Iterable[int], already_seen: Iterable[int] = ()) -> None:
+async def check_residents(
+    push: PushContext, household: HouseholdRef, resident_ids: Iterable[int], already_seen: Iterable[int] = ()
+) -> None:
     wanted = set(resident_ids)
     if wanted:
-        check_seen(household.id, wanted, await resident_rows([household.id], wanted), already_seen)
+        rows = await push.store.residents(household.community_id, [household.id], wanted)
+        check_seen(household.id, wanted, rows, already_seen)
 
 
 def check_seen(household_id: int, resident_ids: Iterable[int], rows: ResidentRows, already_seen: Iterable[int] = ()) -> None:
@@ -109,8 +83,4 @@ def check_seen(household_id: int, resident_ids: Iterable[int], rows: ResidentRow
     named_before = set(already_seen) & set(here)
     allowed = living_here | named_before
     if wanted - allowed:
-        raise Rejected(
-            INVALID_RESIDENT,
-            "选中的居民中有人不是这一户的在册居民（可能已搬走或信息已更新），请刷新后重新选择。",
-            "resident_ids",
-        )
+        raise Rejected(INVALID_RESIDENT, NOT_A_RESIDENT_MESSAGE, "resident_ids")

@@ -1,7 +1,8 @@
 """Checks one pushed record against protocol 1: the record's own keys here, its `data` by type.
 
 `visit` data is checked here; `answer` and `roster_change` data in sync/answer.py and
-sync/roster.py. Pure: no database, no clock of its own. Every refusal raises `Rejected` with a
+sync/roster.py. Pure: no database, no clock of its own; the time zone (a visit's calendar day)
+comes from the caller. Every refusal raises `Rejected` with a
 stable code, a message in Chinese for the leader, and the protocol's name of the field at fault.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 from uuid import UUID
 
@@ -96,26 +97,35 @@ VisitRecord = Record  # a Record whose type is "visit"
 class _Type:
     ops: tuple[str, ...]
     op_message: str
-    parse_data: Callable[[dict[str, Any], bool], Any]  # (data, creating) -> normalised data
+    parse_data: Callable[[dict[str, Any], bool, tzinfo], Any]  # (data, creating, zone) -> normalised data
 
 
-def _visit_data(data: dict[str, Any], creating: bool) -> VisitData:
-    return parse_visit_data(data, creating=creating)
+def _visit_data(data: dict[str, Any], creating: bool, zone: tzinfo) -> VisitData:
+    return parse_visit_data(data, creating=creating, zone=zone)
+
+
+def _answer_data(data: dict[str, Any], creating: bool, zone: tzinfo) -> answer.AnswerData:
+    return answer.parse_answer_data(data, creating)
+
+
+def _roster_data(data: dict[str, Any], creating: bool, zone: tzinfo) -> roster.RosterData:
+    return roster.parse_roster_data(data, creating)
 
 
 # Answers and roster changes are requests the server keeps as sent: created, never updated.
 # A leader may read any of these messages on the phone (本机状态): words, never protocol codes.
 TYPES: dict[str, _Type] = {
     VISIT: _Type((CREATE, UPDATE), "走访记录只能新建或修改。", _visit_data),
-    ANSWER: _Type((CREATE,), "回答只能新建，不能修改；要补充，请再写一条回答。", answer.parse_answer_data),
+    ANSWER: _Type((CREATE,), "回答只能新建，不能修改；要补充，请再写一条回答。", _answer_data),
     ROSTER_CHANGE: _Type(
-        (CREATE,), "住户变化只能新建，不能修改；要更正，请再报告一次。", roster.parse_roster_data
+        (CREATE,), "住户变化只能新建，不能修改；要更正，请再报告一次。", _roster_data
     ),
 }
 
 
-def parse_record(raw: dict[str, Any]) -> Record:
-    """The whole record, checked in the order a person would read it; the first fault wins."""
+def parse_record(raw: dict[str, Any], *, zone: tzinfo) -> Record:
+    """The whole record, checked in the order a person would read it; the first fault wins.
+    `zone` is the committee's: a visit's calendar day is the day there."""
     record_id = _record_id(raw)
     if "type" not in raw:
         raise missing("type")
@@ -138,7 +148,7 @@ def parse_record(raw: dict[str, Any]) -> Record:
         raise missing("data")
     if not isinstance(raw["data"], dict):
         raise invalid("data", "应为一个对象。")
-    data = kind.parse_data(raw["data"], op == CREATE)
+    data = kind.parse_data(raw["data"], op == CREATE, zone)
     return Record(record_id, raw["type"], op, base_version, client_time, data, data.content_hash())
 
 
@@ -161,7 +171,7 @@ def _base_version(op: str, value: Any) -> int | None:
     return positive_int("base_version", value)
 
 
-def parse_visit_data(data: dict[str, Any], *, creating: bool) -> VisitData:
+def parse_visit_data(data: dict[str, Any], *, creating: bool, zone: tzinfo) -> VisitData:
     refuse_unknown_keys(data, REQUIRED_DATA + OPTIONAL_DATA)
     for key in REQUIRED_DATA:
         if key not in data:
@@ -173,7 +183,7 @@ def parse_visit_data(data: dict[str, Any], *, creating: bool) -> VisitData:
     status = choice("status", VisitStatus, data["status"])
     notes = _notes(data.get("notes", ""))
     follow_up_needed = boolean("follow_up_needed", data.get("follow_up_needed", False))
-    visit_day = occurred_at.astimezone(roster.SHANGHAI).date()  # the leader's calendar day
+    visit_day = occurred_at.astimezone(zone).date()  # the leader's calendar day
     follow_up_due = _follow_up_due(follow_up_needed, data.get("follow_up_due"), visit_day)
     withdrawn = boolean("withdrawn", data.get("withdrawn", False))
     if creating and withdrawn:

@@ -20,7 +20,7 @@ from sync.vocabulary import CareFlag, RosterChangeKind, VisitKind, VisitStatus
 from sync.records import (
     MAX_DEVICE_ID_CHARS, MAX_NOTES_CHARS, MAX_RECORDS, MAX_RESIDENTS_SEEN, MAX_TEXT_CHARS, PROTOCOL,
 )
-from sync.roster import MAX_NAME_CHARS, MAX_PHONE_CHARS, MIN_BIRTH_YEAR
+from sync.form_rules import MAX_NAME_CHARS, MAX_PHONE_CHARS, MIN_BIRTH_YEAR
 
 
 # The store's text rule (sync/fields.py) as a JSON Schema pattern.

@@ -178,7 +178,7 @@ async def test_each_visit_looks_like_one_synced_from_a_phone(community):
         assert (revision.op, revision.version, revision.outcome) == ("create", 1, "applied")
         assert revision.base_version is None and visit.version == 1
         # The ingest's own normalisation and hash give back exactly what is stored.
-        data = parse_visit_data(revision.data, creating=True)
+        data = parse_visit_data(revision.data, creating=True, zone=local_zone())
         assert data.to_json() == revision.data
         assert data.content_hash() == revision.content_hash == visit.content_hash
         assert (data.household_id, list(data.resident_ids), data.occurred_at) == (

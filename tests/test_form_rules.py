@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta, timezone
 from html import unescape
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from multidict import MultiDict
@@ -145,6 +146,7 @@ def test_every_rule_is_a_check_the_phone_knows_and_names_a_control_of_its_form()
 # --- the server refuses as the rules say ---------------------------------------------------------
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the committee's zone (settings.timezone), as the server passes it
 
 
 def shanghai_input(moment: datetime) -> str:
@@ -226,12 +228,12 @@ def server_error(record_type: str, controls: dict[str, list[str]], now: datetime
     raw = {"id": "3e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b", "type": record_type, "op": "create",
            "base_version": None, "client_time": None, "data": data}
     try:
-        record = parse_record(raw)
+        record = parse_record(raw, zone=SHANGHAI)
         # What apply checks against today's date, after parsing.
         if record_type == VISIT:
             check_occurred_at(record.data.occurred_at, now)
         if record_type == ROSTER_CHANGE:
-            check_birth_year(record.data.fields, now)
+            check_birth_year(record.data.fields, now, SHANGHAI)
     except Rejected as refused:
         return refused.error.field, refused.error.message
     return None

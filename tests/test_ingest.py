@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from server.models import ResidentStatus, ReviewState, Visit, VisitResident, VisitRevision
-from sync.apply import apply_records
+from server.ingest import apply_records
 from sync.records import MAX_NOTES_CHARS
 
 NOW = datetime(2026, 11, 26, 1, 31, 2, tzinfo=timezone.utc)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from server.models import QuestionAnswer, QuestionState, VisitQuestion
-from sync.apply import apply_records
+from server.ingest import apply_records
 from tests.office_factories import make_question, make_visit
 from tests.record_factories import answer_record
 

@@ -12,8 +12,8 @@ import asyncio
 import logging
 import uuid
 
+from server.ingest.store import TortoiseStore
 from server.models import QuestionAnswer, Visit, VisitResident, VisitRevision
-from sync import visit_batch
 from tests.test_ingest import NOW, push, statuses, update_of, visit_record
 
 
@@ -89,10 +89,15 @@ async def test_a_bulk_insert_meeting_a_concurrent_one_keeps_nothing_and_answers_
     await push(leader, theirs)  # the other request, already committed
     theirs_before = await Visit.filter(id=theirs["id"]).values()
 
-    async def looked_too_early(ids):
-        return {}
+    looks = []
+    look = TortoiseStore.known_ids
 
-    monkeypatch.setattr(visit_batch, "known_ids", looked_too_early)
+    async def looked_too_early(store, ids):
+        # The batch's own look (the first) finds nothing; the one-record path then looks for real.
+        looks.append(ids)
+        return {} if len(looks) == 1 else await look(store, ids)
+
+    monkeypatch.setattr(TortoiseStore, "known_ids", looked_too_early)
     results = await push(leader, *batch)
 
     assert statuses(results) == [("applied", 1, None), ("duplicate", 1, None), ("applied", 1, None)]

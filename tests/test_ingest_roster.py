@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from server.models import Resident, ResidentStatus, RosterChange, RosterChangeState, Visit
-from sync.apply import apply_records
+from server.ingest import apply_records
 from tests.record_factories import new_resident_record, roster_record
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)

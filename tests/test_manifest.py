@@ -83,6 +83,17 @@ async def test_a_leader_keeps_their_own_pages_and_nobody_elses(client, world):
     assert all(re.fullmatch(r"[0-9a-f]{20}", page["version"]) for page in body["pages"])
 
 
+async def test_a_group_of_another_committee_assigned_by_mistake_is_not_kept_on_the_phone(client, world):
+    """The one leader scope (server/leader/scope.py) filters by the leader's community first; the
+    manifest once read every group the leader was linked to, whatever its committee."""
+    foreign_group = await world.other_household.building_group
+    await world.users["leader01"].building_groups.add(foreign_group)
+    await api_login(client, "leader01")
+    urls = set(await versions(client))
+    assert f"/households/{world.other_household.id}" not in urls
+    assert {f"/households/{h.id}" for h in world.households[:3]} <= urls
+
+
 async def test_a_visit_changes_only_the_pages_that_show_it(client, world):
     token = await api_login(client, "leader01")
     before = await versions(client)

@@ -15,7 +15,7 @@ from server.checks import last_checks
 from server.models import AuditEvent, ReviewState, Visit, VisitQuestion, VisitReviewEvent, VisitRevision
 from server.office.dates import today_shanghai
 from server.office.follow_ups import follow_up_list
-from sync.apply import apply_records
+from server.ingest import apply_records
 from tests.factories import api_login
 from tests.office_factories import make_question, make_visit
 from tests.test_office_exports import HEADERS, ID, dashboard_ids

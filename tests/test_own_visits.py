@@ -8,7 +8,7 @@ import re
 from html import unescape
 
 from server.models import Visit
-from sync.apply import apply_records
+from server.ingest import apply_records
 from tests.factories import api_login
 from tests.test_leader_pages import log_visit, section, text_of
 

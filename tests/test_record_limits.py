@@ -39,7 +39,7 @@ async def test_a_record_with_tens_of_thousands_of_residents_is_refused_alone(cli
 
 def _parsed(**data):
     record = visit_record(type("H", (), {"id": 1})(), **data)
-    return parse_record(record)
+    return parse_record(record, zone=SH)
 
 
 def test_the_cap_on_residents_is_counted_as_sent():

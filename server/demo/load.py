@@ -204,7 +204,7 @@ async def _write_visits(community, plan: list[PlanVisit], users: dict[str, User]
             "notes": item.notes,
             "follow_up_needed": due is not None,
             "follow_up_due": due.isoformat() if due else None,
-        }, creating=True)
+        }, creating=True, zone=now.tzinfo)
         digest, resident_ids = data.content_hash(), list(data.resident_ids)
         counters[household.address] = counters.get(household.address, 0) + 1
         visit_id = uuid.uuid5(NAMESPACE, f"visit:{household.address}:{counters[household.address]}")

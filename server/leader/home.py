@@ -7,7 +7,8 @@ from litestar import Request, Response
 
 from server.checks import age_in, resident_checks
 from server.clock import now_utc
-from server.leader.queries import clean_search, group_households, households_in_scope, leader_scope
+from server.leader.queries import clean_search, group_households, households_in_scope
+from server.leader.scope import leader_scope
 from server.leader.questions import open_questions
 from sync.vocabulary import CARE_FLAG_WORDS
 from server.web import render

@@ -1,13 +1,13 @@
 """What a leader may see: their building groups in their community, and nothing else.
 
-Every query of the leader's screens starts from a `LeaderScope`, so a household of another
-group or another committee is simply not found (the pages answer 404, as for a missing one).
+Every query of the leader's screens starts from a `LeaderScope` (server/leader/scope.py), so a
+household of another group or another committee is simply not found (the pages answer 404, as
+for a missing one).
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
@@ -15,32 +15,12 @@ from tortoise.expressions import Q
 from tortoise.query_utils import Prefetch
 
 from server.clock import local_zone
-from server.models import (
-    BuildingGroup, Community, Household, Resident, ResidentStatus, RosterChange, User, Visit,
-)
+from server.leader.scope import LeaderScope
+from server.models import BuildingGroup, Household, Resident, ResidentStatus, RosterChange, User, Visit
 
 SEARCH_MAX_CHARS = 50
 RECENT_VISITS_ON_HOUSEHOLD = 20
 MY_VISITS_PAGE = 50
-
-
-@dataclass(frozen=True)
-class LeaderScope:
-    user: User
-    community: Community | None  # None only for a misconfigured account: then no groups either
-    groups: list[BuildingGroup]
-
-    @property
-    def group_ids(self) -> list[int]:
-        return [group.id for group in self.groups]
-
-
-async def leader_scope(user: User) -> LeaderScope:
-    community = await Community.get_or_none(id=user.community_id) if user.community_id else None
-    if community is None:
-        return LeaderScope(user, None, [])
-    groups = await user.building_groups.filter(community_id=community.id).order_by("number")
-    return LeaderScope(user, community, list(groups))
 
 
 def _active_residents() -> Prefetch:

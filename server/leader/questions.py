@@ -1,7 +1,7 @@
 """Questions the office sent back with a visit (需补充), as the leader sees them, and the answer form.
 
 The answer form becomes an `answer` record (server/leader/form_contract.py) applied by
-`sync.apply.apply_records`, the one write path shared with the phone's outbox.
+`server.ingest.apply_records`, the one write path shared with the phone's outbox.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from tortoise.query_utils import Prefetch
 
 from server.forms import INT, TEXT
 from server.leader.form_contract import OutboxForm
-from server.leader.queries import LeaderScope
+from server.leader.scope import LeaderScope
 from sync.vocabulary import N_
 from server.models import Household, QuestionAnswer, QuestionState, VisitQuestion
 from sync.records import ANSWER, MAX_TEXT_CHARS

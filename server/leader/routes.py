@@ -1,7 +1,7 @@
 """Leader pages: households, the household page with its visit form, the office's questions
 with their answer forms, the "report a change" form, and the leader's records.
 
-Every form here becomes a sync record applied by `sync.apply.apply_records`, the one write path
+Every form here becomes a sync record applied by `server.ingest.apply_records`, the one write path
 shared with the phone's outbox.
 
 Only leaders reach these routes; every query goes through their LeaderScope, so a household
@@ -25,18 +25,17 @@ from server.leader import questions, roster_form, visit_form
 from server.forms import TypedForm
 from server.leader.form_contract import FieldError, OutboxForm, Submission
 from server.leader.queries import (
-    LeaderScope,
     clean_search,
     decode_cursor,
     group_households,
     household_in_scope,
     households_in_scope,
-    leader_scope,
     my_visits,
     own_visit,
     recent_visits,
     just_sent,
 )
+from server.leader.scope import LeaderScope, leader_scope
 from server.models import CareFlag, Household, Role, RosterChange, Visit
 from server.web import path_for, render, request_locale
 from server.words import (
@@ -45,7 +44,7 @@ from server.words import (
     LEADER_ROSTER_STATE_WORDS,
     ROSTER_CHANGE_CHOICES,
 )
-from sync.apply import apply_records
+from server.ingest import apply_records
 from sync.vocabulary import (
     CARE_FLAG_WORDS,
     ROSTER_CHANGE_WORDS,

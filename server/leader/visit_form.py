@@ -2,7 +2,7 @@
 
 The form is read by the outbox forms' contract (server/leader/form_contract.py), which only
 converts text into the protocol's types and catches what would otherwise be lost silently;
-everything else is judged by `sync.apply.apply_records`, the one write path shared with the
+everything else is judged by `server.ingest.apply_records`, the one write path shared with the
 phone's outbox.
 """
 

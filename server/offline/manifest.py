@@ -10,8 +10,9 @@ from typing import Any
 from tortoise.functions import Count, Max
 
 from server.clock import local_date, now_utc
+from server.leader.scope import leader_scope
 from server.leader.task_stamps import household_task_stamps
-from server.models import BuildingGroup, Community, Household, Resident, Role, User, Visit
+from server.models import Household, Resident, Role, User, Visit
 from server.static_files.version import ASSET_VERSION
 
 # Pages every leader keeps; household pages are added per household of their building groups.
@@ -50,21 +51,23 @@ async def offline_pages(
     now = now or now_utc()
     # Due lists and "n days ago" change with the date even when no row does.
     today = local_date(now).isoformat()
-    groups = await BuildingGroup.filter(leaders__id=user.id).order_by("id").values("id", "name", "updated_at")
-    group_ids = [g["id"] for g in groups]
-    rules = await Community.filter(id=user.community_id).values_list("check_rules", flat=True)
-    households = await Household.filter(building_group_id__in=group_ids).order_by("id").values("id", "updated_at")
+    scope = await leader_scope(user)
+    community_id = scope.community.id if scope.community else None
+    groups = sorted(scope.groups, key=lambda group: group.id)
+    group_ids = [group.id for group in groups]
+    households = await Household.filter(community_id=community_id, building_group_id__in=group_ids).order_by(
+        "id").values("id", "updated_at")
     # By the households' own ids (not a join on building_group_id): the planner then reads each
     # household's rows from its index rather than hashing the whole visit table (ten years).
     household_ids = [h["id"] for h in households]
     residents = _per_household(
-        await Resident.filter(household_id__in=household_ids)
+        await Resident.filter(community_id=community_id, household_id__in=household_ids)
         .annotate(n=Count("id"), last=Max("updated_at"))
         .group_by("household_id")
         .values("household_id", "n", "last")
     )
     visits = _per_household(
-        await Visit.filter(household_id__in=household_ids)
+        await Visit.filter(community_id=community_id, household_id__in=household_ids)
         .annotate(n=Count("id"), last=Max("updated_at"))
         .group_by("household_id")
         .values("household_id", "n", "last")
@@ -77,20 +80,23 @@ async def offline_pages(
     # by scanning every event of the committee for the author's.
     reviews: dict[int, tuple[int, int]] = {}
     mine_n, mine_last = 0, None
-    for row in await Visit.filter(household_id__in=household_ids, review_events__id__isnull=False) \
-            .annotate(n=Count("review_events__id"), last=Max("review_events__id")) \
-            .group_by("household_id", "author_id") \
-            .values("household_id", "author_id", "n", "last"):
+    review_rows = await (
+        Visit.filter(community_id=community_id, household_id__in=household_ids, review_events__id__isnull=False)
+        .annotate(n=Count("review_events__id"), last=Max("review_events__id"))
+        .group_by("household_id", "author_id")
+        .values("household_id", "author_id", "n", "last")
+    )
+    for row in review_rows:
         n, last = reviews.get(row["household_id"], (0, 0))
         reviews[row["household_id"]] = (n + row["n"], max(last, row["last"]))
         if row["author_id"] == user.id:
             mine_n, mine_last = mine_n + row["n"], max(mine_last or 0, row["last"])
     mine_reviews = [{"n": mine_n, "last": mine_last}] if mine_n else []
     # Questions from the office and roster proposals show on household pages and home.
-    tasks = await household_task_stamps(user.community_id, group_ids)
+    tasks = await household_task_stamps(community_id, group_ids)
     # Grouped by the filtered column: one row (Tortoise would otherwise group by every column).
     mine = (
-        await Visit.filter(author_id=user.id)
+        await Visit.filter(community_id=community_id, author_id=user.id)
         .annotate(n=Count("id"), last=Max("updated_at"))
         .group_by("author_id")
         .values("n", "last")
@@ -99,8 +105,8 @@ async def offline_pages(
 
     common = (
         ASSET_VERSION, locale, today, session_id, user.id, user.display_name, _stamp(user.updated_at),
-        sorted((rules[0] or {}).items()) if rules else "",
-        [(g["id"], g["name"], _stamp(g["updated_at"])) for g in groups],
+        sorted((scope.community.check_rules or {}).items()) if scope.community else "",
+        [(group.id, group.name, _stamp(group.updated_at)) for group in groups],
     )
     empty = (0, "-")
     per_household = {

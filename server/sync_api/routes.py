@@ -1,4 +1,5 @@
-"""The sync protocol over HTTP (POST /api/sync/push); reading and applying records live in sync/."""
+"""The sync protocol over HTTP (POST /api/sync/push); reading and applying records live in sync/,
+writing them in server/ingest."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody
 
 from server import metrics
 from server.auth.guards import login_required
-from server.clock import now_utc
+from server.clock import local_zone, now_utc
+from server.ingest import apply_records
 from server.models import DeviceSession
 from server.settings import app_settings
-from sync.apply import apply_records
 from sync.envelope import EnvelopeRefused, Push, parse_push, too_large
 from sync.records import MAX_BODY_BYTES, PROTOCOL
 from sync.wire import ApiError, SyncEnvelopeError, SyncPushRequest, SyncPushResponse, inline_json_schema
@@ -89,7 +90,9 @@ class SyncApi(Controller):
         session: DeviceSession = request.scope["auth"]
         device_id = push.device_id or session.device_id or ""
         now = now_utc()
-        results = await apply_records(push.records, user=request.scope["user"], device_id=device_id, now=now)
+        results = await apply_records(
+            push.records, user=request.scope["user"], device_id=device_id, now=now, zone=local_zone()
+        )
         await _note_sync(session, now, push.device_id)
         metrics.observe_push(push.records, results, time.perf_counter() - started, now)
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from playwright.async_api import expect
 
 from server.models import Visit, VisitRevision
-from sync.apply import apply_records
+from server.ingest import apply_records
 from tests.browser.conftest import assert_accessible
 from tests.browser.offline_helpers import (  # noqa: F401  (fixtures)
     counted_server, go_offline, handset, leader_page, log_in_ready, outbox, outbox_emptied, until, until_kept,
