@@ -8,8 +8,8 @@ from tortoise import Tortoise
 
 from server.models import User
 from tests.factories import api_login
-from tests.html import HAN, chinese_left
 from tests.office_factories import make_device, make_question, make_roster_change, make_visit
+from tests.page_text import HAN, chinese_left
 
 # The language switch names Chinese in Chinese, on every page.
 SWITCH_TO_CHINESE = '<button type="submit" name="locale" value="zh_Hans" class="link-button" lang="zh-Hans">中文</button>'

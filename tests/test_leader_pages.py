@@ -13,7 +13,7 @@ import pytest
 
 from server.models import Resident, ResidentStatus, Visit, VisitKind, VisitResident, VisitStatus
 from tests.factories import api_login
-from tests.html import chinese_left, text_of
+from tests.page_text import chinese_left, text_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ROOT = Path(__file__).resolve().parent.parent

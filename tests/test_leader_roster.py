@@ -9,8 +9,8 @@ import pytest
 
 from server.models import RosterChange
 from tests.factories import api_login
-from tests.html import outbox_form, text_of
 from tests.office_factories import make_question, make_roster_change, make_visit
+from tests.page_text import outbox_form, text_of
 
 
 @pytest.fixture

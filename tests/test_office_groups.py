@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from server.models import AuditEvent, BuildingGroup, Household, ResidentStatus, Resident, User
+from server.models import AuditEvent, BuildingGroup, Household, Resident, ResidentStatus, User
 from tests.factories import api_login
-from tests.html import field_error, text_of
+from tests.page_text import field_error, text_of
 
 
 async def dump():

@@ -14,8 +14,8 @@ from server.models import AuditEvent, Community, Household, Resident, ResidentSt
 from server.office.coverage import coverage
 from server.office.dates import Month, today_shanghai
 from tests.factories import api_login
-from tests.html import field_error, text_of
 from tests.office_factories import Clients, make_roster_change, make_visit
+from tests.page_text import field_error, text_of
 
 THIS_YEAR = today_shanghai().year
 

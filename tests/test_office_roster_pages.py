@@ -11,8 +11,8 @@ import pytest
 
 from server.models import AuditEvent, Resident, RosterChange, RosterChangeState
 from tests.factories import api_login
-from tests.html import text_of
 from tests.office_factories import make_roster_change
+from tests.page_text import text_of
 
 
 def pending_ids(html: str) -> list[str]:

@@ -11,8 +11,8 @@ import pytest
 
 from server.models import AuditEvent, Household, Resident, ResidentStatus, RosterChange, RosterChangeState
 from tests.factories import api_login
-from tests.html import text_of
 from tests.office_factories import Clients, make_roster_change
+from tests.page_text import text_of
 from tests.record_factories import new_resident_record, roster_record
 
 

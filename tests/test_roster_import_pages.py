@@ -14,7 +14,7 @@ from openpyxl import Workbook, load_workbook
 from server.models import AuditEvent, BuildingGroup, Household, Resident, RosterUpload, User
 from server.roster_import import COLUMNS, RosterPreview, RowProblem
 from server.roster_import.screens import COLUMN_GUIDE
-from tests.html import text_of
+from tests.page_text import text_of
 
 HEADER = "楼组,楼组名称,地址,室号,姓名,性别,出生年份,联系电话,关怀标记,备注"
 # A new building group of the test committee: one group, two households, three residents.

@@ -10,8 +10,8 @@ import pytest
 
 from server.models import AuditEvent, QuestionAnswer, QuestionState, Visit, VisitQuestion, VisitReviewEvent
 from tests.factories import api_login
-from tests.html import outbox_form, text_of
 from tests.office_factories import make_question, make_visit
+from tests.page_text import outbox_form, text_of
 from tests.record_factories import answer_record
 
 QUESTION = "您记录说老人药吃完了，是哪种药？家里有人去配吗？"
