@@ -21,6 +21,7 @@ import time
 from tortoise import Tortoise, fields
 from tortoise.models import Model
 
+from bench.stores import settle
 from server.models import (
     BuildingGroup, Community, Household, QuestionAnswer, Resident, RosterChange, User, Visit, VisitQuestion,
     VisitResident, VisitReviewEvent, VisitRevision,
@@ -116,6 +117,6 @@ async def add_committees(community_id: int, copies: int = 9, progress: bool = Tr
         await conn.execute_script(
             f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT COALESCE(max(id), 1) FROM \"{table}\"))"
         )
-    await conn.execute_script("VACUUM ANALYZE")  # as autovacuum would, see bench/history.py
+    await settle()
     return {"community": await Community.all().count(), "visit": await Visit.all().count(),
             "visit_resident": await VisitResident.all().count()}

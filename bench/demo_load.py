@@ -7,33 +7,24 @@ the script creates its own database louzu_bench_<random> there and drops it afte
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stores import on_both_stores  # noqa: E402
+from bench.stores import on_both_stores, open_store  # noqa: E402
 
-from server import db  # noqa: E402
 from server.demo import load_demo  # noqa: E402
-from server.settings import from_environment  # noqa: E402
 
 
 
 async def _bench(label: str, database_url: str, data_dir: Path) -> None:
-    settings = from_environment({**os.environ, "DATA_DIR": str(data_dir), "DATABASE_URL": database_url})
     started = time.perf_counter()
-    await db.migrate(settings)
-    await db.close_db()
-    migrated = time.perf_counter() - started
-    await db.init_db(settings)
-    try:
+    async with open_store(database_url, data_dir):
+        migrated = time.perf_counter() - started
         summary = await load_demo(progress=True)
         again = await load_demo()
-    finally:
-        await db.close_db()
     print(
         f"{label}: demo loaded in {summary.seconds:.2f} s (migrations {migrated:.2f} s; second run"
         f" {again.seconds:.2f} s, loaded={again.loaded}) — {summary.groups} groups, {summary.households}"

@@ -24,10 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stores import ROOT, bench_port, on_both_stores, serve_app  # noqa: E402
+from bench.stores import ROOT, bench_port, on_both_stores, open_store, serving  # noqa: E402
 
-from server import db  # noqa: E402
-from server.settings import from_environment  # noqa: E402
 
 WANTED_VISITS = 150_000  # "ten years": the demo's six months copied back 18 times ≈ 200,000
 COPIES = 18
@@ -70,9 +68,8 @@ def _measure(tree: Path, database_url: str, data_dir: Path, kind: str) -> str:
     port = bench_port()
     env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir),
            "SECRET_KEY": secrets.token_urlsafe(48), "PYTHONPATH": str(tree)}
-    server = serve_app(env, port, tree)
     base = f"http://127.0.0.1:{port}"
-    try:
+    with serving(env, port, tree) as server:
         with httpx.Client(base_url=base, timeout=600) as client:
             for _ in range(200):
                 try:
@@ -96,21 +93,13 @@ def _measure(tree: Path, database_url: str, data_dir: Path, kind: str) -> str:
                     size += len(piece)
             total = time.perf_counter() - started
         peak = _status_kb(server.pid, "VmHWM")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     return (f"first byte {first or total:.2f} s, first rows {rows or total:.2f} s, total {total:.1f} s, {size / 1e6:.1f} MB,"
             f" peak RSS {peak / 1024:.0f} MB (+{(peak - base_rss) / 1024:.0f} MB over {base_rss / 1024:.0f} MB idle)")
 
 
 async def _bench(label: str, database_url: str, data_dir: Path) -> None:
-    settings = from_environment({**os.environ, "DATA_DIR": str(data_dir), "DATABASE_URL": database_url})
-    await db.migrate(settings)
-    await db.init_db(settings)
-    try:
+    async with open_store(database_url, data_dir):
         visits = await _ensure_history()
-    finally:
-        await db.close_db()
     print(f"{label}: {visits:,} visits", flush=True)
     before_tree = os.environ.get("LOUZU_BENCH_BEFORE_TREE")
     for kind in ("csv", "xlsx"):

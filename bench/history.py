@@ -19,6 +19,7 @@ from datetime import datetime
 from tortoise import Tortoise, fields
 from tortoise.models import Model
 
+from bench.stores import settle
 from server.models import Visit, VisitResident, VisitReviewEvent, VisitRevision
 
 DEMO_COPIES = 18  # the demo's six months + 18 copies ≈ 9.5 years, ≈ 200,000 visits
@@ -105,11 +106,8 @@ async def add_history(community_id: int, copies: int = DEMO_COPIES, analyze: boo
     # Parents first: a copied child row points at its copied visit (foreign keys stay on).
     for model in (Visit, VisitResident, VisitRevision, VisitReviewEvent):
         await conn.execute_script(copy_sql(dialect, model, community_id, copies, span_days))
-    if analyze and dialect == "postgres":
-        # What autovacuum would do shortly after such a load (it lags on a busy machine): plans
-        # then see the real sizes, and the visibility map the vacuum sets makes index-only probes
-        # cheap (only ANALYZEd, the manifest's review-event aggregate hashed all 215k rows: 105 ms).
-        await conn.execute_script("VACUUM ANALYZE visit, visit_resident, visit_revision, visit_review_event")
+    if analyze:
+        await settle("visit", "visit_resident", "visit_revision", "visit_review_event")
     counts = {}
     for model in (Visit, VisitResident, VisitRevision, VisitReviewEvent):
         counts[model._meta.db_table] = await model.all().count()

@@ -24,16 +24,15 @@ import statistics
 import sys
 import time
 import uuid
+from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stores import ROOT, bench_port, on_both_stores, serve_app, wait_up  # noqa: E402
+from bench.stores import ROOT, bench_port, on_both_stores, open_store, serving, wait_up  # noqa: E402
 
-from server import db  # noqa: E402
 from server.demo import load_demo  # noqa: E402
-from server.settings import from_environment  # noqa: E402
 
 ROUNDS = int(os.environ.get("LOUZU_BENCH_ROUNDS", "3"))
 BATCH = 500
@@ -190,22 +189,21 @@ async def _crowd_over_processes(env: dict, leaders: list[Leader], desk: dict, rn
     first = bench_port()
     ports = [first + n for n in range(PROCESSES)] if os.environ.get("LOUZU_BENCH_PORT") else [
         bench_port() for _ in range(PROCESSES)]
-    servers = [serve_app(env, port) for port in ports]
-    clients = [httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=600,
-                                 limits=httpx.Limits(max_connections=None)) for port in ports]
-    try:
-        for client in clients:
-            await wait_up(client)
-        spread = {leader.user.id: clients[n % len(clients)] for n, leader in enumerate(leaders)}
-        for leader in leaders[:len(clients)]:  # warm each process: templates, statement caches
-            await _push(spread[leader.user.id], leader, [leader.visit(rng, datetime.now(timezone.utc))])
-        return await _crowd(lambda leader: spread[leader.user.id], leaders, clients[0], desk, rng)
-    finally:
-        for client in clients:
-            await client.aclose()
-        for server in servers:
-            server.terminate()
-            server.wait(timeout=30)
+    with ExitStack() as running:
+        for port in ports:
+            running.enter_context(serving(env, port))
+        clients = [httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=600,
+                                     limits=httpx.Limits(max_connections=None)) for port in ports]
+        try:
+            for client in clients:
+                await wait_up(client)
+            spread = {leader.user.id: clients[n % len(clients)] for n, leader in enumerate(leaders)}
+            for leader in leaders[:len(clients)]:  # warm each process: templates, statement caches
+                await _push(spread[leader.user.id], leader, [leader.visit(rng, datetime.now(timezone.utc))])
+            return await _crowd(lambda leader: spread[leader.user.id], leaders, clients[0], desk, rng)
+        finally:
+            for client in clients:
+                await client.aclose()
 
 
 def _p(times: list[float], q: float) -> float:
@@ -226,12 +224,7 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     import secrets
 
-    settings = from_environment({"SECRET_KEY": secrets.token_urlsafe(48), **os.environ, "DATA_DIR": str(data_dir),
-                                 "DATABASE_URL": database_url})
-    await db.migrate(settings)
-    await db.close_db()
-    await db.init_db(settings)
-    try:
+    async with open_store(database_url, data_dir, {"SECRET_KEY": secrets.token_urlsafe(48)}) as settings:
         community = await Community.get_or_none(is_demo=True)
         if community is None:
             await load_demo()
@@ -279,8 +272,6 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
         print(f"  against {PROCESSES} uvicorn processes as `louzu serve` runs (leaders spread over them):",
               flush=True)
         print("    " + await _crowd_over_processes(env, leaders, desk, rng), flush=True)
-    finally:
-        await db.close_db()
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stores import ROOT, bench_port, on_both_stores, serve_app, wait_up  # noqa: E402
+from bench.stores import ROOT, bench_port, on_both_stores, open_store, serving, wait_up  # noqa: E402
 
 RATE = float(os.environ.get("LOUZU_BENCH_RATE", "50"))
 SECONDS = float(os.environ.get("LOUZU_BENCH_SECONDS", "20"))
@@ -91,9 +91,8 @@ async def _run(factory: str, env: dict[str, str], path: str, login: bool) -> str
     from server.auth.passwords import DEMO_PASSWORD
 
     port = bench_port()
-    server = serve_app(env, port, factory=factory)
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=200)
-    try:
+    with serving(env, port, factory=factory):
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits) as client:
             await wait_up(client)
             if login:
@@ -102,29 +101,18 @@ async def _run(factory: str, env: dict[str, str], path: str, login: bool) -> str
             for _ in range(20):  # warm: templates compiled, connections opened
                 (await client.get(path)).raise_for_status()
             return await _steady(client, path)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 async def _bench(label: str, database_url: str, data_dir: Path) -> None:
-    from server import db
     from server.models import Community, Visit
-    from server.settings import from_environment
 
-    settings = from_environment({**os.environ, "DATA_DIR": str(data_dir), "DATABASE_URL": database_url})
-    await db.migrate(settings)
-    await db.close_db()
-    await db.init_db(settings)
-    try:
+    async with open_store(database_url, data_dir):
         from server.demo import load_demo
 
         await load_demo()
         community = await Community.get(is_demo=True)
         visits = await Visit.filter(community_id=community.id).count()
         everyone = await Visit.all().count()
-    finally:
-        await db.close_db()
     env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir),
            "SECRET_KEY": secrets.token_urlsafe(48), "PYTHONPATH": str(ROOT)}
     print(f"{label}: the demo committee's {visits:,} visits ({everyone:,} in the store)", flush=True)

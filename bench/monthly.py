@@ -11,7 +11,6 @@ last month computed as if it were the current one (a whole month of visits; no p
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -19,11 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.pages import _line, _timed  # noqa: E402
-from bench.stores import on_both_stores  # noqa: E402
+from bench.stores import on_both_stores, open_store, settle  # noqa: E402
 
-from server import db  # noqa: E402
 from server.demo import load_demo  # noqa: E402
-from server.settings import from_environment  # noqa: E402
 
 
 async def _bench(label: str, database_url: str, data_dir: Path) -> None:
@@ -37,19 +34,9 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
     from server.office.dates import Month, today_shanghai
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    settings = from_environment({**os.environ, "DATA_DIR": str(data_dir), "DATABASE_URL": database_url})
-    await db.migrate(settings)
-    await db.close_db()
-    await db.init_db(settings)
-    try:
+    async with open_store(database_url, data_dir) as settings:
         await load_demo()
-        from tortoise import Tortoise
-
-        conn = Tortoise.get_connection("default")
-        if conn.capabilities.dialect == "postgres":
-            # What autovacuum does within a minute of a load (and of a new index): statistics, and
-            # the visibility map that lets the follow-up counts read their index alone.
-            await conn.execute_script("VACUUM ANALYZE visit")
+        await settle("visit")  # the visibility map lets the follow-up counts read their index alone
         community = await Community.get(is_demo=True)
         await ClosedMonth.filter(community_id=community.id).delete()
         visits = await Visit.filter(community_id=community.id).count()
@@ -100,8 +87,6 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
                 response = await client.get(f"/office/monthly.pdf?month={month.key}", headers={"cookie": cookie})
                 assert response.status_code == 200
                 print(f"  PDF {month.key}                 {(time.perf_counter() - start) * 1000:8.1f} ms", flush=True)
-    finally:
-        await db.close_db()
 
 
 def main() -> None:

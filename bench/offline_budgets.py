@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,8 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.stores import ROOT, bench_port, wait_up  # noqa: E402
 
 LEADER, PASSWORD = "leader01", "louzu-demo"
 SAVES = 50
@@ -47,10 +47,12 @@ def serve(port: int) -> None:
     uvicorn.run(CountingApp(create_app(get_settings())), host="127.0.0.1", port=port, log_level="warning")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+async def _when_up(url: str) -> None:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=url) as probe:
+        await wait_up(probe)
+    await measure(url)
 
 
 class Server:
@@ -204,19 +206,10 @@ def main() -> None:
     print("loading the demo committee …", flush=True)
     subprocess.run([sys.executable, "-m", "server.cli", "demo"], env=env, cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
-    port = _free_port()
+    port = bench_port()
     process = subprocess.Popen([sys.executable, __file__, "serve", "--port", str(port)], env=env, cwd=ROOT)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        asyncio.run(measure(f"http://127.0.0.1:{port}"))
+        asyncio.run(_when_up(f"http://127.0.0.1:{port}"))
     finally:
         process.terminate()
         process.wait(timeout=10)

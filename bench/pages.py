@@ -26,11 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stores import on_both_stores  # noqa: E402
+from bench.stores import on_both_stores, open_store, settle  # noqa: E402
 
-from server import db  # noqa: E402
 from server.demo import load_demo  # noqa: E402
-from server.settings import from_environment  # noqa: E402
 
 REQUESTS = int(os.environ.get("LOUZU_BENCH_N", "30"))
 PAGE_SECONDS = 20.0
@@ -112,18 +110,9 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
     import logging
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would be timed too
-    settings = from_environment({**os.environ, "DATA_DIR": str(data_dir), "DATABASE_URL": database_url})
-    await db.migrate(settings)
-    await db.close_db()
-    await db.init_db(settings)
-    try:
+    async with open_store(database_url, data_dir) as settings:
         await load_demo()
-        from tortoise import Tortoise
-
-        conn = Tortoise.get_connection("default")
-        if conn.capabilities.dialect == "postgres":
-            # What autovacuum does within a minute of a load (plans differ before: bench/history.py).
-            await conn.execute_script("VACUUM ANALYZE")
+        await settle()
         community = await Community.get(is_demo=True)
         visits = await Visit.filter(community_id=community.id).count()
         # The busiest leader, and their household with the most visits: the worst case of a slice.
@@ -169,8 +158,6 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
                 token = leader_token if who == "leader" else office_token
                 times, _, collections = await _timed(client, url, f"{COOKIE_NAME}={token}")
                 print(f"{_line(url, times)}   {collections}", flush=True)
-    finally:
-        await db.close_db()
 
 
 def main() -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -93,17 +92,12 @@ def seq_scans(found: list[dict], tables: tuple[str, ...] = ("visit", "visit_resi
 
 
 async def _bench(label: str, database_url: str, data_dir: Path) -> None:
-    from server import db
-    from server.settings import from_environment
+    from bench.stores import open_store
 
-    settings = from_environment({**os.environ, "DATA_DIR": str(data_dir), "DATABASE_URL": database_url})
-    if not settings.database_url.startswith("postgres"):
+    if not database_url.startswith("postgres"):
         print(f"{label}: plans are read on PostgreSQL only")
         return
-    await db.migrate(settings)
-    await db.close_db()
-    await db.init_db(settings)
-    try:
+    async with open_store(database_url, data_dir) as settings:
         for query in await page_plans(settings):
             big = [s for s in query["scans"] if s["table"] in BIG_TABLES + ("household", "resident")]
             print(f"{query['page']:<24} {query['ms']:8.2f} ms  {query['sql'][:150]}")
@@ -111,8 +105,6 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
                 flag = "  <-- SEQ SCAN" if scan["node"] == "Seq Scan" else ""
                 print(f"{'':<28}{scan['node']} on {scan['table']} ({scan['index'] or '-'}) rows={scan['rows']}"
                       f" loops={scan['loops']}{flag}")
-    finally:
-        await db.close_db()
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ import asyncio
 import os
 import secrets
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -26,10 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stores import ROOT, bench_port, on_both_stores, serve_app, wait_up  # noqa: E402
+from bench.stores import ROOT, bench_port, on_both_stores, open_store, serving, wait_up  # noqa: E402
 
-from server import db  # noqa: E402
-from server.settings import from_environment  # noqa: E402
 
 IDLE_PUSHES = 30
 BURSTS = 3
@@ -144,36 +141,27 @@ async def _measure(base: str, households: list[int]) -> list[str]:
     return lines
 
 
-def _serve(tree: Path, database_url: str, data_dir: Path, port: int) -> subprocess.Popen:
+def _env(tree: Path, database_url: str, data_dir: Path) -> dict[str, str]:
     env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir), "LOUZU_DEMO": "1",
            "SECRET_KEY": secrets.token_urlsafe(48), "PYTHONPATH": str(tree)}
     env.pop("LOUZU_FAST_HASHING", None)  # production argon2 costs
-    return serve_app(env, port, tree)
+    return env
 
 
 async def _run_tree(tree: Path, database_url: str, data_dir: Path, households: list[int]) -> list[str]:
     import httpx
 
     port = bench_port()
-    server = _serve(tree, database_url, data_dir, port)
     base = f"http://127.0.0.1:{port}"
-    try:
+    with serving(_env(tree, database_url, data_dir), port, tree):
         async with httpx.AsyncClient(base_url=base) as probe:
             await wait_up(probe)
         return await _measure(base, households)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 async def _bench(label: str, database_url: str, data_dir: Path) -> None:
-    settings = from_environment({**os.environ, "DATA_DIR": str(data_dir), "DATABASE_URL": database_url})
-    await db.migrate(settings)
-    await db.init_db(settings)
-    try:
+    async with open_store(database_url, data_dir):
         households = await _households()
-    finally:
-        await db.close_db()
     print(f"{label}: push of 10 visits by leader01 ({len(households)} households)", flush=True)
     print("  this tree:", flush=True)
     for line in await _run_tree(ROOT, database_url, data_dir, households):

@@ -12,18 +12,15 @@ the script creates its own database louzu_bench_<random> there and drops it afte
 from __future__ import annotations
 
 import io
-import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stores import on_both_stores  # noqa: E402
+from bench.stores import on_both_stores, open_store  # noqa: E402
 
-from server import db  # noqa: E402
 from server.models import BuildingGroup, Community, Household, Resident, Role, User  # noqa: E402
-from server.settings import from_environment  # noqa: E402
 
 
 
@@ -74,11 +71,7 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
     from server.roster_import import export_roster, import_roster, preview_roster
     from server.roster_import.workbook import export_rows
 
-    settings = from_environment({**os.environ, "DATA_DIR": str(data_dir), "DATABASE_URL": database_url})
-    await db.migrate(settings)
-    await db.close_db()
-    await db.init_db(settings)
-    try:
+    async with open_store(database_url, data_dir):
         demo = await load_demo()
         seed = await Community.get(is_demo=True)
         content, export_s = await _timed(export_roster(seed))
@@ -97,8 +90,6 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
         edited = _xlsx(rows[: len(rows) - 100])  # and a hundred residents gone
         update, update_s = await _timed(import_roster(fresh, edited, "edited.xlsx", mark_missing_moved=True))
         baseline_s = await _baseline(await export_rows(fresh.id))
-    finally:
-        await db.close_db()
     print(
         f"{label}: roster of {first.rows} rows ({len(content) / 1024:.0f} KB xlsx; demo loaded in {demo.seconds:.1f} s,"
         f" exported in {export_s:.2f} s)\n"

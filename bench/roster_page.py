@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import gzip
 import logging
-import os
 import secrets
 import statistics
 import sys
@@ -35,19 +34,13 @@ LOADS = 7
 async def _bench(data_dir: Path) -> None:
     import httpx
 
-    from server import db
+    from bench.stores import open_store
     from server.app import create_app
     from server.models import RosterChange
-    from server.settings import from_environment
     from tests.factories import api_login, build_world
 
-    settings = from_environment({
-        **os.environ, "DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite://{data_dir / 'bench.sqlite3'}",
-        "SECRET_KEY": secrets.token_urlsafe(48), "LOUZU_FAST_HASHING": "1",
-    })
-    await db.migrate(settings)
-    await db.init_db(settings)
-    try:
+    async with open_store(f"sqlite://{data_dir / 'bench.sqlite3'}", data_dir,
+                          SECRET_KEY=secrets.token_urlsafe(48), LOUZU_FAST_HASHING="1") as settings:
         world = await build_world()
         now = datetime.now(timezone.utc)
         residents = [r for key, r in world.residents.items() if key != "other"]
@@ -82,8 +75,6 @@ async def _bench(data_dir: Path) -> None:
             f" best {min(times) * 1000:.0f} ms over {LOADS} loads (SQLite, in-process)",
             flush=True,
         )
-    finally:
-        await db.close_db()
 
 
 def main() -> None:

@@ -22,24 +22,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.committees import add_committees  # noqa: E402
 from bench.history import DEMO_COPIES, add_history  # noqa: E402
-from bench.stores import on_both_stores  # noqa: E402
+from bench.stores import on_both_stores, open_store  # noqa: E402
 
-from server import db  # noqa: E402
 from server.demo import load_demo  # noqa: E402
 from server.models import Community, Visit  # noqa: E402
-from server.settings import from_environment  # noqa: E402
 
 COPIES = int(os.environ.get("LOUZU_BENCH_COPIES", DEMO_COPIES))
 COMMITTEES = int(os.environ.get("LOUZU_BENCH_COMMITTEES", "1"))
 
 
 async def _bench(label: str, database_url: str, data_dir: Path) -> None:
-    settings = from_environment({**os.environ, "DATA_DIR": str(data_dir), "DATABASE_URL": database_url})
     started = time.perf_counter()
-    await db.migrate(settings)
-    await db.close_db()
-    await db.init_db(settings)
-    try:
+    async with open_store(database_url, data_dir):
         await load_demo()
         demo = time.perf_counter() - started
         community = await Community.get(is_demo=True)
@@ -63,8 +57,6 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
             counts = await add_committees(community.id, COMMITTEES - committees)
             print(f"{label}: {COMMITTEES - committees} more committees in {time.perf_counter() - began:.1f} s -> {counts}",
                   flush=True)
-    finally:
-        await db.close_db()
 
 
 def main() -> None:

@@ -19,7 +19,8 @@ import secrets
 import subprocess
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,38 @@ def on_both_stores(script: str, bench: Bench) -> None:
                 asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@asynccontextmanager
+async def open_store(database_url: str, data_dir: Path, defaults: dict[str, str] | None = None,
+                     **overrides: str) -> AsyncIterator[Any]:
+    """The benchmark's store, migrated and open in this process until the block ends; answers its
+    Settings: the environment's, with `defaults` where it says nothing (e.g. SECRET_KEY), the
+    store given and `overrides`."""
+    from server import db
+    from server.settings import from_environment
+
+    settings = from_environment({**(defaults or {}), **os.environ, "DATA_DIR": str(data_dir),
+                                 "DATABASE_URL": database_url, **overrides})
+    await db.migrate(settings)
+    await db.close_db()
+    await db.init_db(settings)
+    try:
+        yield settings
+    finally:
+        await db.close_db()
+
+
+async def settle(*tables: str) -> None:
+    """On PostgreSQL, what autovacuum does shortly after a load (it lags on a busy machine) for
+    `tables` (all when none): plans then see the real sizes, and the visibility map the vacuum
+    sets makes index-only probes cheap (only ANALYZEd, the manifest's review-event aggregate
+    hashed all 215k rows: 105 ms). SQLite: nothing (the server samples its statistics at start)."""
+    from tortoise import Tortoise
+
+    conn = Tortoise.get_connection("default")
+    if conn.capabilities.dialect == "postgres":
+        await conn.execute_script(" ".join(["VACUUM ANALYZE", ", ".join(f'"{t}"' for t in tables)]).strip())
+
+
 def serve_app(env: dict[str, str], port: int, tree: Path = ROOT, factory: str = "server.app:create_app"
               ) -> subprocess.Popen:
     """One uvicorn process serving `factory` from `tree` (this checkout, or an older one to
@@ -115,6 +148,18 @@ def serve_app(env: dict[str, str], port: int, tree: Path = ROOT, factory: str = 
         [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1", "--port", str(port),
          "--log-level", "warning", "--no-proxy-headers"], cwd=tree, env=env,
     )
+
+
+@contextmanager
+def serving(env: dict[str, str], port: int, tree: Path = ROOT, factory: str = "server.app:create_app"
+            ) -> Iterator[subprocess.Popen]:
+    """serve_app for the block, stopped after it."""
+    server = serve_app(env, port, tree, factory)
+    try:
+        yield server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 async def wait_up(client: Any) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests import conftest
+from tests.conftest import free_port  # noqa: F401  (for the tests that take it from here)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_NAME = "天山路第一居民区"
@@ -52,12 +52,6 @@ def _pg_execute(url: str, sql: str) -> None:
 
 def pg_admin(sql: str) -> None:
     _pg_execute(conftest._PG_ADMIN, sql)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

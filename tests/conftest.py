@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -108,18 +109,76 @@ async def database(settings) -> AsyncIterator[None]:
     await app_db.close_db()
 
 
+def _tables() -> list[str]:
+    """The app's tables, each after every table whose rows point to it (the order to empty them
+    in, as some keys refuse to leave a row pointing nowhere)."""
+    from tortoise import Tortoise
+
+    points_to: dict[str, set[str]] = {}
+    for model in Tortoise.apps.get_models_iterable():
+        meta = model._meta
+        points_to.setdefault(meta.db_table, set()).update(
+            meta.fields_map[name].related_model._meta.db_table for name in meta.fk_fields | meta.o2o_fields
+        )
+        for name in meta.m2m_fields:  # the table between (e.g. user_building_group)
+            field = meta.fields_map[name]
+            points_to.setdefault(field.through, set()).update({meta.db_table, field.related_model._meta.db_table})
+    ordered: list[str] = []
+
+    def place(table: str) -> None:
+        if table not in ordered:
+            for parent in sorted(points_to[table] - {table}):
+                place(parent)
+            ordered.append(table)
+
+    for table in sorted(points_to):
+        place(table)
+    return ordered[::-1]
+
+
+async def _written_tables(conn) -> list[tuple[str, str | None]]:
+    """The tables holding a row, or whose id counter has moved (a test may have deleted its own
+    rows), each with its id counter (PostgreSQL's sequence; None on SQLite): all the other
+    tables are as a fresh store has them. In emptying order; one query."""
+    tables = _tables()
+    holding = " UNION ALL ".join(f"SELECT '{t}' AS t WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
+    if TEST_DB == "postgres":
+        rows = await conn.execute_query_dict(
+            f"WITH written AS ({holding}),"
+            " counters AS (SELECT c.relname AS t, s.sequencename AS seq, s.last_value IS NOT NULL AS moved"
+            " FROM pg_sequences s"
+            " JOIN pg_class sc ON sc.relname = s.sequencename AND sc.relnamespace = 'public'::regnamespace"
+            " JOIN pg_depend d ON d.objid = sc.oid AND d.classid = 'pg_class'::regclass"
+            " AND d.refclassid = 'pg_class'::regclass JOIN pg_class c ON c.oid = d.refobjid"
+            " WHERE s.schemaname = 'public')"
+            " SELECT t, seq FROM counters WHERE moved OR t IN (SELECT t FROM written)"
+            " UNION SELECT t, NULL FROM written WHERE t NOT IN (SELECT t FROM counters)"
+        )
+    else:
+        rows = await conn.execute_query_dict(f"{holding} UNION SELECT name AS t FROM sqlite_sequence")
+    counter = {row["t"]: row.get("seq") for row in rows}
+    return [(t, counter[t]) for t in tables if t in counter]
+
+
 async def _empty_all_tables() -> None:
+    """Every table as a fresh store has it: empty, ids from 1. Only the tables a test wrote to
+    are touched, all in one transaction: emptying every table each in its own commit (and
+    PostgreSQL's TRUNCATE, which makes new files for a table) was most of the suite's time."""
     from tortoise import Tortoise
 
     conn = Tortoise.get_connection("default")
-    tables = [m._meta.db_table for m in Tortoise.apps.get_models_iterable()] + ["user_building_group"]
+    written = await _written_tables(conn)
+    if not written:
+        return
+    deletes = "".join(f'DELETE FROM "{t}";' for t, _ in written)
     if TEST_DB == "postgres":
-        await conn.execute_script(
-            "TRUNCATE " + ", ".join(f'"{t}"' for t in sorted(set(tables))) + " RESTART IDENTITY CASCADE"
-        )
+        restarts = "".join(f"SELECT setval('\"{seq}\"', 1, false);" for _, seq in written if seq)
+        await conn.execute_script(f"BEGIN; {deletes} {restarts} COMMIT;")
     else:
-        script = "PRAGMA foreign_keys=OFF;" + "".join(f'DELETE FROM "{t}";' for t in sorted(set(tables)))
-        await conn.execute_script(script + "DELETE FROM sqlite_sequence; PRAGMA foreign_keys=ON;")
+        # The foreign-key switch only works outside a transaction.
+        await conn.execute_script(
+            f"PRAGMA foreign_keys=OFF; BEGIN; {deletes} DELETE FROM sqlite_sequence; COMMIT; PRAGMA foreign_keys=ON;"
+        )
 
 
 @pytest.fixture
@@ -150,38 +209,56 @@ async def client(db, settings) -> AsyncIterator:
         yield test_client
 
 
-def _free_port() -> int:
+@pytest.fixture
+async def clients(db, settings) -> AsyncIterator:
+    """Several people at once, each with their own logged-in client on one app (Clients)."""
+    from tests.office_factories import Clients
+
+    people = Clients(settings)
+    yield people
+    await people.close()
+
+
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(database) -> Iterator[str]:
-    """The real app under uvicorn in its own process, on the same store as the tests."""
-    port = _free_port()
-    log = open(_TMP / "server.log", "w")
+@contextmanager
+def app_process(module: str, *args: str) -> Iterator[str]:
+    """`python -m module *args --port N`: the app under uvicorn in its own process, on the same
+    store as the tests; its URL once it takes connections. Stopped afterwards."""
+    port = free_port()
+    log_path = _TMP / f"{module}.log"
+    log = open(log_path, "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
-        env={**os.environ}, stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", module, *args, "--port", str(port)],
+        env={**os.environ}, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[1],
     )
-    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    while True:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 break
         except OSError:
-            if process.poll() is not None:
-                raise RuntimeError("server exited: " + (_TMP / "server.log").read_text())
-            time.sleep(0.2)
-    else:
-        process.kill()
-        raise RuntimeError("server did not start: " + (_TMP / "server.log").read_text())
-    yield url
-    process.terminate()
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"{module} did not start: " + log_path.read_text()) from None
+            time.sleep(0.1)
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(database) -> Iterator[str]:
+    """The real app under uvicorn in its own process, on the same store as the tests."""
+    with app_process("server.cli", "serve") as url:
+        yield url

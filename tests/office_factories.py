@@ -77,6 +77,9 @@ class Clients:
         self.csrf[username] = await api_login(client, username)
         return client
 
+    async def login_all(self, *usernames: str) -> dict:
+        return {username: await self.login(username) for username in usernames}
+
     async def close(self) -> None:
         for client in self._open:
             await client.aclose()

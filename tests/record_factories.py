@@ -1,10 +1,35 @@
-"""Records as a phone sends them, for the `answer` and `roster_change` types (visit: test_ingest)."""
+"""Records as a phone sends them, for the `answer` and `roster_change` types (visit: test_ingest),
+and a push of them to the ingest."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timezone
+
+from server.ingest import apply_records
 
 CLIENT_TIME = "2026-11-26T10:00:00+08:00"
+NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)  # CLIENT_TIME, as the server's clock
+
+
+def spoiled(record: dict, *, top: dict | None = None, drop: str | None = None, **data) -> dict:
+    """The record with `data` changed, the key `drop` gone from its data, and `top` over its
+    envelope: a record as a broken or hostile phone might send it."""
+    record["data"].update(data)
+    if drop:
+        del record["data"][drop]
+    record.update(top or {})
+    return record
+
+
+async def push(user, *records, now=NOW, device_id="phone-1"):
+    """The records, as one push from a leader's phone reaching the ingest."""
+    return await apply_records(list(records), user=user, device_id=device_id, now=now)
+
+
+async def push_one(user, record, **kw):
+    (result,) = await push(user, record, **kw)
+    return result
 
 
 def answer_record(question, text: str = "老人说是降压药，已经提醒按时吃。", *, id: str | None = None, **top):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from server.auth.passwords import NO_PASSWORD, verify_password
 from server.models import AuditEvent, DeviceSession, Role, User
 from tests.factories import api_login
-from tests.office_factories import Clients, make_device
+from tests.office_factories import make_device
 
 STRONG = "晨练后去菜场-2026"
 
@@ -102,86 +102,74 @@ async def test_edit_groups_and_name(client, world):
     assert [g.id for g in await (await User.get(id=leader.id)).building_groups] == [world.groups[1].id]
 
 
-async def test_password_reset_logs_the_user_out_everywhere_without_wiping(world, settings):
-    clients = Clients(settings)
-    try:
-        admin = await clients.login("admin")
-        phone = await clients.login("leader01")
-        leader = world.users["leader01"]
-        weak = await admin.post(f"/admin/users/{leader.id}/password", data={"_csrf": clients.csrf["admin"], "password": "leader01abc"})
-        assert weak.status_code == 400 and "密码不能包含用户名。" in weak.text
-        assert (await phone.get("/api/auth/me")).status_code == 200  # nothing changed yet
-        done = await admin.post(f"/admin/users/{leader.id}/password", data={"_csrf": clients.csrf["admin"], "password": STRONG})
-        assert done.status_code == 303
-        # Ended, not revoked: the phone is asked to log in again and keeps its outbox.
-        me = await phone.get("/api/auth/me")
-        assert me.status_code == 401 and me.json() == {"error": "session_expired"}
-        assert verify_password((await User.get(id=leader.id)).password_hash, STRONG)
-        audit = await AuditEvent.get(action="account_password_reset")
-        assert audit.detail["sessions_ended"] == 1 and audit.target_id == str(leader.id)
-        assert (await admin.get("/admin/users")).status_code == 200  # the admin's own session lives on
-    finally:
-        await clients.close()
+async def test_password_reset_logs_the_user_out_everywhere_without_wiping(world, clients):
+    admin = await clients.login("admin")
+    phone = await clients.login("leader01")
+    leader = world.users["leader01"]
+    weak = await admin.post(f"/admin/users/{leader.id}/password", data={"_csrf": clients.csrf["admin"], "password": "leader01abc"})
+    assert weak.status_code == 400 and "密码不能包含用户名。" in weak.text
+    assert (await phone.get("/api/auth/me")).status_code == 200  # nothing changed yet
+    done = await admin.post(f"/admin/users/{leader.id}/password", data={"_csrf": clients.csrf["admin"], "password": STRONG})
+    assert done.status_code == 303
+    # Ended, not revoked: the phone is asked to log in again and keeps its outbox.
+    me = await phone.get("/api/auth/me")
+    assert me.status_code == 401 and me.json() == {"error": "session_expired"}
+    assert verify_password((await User.get(id=leader.id)).password_hash, STRONG)
+    audit = await AuditEvent.get(action="account_password_reset")
+    assert audit.detail["sessions_ended"] == 1 and audit.target_id == str(leader.id)
+    assert (await admin.get("/admin/users")).status_code == 200  # the admin's own session lives on
 
 
-async def test_deactivate_revokes_devices_and_blocks_login(world, settings):
-    clients = Clients(settings)
-    try:
-        admin = await clients.login("admin")
-        phone = await clients.login("leader02")
-        leader = world.users["leader02"]
-        me = world.users["admin"]
-        own = await admin.post(f"/admin/users/{me.id}/deactivate", data={"_csrf": clients.csrf["admin"]})
-        assert own.status_code == 400 and "不能停用自己正在使用的账号。" in own.text
-        assert (await User.get(id=me.id)).active
+async def test_deactivate_revokes_devices_and_blocks_login(world, clients):
+    admin = await clients.login("admin")
+    phone = await clients.login("leader02")
+    leader = world.users["leader02"]
+    me = world.users["admin"]
+    own = await admin.post(f"/admin/users/{me.id}/deactivate", data={"_csrf": clients.csrf["admin"]})
+    assert own.status_code == 400 and "不能停用自己正在使用的账号。" in own.text
+    assert (await User.get(id=me.id)).active
 
-        assert (await admin.post(f"/admin/users/{leader.id}/deactivate", data={"_csrf": clients.csrf["admin"]})).status_code == 303
-        assert not (await User.get(id=leader.id)).active
-        assert (await phone.get("/api/auth/me")).json() == {"error": "session_revoked"}
-        assert not await DeviceSession.filter(user_id=leader.id, revoked_at__isnull=True).exists()
-        login = await clients.anonymous().post("/api/auth/login", json={"username": "leader02", "password": "test-password-楼组"})
-        assert login.status_code == 401
-        assert (await admin.post(f"/admin/users/{leader.id}/activate", data={"_csrf": clients.csrf["admin"]})).status_code == 303
-        assert (await User.get(id=leader.id)).active
-        # Old sessions stay revoked after reactivation: a fresh login is needed.
-        assert (await phone.get("/api/auth/me")).status_code == 401
-        actions = await AuditEvent.filter(target_id=str(leader.id)).order_by("id").values_list("action", flat=True)
-        assert [a for a in actions if a.startswith("account_")] == ["account_deactivated", "account_activated"]
-    finally:
-        await clients.close()
+    assert (await admin.post(f"/admin/users/{leader.id}/deactivate", data={"_csrf": clients.csrf["admin"]})).status_code == 303
+    assert not (await User.get(id=leader.id)).active
+    assert (await phone.get("/api/auth/me")).json() == {"error": "session_revoked"}
+    assert not await DeviceSession.filter(user_id=leader.id, revoked_at__isnull=True).exists()
+    login = await clients.anonymous().post("/api/auth/login", json={"username": "leader02", "password": "test-password-楼组"})
+    assert login.status_code == 401
+    assert (await admin.post(f"/admin/users/{leader.id}/activate", data={"_csrf": clients.csrf["admin"]})).status_code == 303
+    assert (await User.get(id=leader.id)).active
+    # Old sessions stay revoked after reactivation: a fresh login is needed.
+    assert (await phone.get("/api/auth/me")).status_code == 401
+    actions = await AuditEvent.filter(target_id=str(leader.id)).order_by("id").values_list("action", flat=True)
+    assert [a for a in actions if a.startswith("account_")] == ["account_deactivated", "account_activated"]
 
 
-async def test_revoked_phone_gets_session_revoked_at_its_next_request(world, settings):
-    clients = Clients(settings)
-    try:
-        admin = await clients.login("admin")
-        phone = await clients.login("leader01")
-        other_phone = await clients.login("leader01")
-        leader = world.users["leader01"]
-        sessions = await DeviceSession.filter(user_id=leader.id).order_by("id")
-        phone_session, other_session = sessions
-        page = (await admin.get(f"/admin/users/{leader.id}")).text
-        assert page.count("注销这台设备") == 2 and "从未同步" in page
+async def test_revoked_phone_gets_session_revoked_at_its_next_request(world, clients):
+    admin = await clients.login("admin")
+    phone = await clients.login("leader01")
+    other_phone = await clients.login("leader01")
+    leader = world.users["leader01"]
+    sessions = await DeviceSession.filter(user_id=leader.id).order_by("id")
+    phone_session, other_session = sessions
+    page = (await admin.get(f"/admin/users/{leader.id}")).text
+    assert page.count("注销这台设备") == 2 and "从未同步" in page
 
-        response = await admin.post(
-            f"/admin/users/{leader.id}/devices/{phone_session.id}/revoke", data={"_csrf": clients.csrf["admin"]}
-        )
-        assert response.status_code == 303
-        me = await phone.get("/api/auth/me")
-        assert me.status_code == 401 and me.json() == {"error": "session_revoked"}
-        assert (await other_phone.get("/api/auth/me")).status_code == 200  # only that device
-        audit = await AuditEvent.get(action="session_revoked")
-        assert audit.target_id == str(phone_session.id) and audit.actor_id == world.users["admin"].id
-        assert "已注销（管理员）" in (await admin.get(f"/admin/users/{leader.id}")).text
-        # A session of someone else named under this user is not found.
-        office_device = await make_device(world.users["office"])
-        wrong = await admin.post(f"/admin/users/{leader.id}/devices/{office_device.id}/revoke",
-                                 data={"_csrf": clients.csrf["admin"]})
-        assert wrong.status_code == 404
-        assert (await DeviceSession.get(id=office_device.id)).revoked_at is None
-        assert (await DeviceSession.get(id=other_session.id)).revoked_at is None
-    finally:
-        await clients.close()
+    response = await admin.post(
+        f"/admin/users/{leader.id}/devices/{phone_session.id}/revoke", data={"_csrf": clients.csrf["admin"]}
+    )
+    assert response.status_code == 303
+    me = await phone.get("/api/auth/me")
+    assert me.status_code == 401 and me.json() == {"error": "session_revoked"}
+    assert (await other_phone.get("/api/auth/me")).status_code == 200  # only that device
+    audit = await AuditEvent.get(action="session_revoked")
+    assert audit.target_id == str(phone_session.id) and audit.actor_id == world.users["admin"].id
+    assert "已注销（管理员）" in (await admin.get(f"/admin/users/{leader.id}")).text
+    # A session of someone else named under this user is not found.
+    office_device = await make_device(world.users["office"])
+    wrong = await admin.post(f"/admin/users/{leader.id}/devices/{office_device.id}/revoke",
+                             data={"_csrf": clients.csrf["admin"]})
+    assert wrong.status_code == 404
+    assert (await DeviceSession.get(id=office_device.id)).revoked_at is None
+    assert (await DeviceSession.get(id=other_session.id)).revoked_at is None
 
 
 async def test_device_list_shows_last_sync(client, world):
@@ -194,25 +182,21 @@ async def test_device_list_shows_last_sync(client, world):
     assert "Redmi" in html and "使用中" in html and "从未同步" not in html
 
 
-async def test_admin_of_another_community_cannot_touch_ours(world, settings):
+async def test_admin_of_another_community_cannot_touch_ours(world, clients):
     from tests.factories import make_user
 
     await make_user("admin_other", Role.ADMIN, world.other_community)
     device = await make_device(world.users["leader01"])
-    clients = Clients(settings)
-    try:
-        other = await clients.login("admin_other")
-        token = clients.csrf["admin_other"]
-        leader = world.users["leader01"]
-        assert (await other.get(f"/admin/users/{leader.id}")).status_code == 404
-        assert (await other.post(f"/admin/users/{leader.id}/devices/{device.id}/revoke", data={"_csrf": token})).status_code == 404
-        assert (await other.post(f"/admin/users/{leader.id}/password", data={"_csrf": token, "password": STRONG})).status_code == 404
-        assert "王秀英" not in (await other.get("/admin/users")).text
-        assert (await DeviceSession.get(id=device.id)).revoked_at is None
-        # Groups of another community cannot be given to its accounts either.
-        response = await other.post("/admin/users", data={
-            "_csrf": token, "username": "leader09", "display_name": "某", "role": "leader",
-            "groups": [str(world.groups[0].id)], "password": STRONG})
-        assert response.status_code == 400 and not await User.filter(username="leader09").exists()
-    finally:
-        await clients.close()
+    other = await clients.login("admin_other")
+    token = clients.csrf["admin_other"]
+    leader = world.users["leader01"]
+    assert (await other.get(f"/admin/users/{leader.id}")).status_code == 404
+    assert (await other.post(f"/admin/users/{leader.id}/devices/{device.id}/revoke", data={"_csrf": token})).status_code == 404
+    assert (await other.post(f"/admin/users/{leader.id}/password", data={"_csrf": token, "password": STRONG})).status_code == 404
+    assert "王秀英" not in (await other.get("/admin/users")).text
+    assert (await DeviceSession.get(id=device.id)).revoked_at is None
+    # Groups of another community cannot be given to its accounts either.
+    response = await other.post("/admin/users", data={
+        "_csrf": token, "username": "leader09", "display_name": "某", "role": "leader",
+        "groups": [str(world.groups[0].id)], "password": STRONG})
+    assert response.status_code == 400 and not await User.filter(username="leader09").exists()

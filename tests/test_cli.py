@@ -6,14 +6,13 @@ Under LOUZU_TEST_DB=postgres the commands run against a fresh PostgreSQL databas
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 
 import httpx
 import pytest
 
-from tests.cli_process import DEMO_NAME, GOOD_PASSWORD, ROOT, base_env, free_port, louzu, own_store
+from tests.cli_process import (
+    DEMO_NAME, GOOD_PASSWORD, base_env, free_port, louzu, own_store, start_serve, stop, wait_until_up,
+)
 
 
 @pytest.fixture(scope="module")
@@ -93,28 +92,15 @@ def test_serve_demo_starts_without_a_secret_and_lets_people_in(demo_store):
     env, _ = demo_store
     env = {k: v for k, v in env.items() if k != "SECRET_KEY"}  # demo mode needs none
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--demo", "--port", str(port)],
-        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+    server = start_serve(env, port, "--demo")
     try:
+        wait_until_up(server, port, 30)
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            assert server.poll() is None, server.stdout.read()
-            try:
-                if httpx.get(f"{url}/login", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
         for username, password in (("leader01", "louzu-demo"), ("admin", "louzu-demo"), ("leader61", GOOD_PASSWORD)):
             response = httpx.post(f"{url}/api/auth/login", json={"username": username, "password": password})
             assert response.status_code == 200, (username, response.text)
     finally:
-        server.terminate()
-        output = server.communicate(timeout=10)[0]
+        output = stop(server)
     assert "演示居委已存在，未做改动" in output  # the demo was there already: loaded once, not twice
 
 

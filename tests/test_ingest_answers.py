@@ -9,20 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from server.models import QuestionAnswer, QuestionState, VisitQuestion
-from server.ingest import apply_records
 from tests.office_factories import make_question, make_visit
-from tests.record_factories import answer_record
-
-NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)
-
-
-async def push(user, *records, now=NOW, device_id="phone-1"):
-    return await apply_records(list(records), user=user, device_id=device_id, now=now)
-
-
-async def push_one(user, record, **kw):
-    (result,) = await push(user, record, **kw)
-    return result
+from tests.record_factories import NOW, answer_record, push, push_one, spoiled
 
 
 async def store_dump():
@@ -159,13 +147,8 @@ async def test_only_leaders_answer(world, question, username):
     assert await QuestionAnswer.all().count() == 0
 
 
-def _spoiled(question, *, top=None, drop=None, **data):
-    record = answer_record(question)
-    record["data"].update(data)
-    if drop:
-        del record["data"][drop]
-    record.update(top or {})
-    return record
+def _spoiled(question, **changes):
+    return spoiled(answer_record(question), **changes)
 
 
 CASES = [

@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
 from server.models import Resident, ResidentStatus, RosterChange, RosterChangeState, Visit
-from server.ingest import apply_records
-from tests.record_factories import new_resident_record, roster_record
-
-NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)
-
-
-async def push(user, *records, now=NOW, device_id="phone-1"):
-    return await apply_records(list(records), user=user, device_id=device_id, now=now)
-
-
-async def push_one(user, record, **kw):
-    (result,) = await push(user, record, **kw)
-    return result
+from tests.record_factories import NOW, new_resident_record, push, push_one, roster_record, spoiled
 
 
 async def roster_dump():
@@ -161,18 +149,14 @@ async def test_a_birth_year_after_this_year_is_refused(world):
     assert (result.error.code, result.error.field) == ("invalid_field", "fields.birth_year")
 
 
-def _spoil(world, change="update", *, top=None, drop=None, fields=None, **data):
+def _spoil(world, change="update", *, fields=None, **changes):
     resident = None if change == "new_resident" else world.residents["li"]
     record = (
         new_resident_record(world.households[0], **(fields or {}))
         if change == "new_resident"
         else roster_record(world.households[0], change, resident=resident, fields=fields)
     )
-    record["data"].update(data)
-    if drop:
-        del record["data"][drop]
-    record.update(top or {})
-    return record
+    return spoiled(record, **changes)
 
 
 CASES = [

@@ -13,6 +13,7 @@ import pytest
 
 from server.models import Resident, ResidentStatus, Visit, VisitKind, VisitResident, VisitStatus
 from tests.factories import api_login
+from tests.page_text import chinese_left, text_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,10 +47,6 @@ def section(html: str, start: str, end: str | None = None) -> str:
     begin = html.index(start)
     stop = html.index(end, begin) if end else len(html)
     return html[begin:stop]
-
-
-def text_of(html: str) -> str:
-    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
 
 
 @pytest.fixture
@@ -481,18 +478,12 @@ async def test_my_records_with_a_broken_cursor_start_at_the_newest(client, world
 
 # --- English --------------------------------------------------------------------------------
 
-HAN = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
-
-
-def chinese_left(html: str, world) -> set[str]:
-    """Chinese text on a page once the data (names, addresses, notes) is taken away."""
-    text = text_of(section(html, "<body") if "<body" in html else html)
+def chinese_left_for_leader(html: str, world) -> set[str]:
+    """Chinese in the page's body once the world's names, addresses and notes are taken away."""
     data = [r.name for r in world.residents.values()] + [h.address for h in world.households]
     data += [g.name for g in world.groups] + [u.display_name for u in world.users.values()]
     data += ["按门铃两次", "中文", "腿脚不便，需要助餐", "腿脚不便"]
-    for item in sorted(data, key=len, reverse=True):
-        text = text.replace(item, " ")
-    return set(HAN.findall(text))
+    return chinese_left(text_of(section(html, "<body") if "<body" in html else html), data)
 
 
 async def test_leader_pages_in_english(client, world, leader):
@@ -511,18 +502,18 @@ async def test_leader_pages_in_english(client, world, leader):
     mine = (await client.get("/visits/mine")).text
     assert "My records" in mine
     for html in (home, household, search, mine):
-        assert chinese_left(html, world) == set(), html
+        assert chinese_left_for_leader(html, world) == set(), html
 
     error = await client.post(
         f"/households/{world.households[0].id}/visits", data=good_form(world, leader, status=None)
     )
     assert "Please choose how things are" in error.text
-    assert chinese_left(error.text, world) == set()
+    assert chinese_left_for_leader(error.text, world) == set()
     too_long = await client.post(
         f"/households/{world.households[0].id}/visits", data=good_form(world, leader, notes="x" * 2001)
     )
     assert "at most 2,000 characters" in too_long.text
-    assert chinese_left(too_long.text.replace("x" * 2001, ""), world) == set()
+    assert chinese_left_for_leader(too_long.text.replace("x" * 2001, ""), world) == set()
 
 
 def test_every_msgid_has_english():

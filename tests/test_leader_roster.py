@@ -4,17 +4,13 @@ sent through the one write path, errors next to their fields with everything typ
 from __future__ import annotations
 
 import re
-from html import unescape
 
 import pytest
 
 from server.models import RosterChange
 from tests.factories import api_login
 from tests.office_factories import make_question, make_roster_change, make_visit
-
-
-def text_of(html: str) -> str:
-    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+from tests.page_text import outbox_form, text_of
 
 
 @pytest.fixture
@@ -41,13 +37,8 @@ async def test_the_report_form_follows_the_outbox_contract(client, world, leader
     household = world.households[0]
     response = await client.get(f"/households/{household.id}/roster")
     assert response.status_code == 200
-    form = re.search(r'<form class="visit-form roster-form".*?</form>', response.text, re.S).group(0)
-    opening = form.split(">", 1)[0]
-    assert f'action="/households/{household.id}/roster"' in opening and 'method="post"' in opening
-    assert 'data-outbox-form="roster_change"' in opening and f'data-household-id="{household.id}"' in opening
-    assert '<input type="hidden" name="id" value="">' in form
-    assert f'name="_csrf" value="{leader}"' in form
-    assert f'<input type="hidden" name="household_id" value="{household.id}" data-type="int">' in form
+    form = outbox_form(response.text, "visit-form roster-form", action=f"/households/{household.id}/roster",
+                       record="roster_change", csrf=leader, about=("household", household.id))
     for change in ("new_resident", "moved", "deceased", "update"):
         assert f'type="radio" id="change-{change}" name="change" value="{change}"' in form
     for resident in ("li", "wang"):
@@ -178,7 +169,7 @@ async def test_leader_pages_with_questions_and_reports_in_english(client, world,
     assert "Please choose what kind of change" in error.text
     answer = await client.post(f"/questions/{question.id}/answer", data={"_csrf": leader, "text": ""})
     assert "Please write your answer before sending" in answer.text
-    from tests.test_leader_pages import chinese_left
+    from tests.test_leader_pages import chinese_left_for_leader
 
     for html in (home, household, form, error.text, answer.text):
-        assert chinese_left(html.replace("药", " "), world) == set(), text_of(html)
+        assert chinese_left_for_leader(html.replace("药", " "), world) == set(), text_of(html)

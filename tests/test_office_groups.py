@@ -5,22 +5,12 @@ and never across committees."""
 from __future__ import annotations
 
 import re
-from html import unescape
 
 import pytest
 
-from server.models import AuditEvent, BuildingGroup, Household, ResidentStatus, Resident, User
+from server.models import AuditEvent, BuildingGroup, Household, Resident, ResidentStatus, User
 from tests.factories import api_login
-from tests.office_factories import Clients
-
-
-def text_of(html: str) -> str:
-    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
-
-
-def field_error(html: str, error_id: str) -> str | None:
-    match = re.search(rf'<p class="field-error" id="{error_id}">(?:<span class="shape shape\-octagon" aria\-hidden="true">!</span> )?(.*?)</p>', html, re.S)
-    return text_of(match.group(1)).strip() if match else None
+from tests.page_text import field_error, text_of
 
 
 async def dump():
@@ -37,11 +27,8 @@ async def office(client, world):
 
 
 @pytest.fixture
-async def people(world, settings):
-    clients = Clients(settings)
-    logged = {name: await clients.login(name) for name in ("office", "leader01", "leader02", "office_other")}
-    yield logged, clients.csrf
-    await clients.close()
+async def people(world, clients):
+    return await clients.login_all("office", "leader01", "leader02", "office_other"), clients.csrf
 
 
 # --- the list -------------------------------------------------------------------------------

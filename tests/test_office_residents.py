@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from html import unescape
 
 import pytest
 
@@ -16,17 +15,9 @@ from server.office.coverage import coverage
 from server.office.dates import Month, today_shanghai
 from tests.factories import api_login
 from tests.office_factories import Clients, make_roster_change, make_visit
+from tests.page_text import field_error, text_of
 
 THIS_YEAR = today_shanghai().year
-
-
-def text_of(html: str) -> str:
-    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
-
-
-def field_error(html: str, error_id: str) -> str | None:
-    match = re.search(rf'<p class="field-error" id="{error_id}">(?:<span class="shape shape\-octagon" aria\-hidden="true">!</span> )?(.*?)</p>', html, re.S)
-    return text_of(match.group(1)).strip() if match else None
 
 
 async def roster_dump():

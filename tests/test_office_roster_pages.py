@@ -6,17 +6,13 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime, timedelta, timezone
-from html import unescape
 
 import pytest
 
 from server.models import AuditEvent, Resident, RosterChange, RosterChangeState
 from tests.factories import api_login
 from tests.office_factories import make_roster_change
-
-
-def text_of(html: str) -> str:
-    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+from tests.page_text import text_of
 
 
 def pending_ids(html: str) -> list[str]:

@@ -6,13 +6,12 @@ someone decides who may use it (the office and admin routes have their own matri
 
 from __future__ import annotations
 
-import re
 
 import pytest
 
-from server.app import create_app
 from server.models import Visit
-from tests.office_factories import Clients, make_question, make_visit
+from tests.app_routes import app_routes
+from tests.office_factories import make_question, make_visit
 
 PUBLIC, LOGGED_IN, LEADER = "public", "logged in", "leader"
 MATRIX: dict[tuple[str, str], str] = {
@@ -45,34 +44,20 @@ MATRIX: dict[tuple[str, str], str] = {
 CALLERS = ("anonymous", "leader01", "leader02", "office", "admin", "leader_other")
 
 
-def app_routes() -> set[tuple[str, str]]:
-    found = set()
-    for route in create_app(manage_db=False).routes:
-        if re.match(r"^/(office|admin|static|api/schema)(/|$)", route.path):
-            continue
-        for method in getattr(route, "methods", ()):
-            if method not in ("HEAD", "OPTIONS"):
-                found.add((method, route.path))
-    return found
-
-
 def test_every_route_is_in_the_matrix():
-    assert app_routes() == set(MATRIX), "add the new route to MATRIX with who may use it"
+    routes = app_routes(r"^/(office|admin|static|api/schema)(/|$)", matching=False)
+    assert routes == set(MATRIX), "add the new route to MATRIX with who may use it"
 
 
 @pytest.fixture
-async def callers(world, settings):
+async def callers(world, clients):
     visit = await make_visit(world, notes="请再问一下")
     question = await make_question(world, visit)
-    clients = Clients(settings)
-    logged = {"anonymous": clients.anonymous()}
-    for name in CALLERS[1:]:
-        logged[name] = await clients.login(name)
-    yield {
+    logged = {"anonymous": clients.anonymous(), **await clients.login_all(*CALLERS[1:])}
+    return {
         "clients": logged, "csrf": dict(clients.csrf), "household": world.households[0], "question": question,
         "login": clients.login, "fresh_csrf": clients.csrf,
     }
-    await clients.close()
 
 
 async def call(ctx, caller: str, method: str, path: str):

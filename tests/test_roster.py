@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from html import unescape
 
 import pytest
 
 from server.models import AuditEvent, Household, Resident, ResidentStatus, RosterChange, RosterChangeState
 from tests.factories import api_login
 from tests.office_factories import Clients, make_roster_change
+from tests.page_text import text_of
 from tests.record_factories import new_resident_record, roster_record
-
-
-def text_of(html: str) -> str:
-    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
 
 
 async def roster_dump():

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import re
 from datetime import datetime, timedelta, timezone
-from html import unescape
 from urllib.parse import unquote
 
 import pytest
@@ -15,7 +14,7 @@ from openpyxl import Workbook, load_workbook
 from server.models import AuditEvent, BuildingGroup, Household, Resident, RosterUpload, User
 from server.roster_import import COLUMNS, RosterPreview, RowProblem
 from server.roster_import.screens import COLUMN_GUIDE
-from tests.office_factories import Clients
+from tests.page_text import text_of
 
 HEADER = "楼组,楼组名称,地址,室号,姓名,性别,出生年份,联系电话,关怀标记,备注"
 # A new building group of the test committee: one group, two households, three residents.
@@ -31,10 +30,6 @@ def roster_csv(rows=ROWS, header=HEADER) -> bytes:
     return ("\n".join([header, *rows]) + "\n").encode("utf-8")
 
 
-def text_of(html: str) -> str:
-    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
-
-
 def count_row(html: str, label: str) -> list[str]:
     """The created / updated / unchanged cells of one row of the preview's counts table."""
     row = re.search(rf"<th scope=\"row\">{label}</th>((?:<td[^>]*>\d+</td>){{3}})", html)
@@ -48,11 +43,8 @@ def confirm_action(html: str) -> str | None:
 
 
 @pytest.fixture
-async def people(world, settings):
-    clients = Clients(settings)
-    logged = {name: await clients.login(name) for name in ("office", "admin", "leader01", "office_other")}
-    yield logged, clients.csrf
-    await clients.close()
+async def people(world, clients):
+    return await clients.login_all("office", "admin", "leader01", "office_other"), clients.csrf
 
 
 async def upload(people, content: bytes, filename: str = "名单.csv", who: str = "office", mark: bool = False):

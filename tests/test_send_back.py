@@ -4,22 +4,18 @@
 from __future__ import annotations
 
 import re
-from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from server.models import AuditEvent, QuestionAnswer, QuestionState, Visit, VisitQuestion, VisitReviewEvent
 from tests.factories import api_login
-from tests.office_factories import Clients, make_question, make_visit
+from tests.office_factories import make_question, make_visit
+from tests.page_text import outbox_form, text_of
 from tests.record_factories import answer_record
 
 QUESTION = "您记录说老人药吃完了，是哪种药？家里有人去配吗？"
 ANSWER = "是降压药，女儿周六去社区医院配。"
-
-
-def text_of(html: str) -> str:
-    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
 
 
 async def leader_fields(visit_id):
@@ -28,11 +24,8 @@ async def leader_fields(visit_id):
 
 
 @pytest.fixture
-async def people(world, settings):
-    clients = Clients(settings)
-    logged = {name: await clients.login(name) for name in ("office", "leader01", "leader02", "office_other")}
-    yield logged, clients.csrf
-    await clients.close()
+async def people(world, clients):
+    return await clients.login_all("office", "leader01", "leader02", "office_other"), clients.csrf
 
 
 async def test_the_office_sends_a_visit_back_with_a_question(client, world):
@@ -90,13 +83,8 @@ async def test_round_trip_through_the_html_forms(world, people):
 
     # The household page has the answer form, written to the outbox's contract.
     page = (await leader.get(f"/households/{household.id}")).text
-    form = re.search(r'<form class="answer-form".*?</form>', page, re.S).group(0)
-    opening = form.split(">", 1)[0]
-    assert f'action="/questions/{question.id}/answer"' in opening and 'method="post"' in opening
-    assert 'data-outbox-form="answer"' in opening and f'data-question-id="{question.id}"' in opening
-    assert '<input type="hidden" name="id" value="">' in form
-    assert f'name="_csrf" value="{csrf["leader01"]}"' in form
-    assert f'<input type="hidden" name="question_id" value="{question.id}" data-type="int">' in form
+    form = outbox_form(page, "answer-form", action=f"/questions/{question.id}/answer", record="answer",
+                       csrf=csrf["leader01"], about=("question", question.id))
     assert 'name="text"' in form and "<textarea" in form
 
     answered = await leader.post(f"/questions/{question.id}/answer", data={"_csrf": csrf["leader01"], "id": "", "text": ANSWER})

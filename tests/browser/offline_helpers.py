@@ -4,14 +4,10 @@ it, a fresh phone, and the leader's actions (log in, save a visit, go offline)."
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
 import time
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,6 +15,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import LAPTOP, PHONE, log_in  # noqa: F401  (LAPTOP: for the tests that import it from here)
 from tests.browser.offline_server import COUNTER_PATH
+from tests.conftest import app_process
 
 # Sync waits on backoff after a failed first try (testing.md): allow a few rounds of it.
 SYNC_TIMEOUT_MS = 20_000
@@ -42,61 +39,59 @@ class CountedServer:
             return (await client.get(self.url + COUNTER_PATH)).json()["pushed"]
 
 
+class InFlight:
+    """The requests a phone (a browser context) has sent and not yet seen settle. A request that
+    has finished was counted by the server (it counts on arrival, before answering); one that
+    failed was cut by the offline switch; so once none is left from before a cut, nothing
+    from before it can still reach the server."""
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.open: set = set()
+        self.settled = asyncio.Event()
+        self.settled.set()
+        context.on("request", self._sent)
+        context.on("requestfinished", self._done)
+        context.on("requestfailed", self._done)
+
+    def _sent(self, request) -> None:
+        self.open.add(request)
+        self.settled.clear()
+
+    def _done(self, request) -> None:
+        self.open.discard(request)
+        if not self.open:
+            self.settled.set()
+
+
+_IN_FLIGHT: weakref.WeakKeyDictionary[BrowserContext, InFlight] = weakref.WeakKeyDictionary()
+
+
 async def go_offline(context: BrowserContext, server: CountedServer) -> int:
-    """Cuts the phone's network and answers how many requests the server had seen by then.
-
-    The browser sends requests of its own (a worker update check a second after a page load);
-    one sent just before the cut may still be on its way, so the count is taken once the
-    server has heard nothing for a moment."""
+    """Cuts the phone's network and answers how many requests the server had seen by then:
+    the count once every request the phone sent before the cut has settled. (The browser's
+    checks for new worker code, which the emulation does not reach, are not counted at all:
+    tests/browser/offline_server.py.)"""
+    in_flight = _IN_FLIGHT[context]  # a phone from the `handset` fixture
     await context.set_offline(True)
-    count, quiet_since = await server.requests(), time.monotonic()
-    while time.monotonic() - quiet_since < 0.3:
-        await asyncio.sleep(0.05)
-        now = await server.requests()
-        if now != count:
-            count, quiet_since = now, time.monotonic()
-    return count
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    try:
+        await asyncio.wait_for(in_flight.settled.wait(), SYNC_TIMEOUT_MS / 1000)
+    except TimeoutError:
+        raise AssertionError(f"requests still open after the cut: {[r.url for r in in_flight.open]}") from None
+    return await server.requests()
 
 
 @pytest.fixture(scope="session")
 def counted_server(database) -> Iterator[CountedServer]:
     """The real app in its own uvicorn process, on the tests' store, counting requests."""
-    port = _free_port()
-    log_path = Path(os.environ["DATA_DIR"]) / "offline-server.log"
-    log = open(log_path, "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.browser.offline_server", "--port", str(port)],
-        env={**os.environ}, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[2],
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("offline test server did not start: " + log_path.read_text())
-            time.sleep(0.1)
-    yield CountedServer(f"http://127.0.0.1:{port}")
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    with app_process("tests.browser.offline_server") as url:
+        yield CountedServer(url)
 
 
 @pytest.fixture
 async def handset(browser: Browser, counted_server: CountedServer) -> AsyncIterator[BrowserContext]:
     """A fresh phone (own storage, cookies, service worker) talking to the counted server."""
     context = await browser.new_context(base_url=counted_server.url, **PHONE)
+    _IN_FLIGHT[context] = InFlight(context)
     yield context
     await context.close()
 
@@ -168,6 +163,15 @@ async def save_visit(
     await page.wait_for_function(
         "n => performance.getEntriesByName('louzu-outbox-save').length > n", arg=saved_before, polling=50
     )
+
+
+async def saved_offline(page: Page, context: BrowserContext, world, notes: str) -> None:
+    """leader01 logs in with signal, loses it, and saves a visit at their first household: an
+    entry that waits in the outbox."""
+    await log_in_ready(page, "leader01", world.users["leader01"].id)
+    await context.set_offline(True)
+    await page.goto(f"/households/{world.households[0].id}")
+    await save_visit(page, notes=notes)
 
 
 async def skip_phone_checks(page: Page) -> None:

@@ -39,13 +39,18 @@ async def refused_at(page: Page, form, slot: str, message: str, box: str | None 
         assert slot in described.split()
 
 
+async def open_visit_form(page: Page, world):
+    """leader01 on the phone, at the visit form of their first household: the form and its button."""
+    await log_in_ready(page, "leader01", world.users["leader01"].id)
+    await page.goto(f"/households/{world.households[0].id}")
+    form = page.locator('form[data-outbox-form="visit"]')
+    return form, form.get_by_role("button", name="保存走访记录")
+
+
 async def test_the_visit_form_refuses_before_the_outbox(leader_page, world):
     page = leader_page
     household = world.households[0]
-    await log_in_ready(page, "leader01", world.users["leader01"].id)
-    await page.goto(f"/households/{household.id}")
-    form = page.locator('form[data-outbox-form="visit"]')
-    save = form.get_by_role("button", name="保存走访记录")
+    form, save = await open_visit_form(page, world)
 
     # No 情况 chosen, follow-up ticked without a date: both said, focus on the first.
     await form.get_by_label("需要居委会跟进").check()
@@ -180,10 +185,7 @@ async def test_the_visit_form_refuses_a_follow_up_date_out_of_range_before_the_o
 
     page = leader_page
     household = world.households[0]
-    await log_in_ready(page, "leader01", world.users["leader01"].id)
-    await page.goto(f"/households/{household.id}")
-    form = page.locator('form[data-outbox-form="visit"]')
-    save = form.get_by_role("button", name="保存走访记录")
+    form, save = await open_visit_form(page, world)
     await form.get_by_label("一切安好").check()
     await form.get_by_label("需要居委会跟进").check()
     visit_day = (await form.locator("input[name=occurred_at]").input_value())[:10]

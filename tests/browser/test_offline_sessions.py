@@ -9,7 +9,7 @@ from server.models import DeviceSession, Visit
 from tests.browser.conftest import log_in
 from tests.browser.offline_helpers import (  # noqa: F401  (fixtures)
     counted_server, eventually, expect_pending, handset, kept_urls, leader_page, log_in_ready, outbox, outbox_emptied,
-    ready_offline, save_visit,
+    ready_offline, save_visit, saved_offline,
 )
 from tests.factories import PASSWORD
 
@@ -53,10 +53,7 @@ async def test_an_expired_session_keeps_the_queue_and_resumes_after_login(leader
 async def test_a_revoked_session_tells_the_leader_and_wipes_the_phone(leader_page, handset, world):
     page = leader_page
     leader = world.users["leader01"]
-    await log_in_ready(page, "leader01", leader.id)
-    await handset.set_offline(True)
-    await page.goto(f"/households/{world.households[0].id}")
-    await save_visit(page, notes="手机丢了")
+    await saved_offline(page, handset, world, "手机丢了")
     await DeviceSession.filter(user_id=leader.id).update(revoked_at=now())
 
     await handset.set_offline(False)

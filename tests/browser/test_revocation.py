@@ -8,7 +8,7 @@ from playwright.async_api import Browser, expect
 from server.models import DeviceSession, Visit
 from tests.browser.conftest import log_in
 from tests.browser.offline_helpers import (  # noqa: F401  (fixtures)
-    LAPTOP, counted_server, expect_pending, handset, kept_urls, leader_page, log_in_ready, outbox, save_visit,
+    LAPTOP, counted_server, expect_pending, handset, kept_urls, leader_page, outbox, saved_offline,
 )
 
 
@@ -17,11 +17,8 @@ async def test_a_device_revoked_by_the_admin_wipes_itself_at_its_next_sync(
 ):
     page = leader_page
     leader = world.users["leader01"]
-    await log_in_ready(page, "leader01", leader.id)
     # The phone holds an entry that never got up, beside its kept pages.
-    await handset.set_offline(True)
-    await page.goto(f"/households/{world.households[0].id}")
-    await save_visit(page, notes="手机丢在公交车上之前记的")
+    await saved_offline(page, handset, world, "手机丢在公交车上之前记的")
     await expect_pending(page, 1)
     assert [url for url in await kept_urls(page) if url.startswith(f"louzu-pages-u{leader.id} ")]
     [device] = await DeviceSession.filter(user_id=leader.id, revoked_at=None)
