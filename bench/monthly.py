@@ -19,7 +19,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.pages import _line, _timed  # noqa: E402
 from bench.stores import on_both_stores, open_store, settle  # noqa: E402
-
 from server.demo import load_demo  # noqa: E402
 
 
@@ -30,8 +29,8 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
 
     from server.app import create_app
     from server.auth.sessions import COOKIE_NAME, open_session
+    from server.core.dates import Month, today_shanghai
     from server.models import ClosedMonth, Community, User, Visit
-    from server.office.dates import Month, today_shanghai
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     async with open_store(database_url, data_dir) as settings:
@@ -73,8 +72,8 @@ async def _bench(label: str, database_url: str, data_dir: Path) -> None:
                 print(_line(name, times) + f"  {size // 1024} KiB", flush=True)
             # The current month on its last day holds a whole month of visits: last month's
             # figures computed as if it were still current (the figures only, not the page).
+            from server.core.clock import now_utc
             from server.monthly_pack.figures import compute
-            from server.clock import now_utc
 
             times = []
             for _ in range(12):

@@ -13,22 +13,23 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 
-from server import db, edge, i18n
+from server import db, edge
 from server.admin.routes import AdminUsers, AuditLogPages
 from server.alerts.routes import AdminAlerts, OfficeLive
 from server.alerts.worker import alert_lifespan
 from server.auth.guards import csrf_guard
 from server.auth.middleware import SessionMiddleware
 from server.auth.routes import AuthApi, AuthPages
-from server.errors import EXCEPTION_HANDLERS
+from server.core import i18n
+from server.core.errors import EXCEPTION_HANDLERS
+from server.core.home import HomePages
+from server.core.security_headers import add_security_headers
 from server.health.routes import HealthApi
-from server.home import HomePages
 from server.input_guard.guard import refuse_bad_input
 from server.leader.routes import LeaderPages
 from server.office.routes import OfficePages
 from server.offline.routes import OfflineApi, OfflinePages
 from server.roster_import.routes import RosterImportPages
-from server.security_headers import add_security_headers
 from server.settings import APP_VERSION, WEB_DIR, Settings, get_settings
 from server.signin_cards.routes import AdminCards, SignInCardPages
 from server.static_files.cache_control import StaticCacheMiddleware

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.accounts import AccountError, create_community, create_user
+from server.accounts.service import AccountError, create_community, create_user
 from server.auth.passwords import NO_PASSWORD, verify_password
 from server.models import AuditEvent, Community, User
 

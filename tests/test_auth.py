@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from server.auth.sessions import COOKIE_NAME
-from server.clock import now_utc
+from server.core.clock import now_utc
 from server.models import AuditEvent, DeviceSession, LoginThrottle
 from tests.factories import PASSWORD, api_login
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from server.checks import CheckState, check_interval, check_status, resident_checks
-from server.clock import local_date
+from server.checks.rules import (
+    CheckState,
+    check_interval,
+    check_status,
+    resident_checks,
+)
+from server.core.clock import local_date
 from server.models import (
     DEFAULT_CHECK_RULES,
     Resident,

@@ -11,14 +11,26 @@ import pytest
 from tortoise import Tortoise
 
 from server import demo
+from server.auth.passwords import DEMO_PASSWORD, verify_password
+from server.checks.rules import CheckState, resident_checks
+from server.core.clock import local_zone
 from server.demo.figures import SEED
 from server.demo.plan import population
-from server.auth.passwords import DEMO_PASSWORD, verify_password
-from server.checks import CheckState, resident_checks
-from server.clock import local_zone
 from server.models import (
-    BuildingGroup, Community, DeviceSession, Household, QuestionAnswer, Resident, Role, RosterChange, User, Visit,
-    VisitQuestion, VisitResident, VisitReviewEvent, VisitRevision,
+    BuildingGroup,
+    Community,
+    DeviceSession,
+    Household,
+    QuestionAnswer,
+    Resident,
+    Role,
+    RosterChange,
+    User,
+    Visit,
+    VisitQuestion,
+    VisitResident,
+    VisitReviewEvent,
+    VisitRevision,
 )
 from sync.validate import parse_visit_data
 from tests.conftest import _empty_all_tables

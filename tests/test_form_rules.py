@@ -21,14 +21,23 @@ from zoneinfo import ZoneInfo
 import pytest
 from multidict import MultiDict
 
-from server.forms import read_typed
+from server.core.forms import read_typed
 from server.leader.questions import ANSWER_SPEC
 from server.leader.roster_form import ROSTER_SPEC
 from server.models import CareFlag, RosterChangeKind, VisitKind, VisitStatus
 from sync.form_rules import RULES, rules_json
 from sync.records import (
-    ANSWER, INVALID_FIELD, INVALID_RESIDENT, MAX_NOTES_CHARS, MAX_RESIDENTS_SEEN, MAX_TEXT_CHARS, MISSING_FIELD,
-    ROSTER_CHANGE, TEXT_TOO_LONG, VISIT, Rejected,
+    ANSWER,
+    INVALID_FIELD,
+    INVALID_RESIDENT,
+    MAX_NOTES_CHARS,
+    MAX_RESIDENTS_SEEN,
+    MAX_TEXT_CHARS,
+    MISSING_FIELD,
+    ROSTER_CHANGE,
+    TEXT_TOO_LONG,
+    VISIT,
+    Rejected,
 )
 from sync.roster import check_birth_year
 from sync.validate import check_occurred_at, parse_record

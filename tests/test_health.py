@@ -6,8 +6,8 @@ from __future__ import annotations
 from tortoise import Tortoise
 from tortoise.exceptions import DBConnectionError
 
+from server.db.migration_state import SHIPPED
 from server.health import routes as health
-from server.store.migration_state import SHIPPED
 
 FUTURE = "0999_from_a_newer_release"
 

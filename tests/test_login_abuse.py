@@ -13,8 +13,8 @@ from argon2 import PasswordHasher
 
 from server.auth import passwords
 from server.auth.passwords import NO_PASSWORD
-from server.clock import now_utc
 from server.auth.trusted_devices import DEVICE_COOKIE
+from server.core.clock import now_utc
 from server.models import AuditEvent, DeviceSession, LoginThrottle, Role, User
 from tests.factories import PASSWORD, make_user
 
@@ -198,7 +198,7 @@ WEAK = {
 
 
 async def test_guessable_passwords_are_refused_for_office_and_admin_with_the_reason(world):
-    from server.accounts import AccountError, create_user
+    from server.accounts.service import AccountError, create_user
 
     for role in ("office", "admin"):
         for password, reason in WEAK.items():

@@ -6,15 +6,15 @@ from __future__ import annotations
 import io
 import os
 from datetime import datetime, timedelta, timezone
-
-import pytest
 from pathlib import Path
 
+import pytest
+
+from server.core.dates import Month, today_shanghai
 from server.models import AuditEvent, ClosedMonth, Community, Resident, Visit
 from server.monthly_pack import closing
 from server.monthly_pack.figures import compute
 from server.office import review, roster
-from server.office.dates import Month, today_shanghai
 from server.office.monthly import load_pack
 from tests.factories import api_login
 from tests.office_factories import make_roster_change, make_visit
@@ -151,8 +151,8 @@ async def demo_committee(db):
 
 
 async def test_the_demo_pack_prints_on_at_most_eight_a4_pages(client, demo_committee):
-    from pypdf import PdfReader
     from openpyxl import load_workbook
+    from pypdf import PdfReader
 
     from server.auth.passwords import DEMO_PASSWORD
 

@@ -9,11 +9,11 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from server.core.dates import Month, today_shanghai
 from server.models import AuditEvent, Community, Role, VisitReviewEvent
 from server.monthly_pack.closing import read_lists
 from server.office import review
 from server.office.coverage import coverage, kept_within_interval
-from server.office.dates import Month, today_shanghai
 from server.office.monthly import load_pack
 from tests.factories import api_login, make_user
 from tests.office_factories import SH, make_device, make_visit

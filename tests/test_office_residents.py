@@ -9,10 +9,18 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from server.checks import resident_checks
-from server.models import AuditEvent, Community, Household, Resident, ResidentStatus, RosterChange, VisitResident
+from server.checks.rules import resident_checks
+from server.core.dates import Month, today_shanghai
+from server.models import (
+    AuditEvent,
+    Community,
+    Household,
+    Resident,
+    ResidentStatus,
+    RosterChange,
+    VisitResident,
+)
 from server.office.coverage import coverage
-from server.office.dates import Month, today_shanghai
 from tests.factories import api_login
 from tests.office_factories import Clients, make_roster_change, make_visit
 from tests.page_text import field_error, text_of

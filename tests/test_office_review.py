@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
+from server.core.dates import today_shanghai
 from server.models import AuditEvent, ReviewState, Visit, VisitReviewEvent
 from server.office import review
-from server.office.dates import today_shanghai
 from tests.factories import api_login
 from tests.office_factories import make_visit
 

@@ -11,11 +11,18 @@ from datetime import datetime, timedelta, timezone
 
 from openpyxl import load_workbook
 
-from server.checks import last_checks
-from server.models import AuditEvent, ReviewState, Visit, VisitQuestion, VisitReviewEvent, VisitRevision
-from server.office.dates import today_shanghai
-from server.office.follow_ups import follow_up_list
+from server.checks.rules import last_checks
+from server.core.dates import today_shanghai
 from server.ingest import apply_records
+from server.models import (
+    AuditEvent,
+    ReviewState,
+    Visit,
+    VisitQuestion,
+    VisitReviewEvent,
+    VisitRevision,
+)
+from server.office.follow_ups import follow_up_list
 from tests.factories import api_login
 from tests.office_factories import make_question, make_visit
 from tests.test_office_exports import HEADERS, ID, dashboard_ids

@@ -1,5 +1,5 @@
 """The offline scripts' words are the catalog's: web/static/js/words.<locale>.js is what
-`python -m server.words` writes from server/words.py PHONE_WORDS and web/translations, so an
+`python -m server.core.words` writes from server/core/words.py PHONE_WORDS and web/translations, so an
 English-speaking leader sees one name for one thing, online or off (issue 12: 帮困求助 was
 "Help with hardship" on the form and "Assistance" in the list of waiting entries)."""
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from server.i18n import LOCALES, translations
-from server.words import PHONE_WORDS, phone_words_js, phone_words_path
+from server.core.i18n import LOCALES, translations
+from server.core.words import PHONE_WORDS, phone_words_js, phone_words_path
 from sync.vocabulary import VISIT_KIND_WORDS, VISIT_STATUS_WORDS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ def served_words(locale: str) -> dict[str, str]:
 @pytest.mark.parametrize("locale", LOCALES)
 def test_the_committed_words_are_what_the_catalog_makes(locale):
     assert phone_words_path(locale).read_text(encoding="utf-8") == phone_words_js(locale), (
-        f"web/static/js/words.{locale}.js is out of date: run `python -m server.words`"
+        f"web/static/js/words.{locale}.js is out of date: run `python -m server.core.words`"
     )
 
 

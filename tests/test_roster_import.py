@@ -7,12 +7,26 @@ import pytest
 from tortoise import Tortoise
 
 from server.auth.passwords import verify_password
+from server.core.words import AUDIT_ACTION_WORDS
 from server.models import (
-    AuditEvent, BuildingGroup, Community, Household, Resident, ResidentStatus, Role, User, Visit, VisitResident,
+    AuditEvent,
+    BuildingGroup,
+    Community,
+    Household,
+    Resident,
+    ResidentStatus,
+    Role,
+    User,
+    Visit,
+    VisitResident,
 )
-from server.words import AUDIT_ACTION_WORDS
 from server.roster_import import (
-    COLUMNS, RosterFileError, export_roster, import_roster, preview_roster, roster_template,
+    COLUMNS,
+    RosterFileError,
+    export_roster,
+    import_roster,
+    preview_roster,
+    roster_template,
 )
 from server.roster_import.reader import read_table
 from tests.factories import PASSWORD

@@ -3,7 +3,7 @@
 The operator documents `louzu createuser` and `louzu import-roster` while serving. On SQLite a
 push's transaction used to begin deferred, read, and then fail at its first write with "database
 is locked" whenever the other process had committed in between (18 % of pushes were HTTP 500).
-Writes now begin IMMEDIATE and wait (server/store/sqlite_client.py). Run on both stores.
+Writes now begin IMMEDIATE and wait (server/db/sqlite_client.py). Run on both stores.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Security headers on every answer, errors included: a 404 or 405 comes from no route and no
-middleware, so the headers are added where every answer passes (server/security_headers.py)."""
+middleware, so the headers are added where every answer passes (server/core/security_headers.py)."""
 
 from __future__ import annotations
 

@@ -11,9 +11,9 @@ from datetime import timedelta
 import pytest
 
 from server.auth.sessions import hash_token
-from server.clock import now_utc
+from server.core.clock import now_utc
+from server.core.words import AUDIT_ACTION_WORDS
 from server.models import AuditEvent, DeviceSession, Role, SignInCard, User
-from server.words import AUDIT_ACTION_WORDS
 from server.signin_cards.cards import ALPHABET, TOKEN_LENGTH, read_token
 from server.signin_cards.qr import qr_svg
 from tests.factories import make_user

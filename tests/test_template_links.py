@@ -1,5 +1,5 @@
 """Pages name routes and limits, never write them: a route's path lives in its `@get`/`@post`,
-a limit in the module that enforces it (server/web.py path_for, static_url, page_limits).
+a limit in the module that enforces it (server/core/render.py path_for, static_url, page_limits).
 
 The permission matrices (tests/test_permissions.py, tests/test_office_permissions.py) render
 every page, so a `url_for` of a name no route has fails there; this file checks the rest."""
@@ -14,9 +14,9 @@ from litestar import Litestar, get
 from litestar.testing import RequestFactory
 
 from server.app import create_app
+from server.core.render import ENVIRONMENT, page_limits, path_for
 from server.settings import WEB_DIR
 from server.static_files.version import ASSET_VERSION
-from server.web import ENVIRONMENT, page_limits, path_for
 
 TEMPLATES = WEB_DIR / "templates"
 SERVER = Path(__file__).resolve().parents[1] / "server"
@@ -52,7 +52,7 @@ def test_no_template_writes_a_limit():
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if WRITTEN_LIMIT.search(line)
     ]
-    assert not written, "use limits.<name> (server/web.py page_limits):\n" + "\n".join(written)
+    assert not written, "use limits.<name> (server/core/render.py page_limits):\n" + "\n".join(written)
 
 
 def test_no_controller_redirects_to_a_written_path():

@@ -9,18 +9,18 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
-from server.admin import accounts
-from server.admin.audit_log import audit_choices, audit_page, parse_audit_filters
-from server.admin.audit_words import detail_lines, people_named, target_parts
-from server.admin.device_names import device_words
+from server.accounts import management as accounts
+from server.accounts.device_names import device_words
+from server.audit.log import audit_choices, audit_page, parse_audit_filters
+from server.audit.words import detail_lines, people_named, target_parts
 from server.auth.guards import role_required
-from server.clock import now_utc
+from server.core.clock import now_utc
+from server.core.render import path_for
+from server.core.staff_pages import community_id, current_user, staff_render
 from server.models import Role, User
-from sync.vocabulary import N_
-from server.office.pages import community_id, current_user, staff_render
 from server.signin_cards import cards
 from server.signin_cards.routes import CARD_STATE_WORDS
-from server.web import path_for
+from sync.vocabulary import N_
 
 SAVED_NOTICES = {
     "created": N_("账号已创建。"),

@@ -24,12 +24,19 @@ from tortoise.transactions import in_transaction
 
 from server import audit
 from server.alerts.webhook import Message, Outcome, post
-from server.clock import now_utc
+from server.core.clock import now_utc
 from server.models import (
-    Alert, AlertKind, AlertSetting, AlertState, QuestionAnswer, QuestionState, Visit, VisitStatus,
+    Alert,
+    AlertKind,
+    AlertSetting,
+    AlertState,
+    QuestionAnswer,
+    QuestionState,
+    Visit,
+    VisitStatus,
 )
-from sync.vocabulary import VISIT_KIND_WORDS
 from server.settings import Settings
+from sync.vocabulary import VISIT_KIND_WORDS
 
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 12  # with a 15 s base and a 30 min cap: tried for about two and a half hours

@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-from server.clock import now_utc
+from server.core.clock import now_utc
 from server.models import ReviewState, Visit, VisitQuestion, VisitRevision, VisitStatus
 
 # The review states whose visits are few (open work): counted from the index alone in a few ms,

@@ -8,16 +8,16 @@ from litestar.params import FromQuery
 from litestar.response import Redirect
 
 from server import audit
+from server.alerts import webhook
 from server.alerts.delivery import site_address
 from server.alerts.live import live_state
-from server.alerts import webhook
 from server.alerts.webhook import Message, WebhookRefused, check_webhook_url, masked
 from server.auth.guards import role_required
+from server.core.render import path_for
+from server.core.staff_pages import community_id, current_user, staff_render
 from server.models import Alert, AlertSetting, Role
-from sync.vocabulary import N_
-from server.office.pages import community_id, current_user, staff_render
 from server.settings import app_settings
-from server.web import path_for
+from sync.vocabulary import N_
 
 RECENT_ALERTS = 30
 STATE_WORDS = {

@@ -13,7 +13,7 @@ import httpx
 
 from server.alerts.delivery import deliver_due
 from server.alerts.queue import queue_new_alerts
-from server.clock import now_utc
+from server.core.clock import now_utc
 from server.settings import Settings
 
 log = logging.getLogger("louzu.alerts")

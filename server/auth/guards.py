@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from litestar.connection import ASGIConnection, Request
 from litestar.handlers.base import BaseRouteHandler
 
-from server.errors import CsrfRefused, LoginRequired, RoleRefused
+from server.core.errors import CsrfRefused, LoginRequired, RoleRefused
 from server.models import Role
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}

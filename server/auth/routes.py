@@ -13,17 +13,23 @@ from litestar.response import Redirect
 from server import audit
 from server.auth import throttle
 from server.auth.api_docs import (
-    LOGIN_RESPONSES, SESSION_RESPONSES, USERNAME_CHARS, WRITE_RESPONSES, ApiLoggedOut, ApiSession, LoginOperation,
+    LOGIN_RESPONSES,
+    SESSION_RESPONSES,
+    USERNAME_CHARS,
+    WRITE_RESPONSES,
+    ApiLoggedOut,
+    ApiSession,
+    LoginOperation,
 )
 from server.auth.guards import login_required
 from server.auth.passwords import password_matches
 from server.auth.sessions import COOKIE_NAME, end_session, open_session
 from server.auth.trusted_devices import device_cookie, trusted_session
-from server.i18n import normalise_locale
+from server.core.i18n import normalise_locale
+from server.core.render import LOCALE_COOKIE, path_for, render
 from server.input_guard.guard import refuse_bad_text
 from server.models import DeviceSession, User
 from server.settings import Settings, app_settings
-from server.web import LOCALE_COOKIE, path_for, render
 from sync.records import MAX_DEVICE_ID_CHARS
 
 BAD_LOGIN = "用户名或密码不正确。"

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from server.clock import now_utc
+from server.core.clock import now_utc
 from server.models import DeviceSession, User
 from server.settings import Settings
 

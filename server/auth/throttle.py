@@ -39,8 +39,8 @@ from datetime import timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from server.clock import now_utc
-from server.errors import Throttled
+from server.core.clock import now_utc
+from server.core.errors import Throttled
 from server.models import LoginThrottle
 from server.settings import Settings
 

@@ -19,10 +19,10 @@ from pathlib import Path
 
 from server.backup import postgres, sqlite
 from server.backup.errors import BackupError
-from server.clock import now_utc
+from server.core.clock import now_utc
 from server.db import sqlite_file
+from server.db.migration_state import SHIPPED
 from server.settings import Settings
-from server.store.migration_state import SHIPPED
 
 __all__ = ["BackupError", "make_backup", "restore_backup"]
 

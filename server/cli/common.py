@@ -45,7 +45,7 @@ async def migrate(settings: Settings) -> None:
 def run_migrate(settings: Settings) -> int:
     from tortoise.exceptions import DBConnectionError, OperationalError
 
-    from server.store.migration_state import NewerMigrationsError
+    from server.db.migration_state import NewerMigrationsError
 
     try:
         asyncio.run(migrate(settings))
@@ -61,8 +61,8 @@ async def with_db(settings: Settings, action: Callable[[], Awaitable[int]]) -> i
     from tortoise import Tortoise
     from tortoise.exceptions import DBConnectionError, OperationalError
 
+    from server.db.migration_state import NewerMigrationsError, migration_state
     from server.models import Community
-    from server.store.migration_state import NewerMigrationsError, migration_state
 
     try:
         try:

@@ -20,9 +20,9 @@ from server.settings import Settings, SettingsError
 async def close_months(settings: Settings) -> int:
     """Closes last month's pack for every committee (a cron line on the 1st); a month already
     closed stays as it was. Viewing a month that is over closes it too."""
+    from server.core.dates import Month, today_shanghai
     from server.models import Community
     from server.monthly_pack.closing import close_month
-    from server.office.dates import Month, today_shanghai
 
     async def run() -> int:
         today = today_shanghai()

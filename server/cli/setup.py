@@ -15,7 +15,7 @@ async def load_demo_committee(settings: Settings) -> int:
     from server.demo import DemoError, load_demo
 
     async def load() -> int:
-        from server.store.migration_lock import migration_lock
+        from server.db.migration_lock import migration_lock
 
         try:
             # Under the migration lock: demo servers started together load it once, not twice.
@@ -35,7 +35,7 @@ async def load_demo_committee(settings: Settings) -> int:
 
 
 async def createcommunity(settings: Settings, args: argparse.Namespace) -> int:
-    from server.accounts import AccountError, create_community
+    from server.accounts.service import AccountError, create_community
 
     async def create() -> int:
         try:
@@ -62,7 +62,7 @@ def ask_password(settings: Settings, args: argparse.Namespace) -> str | None:
 
 
 async def createuser(settings: Settings, args: argparse.Namespace) -> int:
-    from server.accounts import AccountError, create_user
+    from server.accounts.service import AccountError, create_user
 
     if args.no_password:
         password = None  # a leader who signs in with a printed card (/admin/cards)

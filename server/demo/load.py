@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from server.auth.passwords import DEMO_PASSWORD, hash_password
-from server.clock import local_zone
+from server.core.clock import local_zone
 from server.demo.figures import (
     BATCH,
     COMMUNITY_NAME,

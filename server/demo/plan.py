@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from faker import Faker
 
-from server.checks import check_interval
+from server.checks.rules import check_interval
 from server.demo.figures import (
     HISTORY_DAYS,
     HOUSEHOLDS,

@@ -2,7 +2,7 @@
 trusted proxy (settings.trusted_proxies), so nobody outside it can choose their own address.
 
 `ForwardedHeaders` rewrites the ASGI scope's `client` and `scheme` once, before anything else
-reads them, so `request.client.host` (server/audit.py client_ip: the throttle and the audit log)
+reads them, so `request.client.host` (server/audit/__init__.py client_ip: the throttle and the audit log)
 and `request.url` are the client's own. uvicorn's `proxy_headers` stay off: one rule, here,
 whatever server runs the app.
 """

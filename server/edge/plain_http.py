@@ -19,8 +19,8 @@ import time
 
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from server.core.security_headers import HEADERS
 from server.edge.forwarded import is_loopback
-from server.security_headers import HEADERS
 from server.settings import WEB_DIR, Settings
 
 log = logging.getLogger("louzu.edge")

@@ -15,7 +15,7 @@ from litestar import Controller, Response, get
 from litestar.openapi.datastructures import ResponseSpec
 from tortoise import Tortoise
 
-from server.store.migration_state import migration_state
+from server.db.migration_state import migration_state
 
 # A probe that waits longer than this is an answer in itself: not ready.
 DATABASE_PROBE_SECONDS = 3.0

@@ -21,7 +21,7 @@ from litestar.connection import ASGIConnection, Request
 from litestar.exceptions import NotFoundException
 from litestar.handlers.base import BaseRouteHandler
 
-from server.errors import TOO_LONG_INPUT, BadInput
+from server.core.errors import TOO_LONG_INPUT, BadInput
 from server.input_guard.labels import field_label
 from sync.fields import MAX_INT, echo, has_control_characters, storable
 

@@ -1,4 +1,4 @@
-"""How a leader's outbox form becomes a sync record, on the forms' typing contract (server/forms.py).
+"""How a leader's outbox form becomes a sync record, on the forms' typing contract (server/core/forms.py).
 
 The phone's JavaScript reads the same forms (found by `data-outbox-form`) into the same `data`
 when it saves an entry to the outbox; the HTML POST routes do it here, so a form sent without
@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from server.clock import local_zone
-from server.forms import TypedForm, read_typed
+from server.core.clock import local_zone
+from server.core.forms import TypedForm, read_typed
 from sync.vocabulary import N_
 
 BAD_ID = N_("记录编号无法识别，请刷新页面后再填写")

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-
 from litestar import Request, Response
 
-from server.checks import age_in, resident_checks
-from server.clock import now_utc
+from server.checks.rules import age_in, resident_checks
+from server.core.clock import now_utc
+from server.core.render import render
 from server.leader.queries import clean_search, group_households, households_in_scope
-from server.leader.scope import leader_scope
 from server.leader.questions import open_questions
+from server.leader.scope import leader_scope
 from sync.vocabulary import CARE_FLAG_WORDS
-from server.web import render
 
 
 async def leader_home(request: Request) -> Response:
-    """`/` for a leader (server/home.py routes here); `?q=` filters the households without JS."""
+    """`/` for a leader (server/core/home.py routes here); `?q=` filters the households without JS."""
     now = now_utc()
     scope = await leader_scope(request.scope["user"])
     query = clean_search(request.query_params.get("q"))

@@ -14,9 +14,17 @@ from typing import Any, TypeVar
 from tortoise.expressions import Q
 from tortoise.query_utils import Prefetch
 
-from server.clock import local_zone
+from server.core.clock import local_zone
 from server.leader.scope import LeaderScope
-from server.models import BuildingGroup, Household, Resident, ResidentStatus, RosterChange, User, Visit
+from server.models import (
+    BuildingGroup,
+    Household,
+    Resident,
+    ResidentStatus,
+    RosterChange,
+    User,
+    Visit,
+)
 
 SEARCH_MAX_CHARS = 50
 RECENT_VISITS_ON_HOUSEHOLD = 20

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from tortoise.expressions import Q
 from tortoise.query_utils import Prefetch
 
-from server.forms import INT, TEXT
+from server.core.forms import INT, TEXT
 from server.leader.form_contract import OutboxForm
 from server.leader.scope import LeaderScope
-from sync.vocabulary import N_
 from server.models import Household, QuestionAnswer, QuestionState, VisitQuestion
 from sync.records import ANSWER, MAX_TEXT_CHARS
+from sync.vocabulary import N_
 
 ANSWER_SPEC = {"question_id": INT, "text": TEXT}
 ANSWER_FORM = OutboxForm(

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.forms import INT, LIST_STR_OR_NULL, TEXT
+from server.core.forms import INT, LIST_STR_OR_NULL, TEXT
 from server.leader.form_contract import OutboxForm
-from sync.vocabulary import N_
 from server.models import Household, RosterChange, RosterChangeState
 from sync.records import ROSTER_CHANGE
+from sync.vocabulary import N_
 
 RECENT_DECISIONS = 5
 

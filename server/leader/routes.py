@@ -17,12 +17,20 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
 
-from server.clock import now_utc
-from server.input_guard.numbers import store_id
 from server.auth.guards import role_required
-from server.checks import age_in, resident_checks
+from server.checks.rules import age_in, resident_checks
+from server.core.clock import now_utc
+from server.core.forms import TypedForm
+from server.core.render import path_for, render, request_locale
+from server.core.words import (
+    GENDER_WORDS,
+    LEADER_REVIEW_WORDS,
+    LEADER_ROSTER_STATE_WORDS,
+    ROSTER_CHANGE_CHOICES,
+)
+from server.ingest import apply_records
+from server.input_guard.numbers import store_id
 from server.leader import questions, roster_form, visit_form
-from server.forms import TypedForm
 from server.leader.form_contract import FieldError, OutboxForm, Submission
 from server.leader.queries import (
     clean_search,
@@ -30,21 +38,13 @@ from server.leader.queries import (
     group_households,
     household_in_scope,
     households_in_scope,
+    just_sent,
     my_visits,
     own_visit,
     recent_visits,
-    just_sent,
 )
 from server.leader.scope import LeaderScope, leader_scope
 from server.models import CareFlag, Household, Role, RosterChange, Visit
-from server.web import path_for, render, request_locale
-from server.words import (
-    GENDER_WORDS,
-    LEADER_REVIEW_WORDS,
-    LEADER_ROSTER_STATE_WORDS,
-    ROSTER_CHANGE_CHOICES,
-)
-from server.ingest import apply_records
 from sync.vocabulary import (
     CARE_FLAG_WORDS,
     ROSTER_CHANGE_WORDS,

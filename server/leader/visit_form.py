@@ -10,8 +10,16 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from server.clock import local_zone
-from server.forms import BOOL, DATE, LIST_INT, LOCAL_DATETIME, TEXT, TEXT_OR_EMPTY, TypedForm
+from server.core.clock import local_zone
+from server.core.forms import (
+    BOOL,
+    DATE,
+    LIST_INT,
+    LOCAL_DATETIME,
+    TEXT,
+    TEXT_OR_EMPTY,
+    TypedForm,
+)
 from server.leader.form_contract import OutboxForm
 from sync.records import MAX_NOTES_CHARS, VISIT
 from sync.vocabulary import N_

@@ -39,7 +39,7 @@ EXPORT_BYTES = Histogram(
     buckets=(1e4, 1e5, 1e6, 5e6, 2e7, 5e7, 1e8, 5e8),
 )
 
-# The audit actions that are a refused way in (server/audit.py counts them as they are written).
+# The audit actions that are a refused way in (server/audit/__init__.py counts them as they are written).
 LOGIN_FAILURE_ACTIONS = {"login_failed": "password", "sign_in_card_refused": "card"}
 OUTCOMES = ("applied", "duplicate", "conflict", "rejected")
 

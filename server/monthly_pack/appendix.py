@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from server.i18n import translations
+from server.core.i18n import translations
+from server.core.render import local_time
+from server.core.words import OFFICE_REVIEW_WORDS
 from server.office.xlsx_stream import XlsxStream
-from server.web import local_time
-from server.words import OFFICE_REVIEW_WORDS
 from sync.vocabulary import CARE_FLAG_WORDS, N_, VISIT_STATUS_WORDS
 
 HEADERS = (

@@ -1,7 +1,7 @@
 """Elderly checks as of a moment: each flagged resident's last check counting only visits the
 server had received by then and that were not voided by then.
 
-The rule is `server.checks` (check_status, the interval); this is `server.checks.last_checks`
+The rule is `server.checks.rules` (check_status, the interval); this is `server.checks.rules.last_checks`
 with the moment's conditions added, one indexed look-up per resident (newest first, stop at the
 first that counts), so a month of ten years costs what a month of one year does.
 """

@@ -15,11 +15,11 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from server import audit
-from server.clock import now_utc
+from server.core.clock import now_utc
+from server.core.dates import Month
 from server.models import ClosedMonth, Community, User
 from server.monthly_pack.figures import compute
 from server.monthly_pack.month_visits import month_visits, standing_counts
-from server.office.dates import Month
 
 SHOWN = ("id", "figures", "as_of", "closed_at", "closed_by__display_name")
 

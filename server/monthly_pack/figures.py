@@ -22,22 +22,36 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from server.checks import CheckState, check_interval, status_for_interval
-from server.clock import local_date, now_utc
-from server.models import BuildingGroup, CareFlag, Community, ReviewEventKind, ReviewState, Visit, VisitKind
-from server.models import VisitReviewEvent, VisitStatus
+from server.checks.rules import CheckState, check_interval, status_for_interval
+from server.core.clock import local_date, now_utc
+from server.core.dates import Month, day_start
+from server.core.staff_pages import code
+from server.core.words import VISIT_STATUS_WORDS_URGENT_FIRST
+from server.models import (
+    BuildingGroup,
+    CareFlag,
+    Community,
+    ReviewEventKind,
+    ReviewState,
+    Visit,
+    VisitKind,
+    VisitReviewEvent,
+    VisitStatus,
+)
 from server.monthly_pack.as_of import roster_as_of
 from server.monthly_pack.checks import last_checks_as_of, seen_since
-from server.monthly_pack.follow_ups import assignee_names, assignments_then, handler_then, open_follow_ups
-from server.monthly_pack.follow_ups import states_then
+from server.monthly_pack.follow_ups import (
+    assignee_names,
+    assignments_then,
+    handler_then,
+    open_follow_ups,
+    states_then,
+)
 from server.monthly_pack.leaders import quiet_leaders
 from server.monthly_pack.month_visits import month_visits
 from server.monthly_pack.text import iso, short
 from server.office.coverage import on_time_share, percent_text
-from server.office.dates import Month, day_start
-from server.words import VISIT_STATUS_WORDS_URGENT_FIRST
 from sync.vocabulary import VISIT_KIND_WORDS
-from server.office.pages import code
 
 FOLLOW_UPS_SHOWN = 12  # overdue follow-ups listed on the page (most overdue first); all in the appendix
 HARDSHIP_SHOWN = 30  # hardship residents not seen, on the page
@@ -95,7 +109,7 @@ async def _checks(
             intervals[flags] = check_interval(flags, rules)
     longest = max((i for i in intervals.values() if i is not None), default=0)
     # Who was seen in the window that decides every state (and this month); the exact last day
-    # of anyone not seen in it is read only for the rows shown (server.checks: the last check).
+    # of anyone not seen in it is read only for the rows shown (server.checks.rules: the last check).
     since = min(month.start, day_start(as_of - timedelta(days=longest + 1)))
     last = await seen_since(community.id, since, moment)
     wanted = [r.id for r in roster.residents if r.id not in last and intervals[tuple(r.care_flags)] is not None

@@ -18,9 +18,16 @@ from typing import Any
 from tortoise.expressions import F, Q
 from tortoise.functions import Coalesce
 
-from server.models import ReviewEventKind, ReviewState, Role, User, Visit, VisitReviewEvent
+from server.core.staff_pages import code
+from server.models import (
+    ReviewEventKind,
+    ReviewState,
+    Role,
+    User,
+    Visit,
+    VisitReviewEvent,
+)
 from server.monthly_pack.text import iso, short
-from server.office.pages import code
 from server.office.follow_ups import overdue_q
 
 OPEN_STATES = [s for s in ReviewState if s is not ReviewState.RESOLVED]

@@ -15,7 +15,7 @@ from typing import Any
 
 from tortoise import Tortoise
 
-from server.office.dates import Month
+from server.core.dates import Month
 
 
 def aware(value: Any) -> datetime | None:

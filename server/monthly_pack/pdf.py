@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from server.web import WEB_DIR
+from server.core.render import WEB_DIR
 
 BASE = "http://louzu.pack/"  # the page's own address while rendering; never fetched
 STATIC = (WEB_DIR / "static").resolve()

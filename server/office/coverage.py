@@ -1,7 +1,7 @@
 """Elderly-check coverage for the office: per building group, who is due or overdue, and the
 share of flagged residents checked on time.
 
-Intervals, due and overdue come from `server.checks` (the leader's home uses the same rules);
+Intervals, due and overdue come from `server.checks.rules` (the leader's home uses the same rules);
 this module adds the month view.
 
 The on-time rate (按期看望率) is the share of flagged residents NOT overdue on the as-of day:
@@ -20,14 +20,21 @@ from functools import partial
 
 from tortoise import Tortoise
 
-from server.checks import (
-    COUNTED_CHECK_SQL, CheckState, CheckStatus, as_datetime, check_interval, last_check_sql, moment_value,
-    placeholder, status_on,
+from server.checks.rules import (
+    COUNTED_CHECK_SQL,
+    CheckState,
+    CheckStatus,
+    as_datetime,
+    check_interval,
+    last_check_sql,
+    moment_value,
+    placeholder,
+    status_on,
 )
-from server.clock import local_date
-from server.forms import INT, read_typed
+from server.core.clock import local_date
+from server.core.dates import Month, day_start
+from server.core.forms import INT, read_typed
 from server.models import BuildingGroup, Community, ResidentStatus
-from server.office.dates import Month, day_start
 from sync.vocabulary import N_
 
 

@@ -13,11 +13,11 @@ from anyio import to_thread
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
-from server.clock import local_zone
+from server.core.clock import local_zone
+from server.core.words import OFFICE_REVIEW_WORDS
 from server.office.export_rows import visit_chunks
 from server.office.filters import VisitFilters
 from server.office.xlsx_stream import XlsxStream
-from server.words import OFFICE_REVIEW_WORDS
 from sync.vocabulary import VISIT_KIND_WORDS, VISIT_STATUS_WORDS
 
 BOM = "\ufeff"

@@ -10,9 +10,17 @@ from urllib.parse import urlencode
 
 from tortoise.queryset import QuerySet
 
+from server.core.dates import DateRefused, day_start, parse_date
 from server.input_guard.numbers import page_number
-from server.models import BuildingGroup, ReviewState, Role, User, Visit, VisitKind, VisitStatus
-from server.office.dates import DateRefused, day_start, parse_date
+from server.models import (
+    BuildingGroup,
+    ReviewState,
+    Role,
+    User,
+    Visit,
+    VisitKind,
+    VisitStatus,
+)
 from sync.vocabulary import N_
 
 PAGE_SIZE = 50

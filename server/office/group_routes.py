@@ -11,11 +11,11 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
+from server.core.render import path_for
+from server.core.staff_pages import community_id, staff_render
 from server.models import BuildingGroup
 from server.office import groups, households
 from sync.vocabulary import N_
-from server.office.pages import community_id, staff_render
-from server.web import path_for
 
 GROUP_NOTICES = {
     "created": N_("楼组已建立。"),

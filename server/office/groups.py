@@ -18,8 +18,8 @@ from tortoise.query_utils import Prefetch
 from tortoise.transactions import in_transaction
 
 from server import audit
+from server.core.forms import TEXT, read_typed
 from server.models import BuildingGroup, Household, Resident, ResidentStatus, Role, User
-from server.forms import TEXT, read_typed
 from server.office.households import Checked, half_width
 from sync.vocabulary import N_
 

@@ -17,11 +17,23 @@ from litestar import Request
 from tortoise.transactions import in_transaction
 
 from server import audit
-from server.models import BuildingGroup, Community, Household, Resident, ResidentStatus, Visit
-from server.office.dates import today_shanghai
+from server.core.dates import today_shanghai
+from server.models import (
+    BuildingGroup,
+    Community,
+    Household,
+    Resident,
+    ResidentStatus,
+    Visit,
+)
 from sync.records import MAX_TEXT_CHARS, Rejected
 from sync.roster import (
-    check_born_by, resident_birth_year, resident_care_flags, resident_gender, resident_name, resident_phone,
+    check_born_by,
+    resident_birth_year,
+    resident_care_flags,
+    resident_gender,
+    resident_name,
+    resident_phone,
 )
 from sync.vocabulary import N_
 

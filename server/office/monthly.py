@@ -17,19 +17,34 @@ from litestar.params import FromQuery
 from litestar.response import Redirect
 
 from server import audit
-from server.clock import now_utc
+from server.core.clock import now_utc
+from server.core.dates import Month, today_shanghai
+from server.core.render import path_for, render_string, request_locale
+from server.core.staff_pages import (
+    WORDS,
+    attachment_headers,
+    code,
+    current_community,
+    current_user,
+    staff_render,
+)
 from server.models import Community, Visit
 from server.monthly_pack.appendix import appendix_chunks
-from server.monthly_pack.closing import Afterwards, Closed, afterwards, close_month, is_over, late_entry_ids
-from server.monthly_pack.closing import read_closed, read_lists
+from server.monthly_pack.closing import (
+    Afterwards,
+    Closed,
+    afterwards,
+    close_month,
+    is_over,
+    late_entry_ids,
+    read_closed,
+    read_lists,
+)
 from server.monthly_pack.figures import compute
 from server.monthly_pack.pdf import render_pdf
 from server.office.charts import bar_chart
-from server.office.dates import Month, today_shanghai
-from server.office.pages import WORDS, attachment_headers, code, current_community, current_user, staff_render
-from sync.vocabulary import N_
 from server.office.queries import with_people
-from server.web import path_for, render_string, request_locale
+from sync.vocabulary import N_
 
 BAD_MONTH = N_("月份格式应为 年-月，例如 2026-11，且不能晚于本月。")
 NOT_OVER = N_("这个月还没有结束，月末以后才能封存。")

@@ -15,9 +15,9 @@ from tortoise.expressions import Q, RawSQL
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
+from server.core.dates import today_shanghai
 from server.input_guard.numbers import page_number
 from server.models import BuildingGroup, CareFlag, Household, Resident, ResidentStatus
-from server.office.dates import today_shanghai
 from server.office.filters import one_of
 from sync.vocabulary import N_
 

@@ -14,10 +14,10 @@ from litestar import Request
 from tortoise.transactions import in_transaction
 
 from server import audit
+from server.core.dates import DateRefused, parse_date, today_shanghai
 from server.models import ReviewEventKind, ReviewState, User, Visit, VisitReviewEvent
-from server.office.dates import DateRefused, parse_date, today_shanghai
-from sync.vocabulary import N_
 from sync.form_rules import FOLLOW_UP_MAX_DAYS, MAX_AGE
+from sync.vocabulary import N_
 
 NEW, ACK, IN_PROGRESS, RESOLVED = (
     ReviewState.NEW, ReviewState.ACKNOWLEDGED, ReviewState.IN_PROGRESS, ReviewState.RESOLVED,

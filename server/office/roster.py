@@ -15,11 +15,18 @@ from litestar import Request
 from tortoise.transactions import in_transaction
 
 from server import audit
-from server.clock import now_utc
-from server.models import Resident, ResidentStatus, RosterChange, RosterChangeKind, RosterChangeState, User
+from server.core.clock import now_utc
+from server.models import (
+    Resident,
+    ResidentStatus,
+    RosterChange,
+    RosterChangeKind,
+    RosterChangeState,
+    User,
+)
 from server.office.households import SAME_PERSON, same_person
-from sync.vocabulary import N_
 from sync.records import MAX_TEXT_CHARS
+from sync.vocabulary import N_
 
 DECIDED_SHOWN = 50
 # "Approve the selected" takes at most this many proposals in one go (a page shows 50).

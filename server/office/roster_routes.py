@@ -15,12 +15,12 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
 
-from server.admin.accounts import community_groups
+from server.accounts.management import community_groups
+from server.core.render import path_for
+from server.core.staff_pages import community_id, current_user, staff_render
 from server.models import CareFlag, Household, Resident, ResidentStatus
 from server.office import households, resident_search, roster, roster_listing
 from sync.vocabulary import N_
-from server.office.pages import community_id, current_user, staff_render
-from server.web import path_for
 
 ROSTER_NOTICES = {
     "approved": N_("已采纳，居民名册已按建议修改。"),

@@ -16,21 +16,37 @@ from server import audit, metrics
 from server.alerts.live import live_state
 from server.auth.guards import role_required
 from server.auth.routes import safe_next
+from server.core.dates import Month, today_shanghai
+from server.core.render import path_for
+from server.core.staff_pages import (
+    attachment_headers,
+    community_id,
+    current_community,
+    current_user,
+    staff_render,
+)
 from server.models import Community, Role, Visit
 from server.office import review, send_back, void
 from server.office.coverage import coverage, parse_rules
-from server.office.dates import Month, today_shanghai
 from server.office.exports import csv_body, xlsx_body
-from server.office.filters import VisitFilters, filter_choices, parse_filters, visit_queryset
+from server.office.filters import (
+    VisitFilters,
+    filter_choices,
+    parse_filters,
+    visit_queryset,
+)
 from server.office.follow_ups import effective_due, follow_up_list, is_overdue
-from sync.vocabulary import N_
-from server.office.monthly import MonthlyRoutes
-from server.office.pages import attachment_headers, community_id, current_community, current_user, staff_render
-from server.office.queries import community_visit, dashboard_page, office_staff, visit_detail
 from server.office.group_routes import GroupRoutes
+from server.office.monthly import MonthlyRoutes
+from server.office.queries import (
+    community_visit,
+    dashboard_page,
+    office_staff,
+    visit_detail,
+)
 from server.office.roster_routes import RosterRoutes
 from server.settings import app_settings
-from server.web import path_for
+from sync.vocabulary import N_
 
 SAVED_NOTICES = {
     "state": N_("处理状态已更改。"),

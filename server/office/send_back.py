@@ -15,13 +15,19 @@ from tortoise.query_utils import Prefetch
 from tortoise.transactions import in_transaction
 
 from server import audit
-from server.clock import now_utc
+from server.core.clock import now_utc
 from server.models import (
-    QuestionAnswer, QuestionState, ReviewEventKind, User, Visit, VisitQuestion, VisitReviewEvent,
+    QuestionAnswer,
+    QuestionState,
+    ReviewEventKind,
+    User,
+    Visit,
+    VisitQuestion,
+    VisitReviewEvent,
 )
-from sync.vocabulary import N_
 from server.office.review import ReviewRefused, refuse_if_voided
 from sync.records import MAX_TEXT_CHARS
+from sync.vocabulary import N_
 
 DASHBOARD_LIST = 20  # questions shown per list on the dashboard; older ones are on their visits
 

@@ -9,16 +9,14 @@ AuditEvent, in the same transaction as the change. What the leader wrote never c
 
 from __future__ import annotations
 
-
 from litestar import Request
 from tortoise.transactions import in_transaction
 
 from server import audit
-from server.clock import now_utc
+from server.core.clock import now_utc
 from server.models import ReviewEventKind, User, Visit, VisitReviewEvent
-from sync.vocabulary import N_
 from server.office.review import MAX_COMMENT, ReviewRefused
-
+from sync.vocabulary import N_
 
 
 def _clean(text: str | None, field: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from tortoise.functions import Count, Max
 
-from server.clock import local_date, now_utc
+from server.core.clock import local_date, now_utc
 from server.leader.scope import leader_scope
 from server.leader.task_stamps import household_task_stamps
 from server.models import Household, Resident, Role, User, Visit

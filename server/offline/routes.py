@@ -9,11 +9,11 @@ from litestar import Controller, Request, Response, get
 
 from server.auth.api_docs import SESSION_RESPONSES
 from server.auth.guards import login_required
-from server.clock import now_utc
+from server.core.clock import now_utc
+from server.core.render import render, request_locale
 from server.offline.manifest import OfflinePage, offline_pages
 from server.settings import WEB_DIR, Settings, app_settings
 from server.static_files.version import ASSET_VERSION
-from server.web import render, request_locale
 
 SERVICE_WORKER = WEB_DIR / "sw.js"
 WEB_APP_MANIFEST = WEB_DIR / "manifest.webmanifest"

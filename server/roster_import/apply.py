@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from server.auth.passwords import NO_PASSWORD
-from server.clock import now_utc
+from server.core.clock import now_utc
 from server.models import BuildingGroup, Household, Resident, ResidentStatus, Role, User
 from server.roster_import import cells
 from server.roster_import.plan import Plan, Store

@@ -10,8 +10,8 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from server.accounts import USERNAME
-from server.clock import local_now
+from server.accounts.service import USERNAME
+from server.core.clock import local_now
 from server.models import CareFlag
 from server.office.households import household_address
 from server.roster_import import columns as cols

@@ -10,8 +10,8 @@ from typing import Any
 
 from tortoise.expressions import Q
 
+from server.core.words import RESIDENT_STATUS_WORDS
 from server.models import BuildingGroup, Household, Resident, ResidentStatus, Role, User
-from server.words import RESIDENT_STATUS_WORDS
 from server.roster_import import cells
 from server.roster_import import columns as cols
 from server.roster_import.report import Counts, RosterPreview, RowProblem
@@ -44,7 +44,7 @@ async def load_store(community_id: int, usernames: set[str]) -> Store:
     )
     users: list[dict] = []
     names = sorted(usernames)
-    for start in range(0, len(names), 100):  # accounts match case-insensitively (server/accounts.py)
+    for start in range(0, len(names), 100):  # accounts match case-insensitively (server/accounts/service.py)
         query = Q(*[Q(username__iexact=u) for u in names[start:start + 100]], join_type="OR")
         users += await User.filter(query).values("id", "username", "display_name", "role", "community_id")
     assigned = set()

@@ -8,7 +8,6 @@ committee's answers 404 like a missing one.
 
 from __future__ import annotations
 
-
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
@@ -19,17 +18,24 @@ from tortoise.transactions import in_transaction
 
 from server import audit
 from server.auth.guards import role_required
-from server.clock import now_utc
-from server.errors import on_http_exception, on_role_refused
+from server.core.clock import now_utc
+from server.core.dates import today_shanghai
+from server.core.errors import on_http_exception, on_role_refused
+from server.core.render import path_for
+from server.core.staff_pages import current_community, current_user
 from server.models import Community, Role, RosterUpload
-from server.office.dates import today_shanghai
-from sync.vocabulary import N_
-from server.office.pages import current_community, current_user
 from server.roster_import import (
-    MAX_BYTES, RosterFileError, RosterPreview, export_roster, import_roster, preview_roster, roster_template,
+    MAX_BYTES,
+    RosterFileError,
+    RosterPreview,
+    export_roster,
+    import_roster,
+    preview_roster,
+    roster_template,
+    screens,
+    uploads,
 )
-from server.roster_import import screens, uploads
-from server.web import path_for
+from sync.vocabulary import N_
 
 # The file may be as large as the importer reads (MAX_BYTES) plus the form around it: the
 # boundaries, the part headers, the CSRF token and the checkbox. Other routes keep the app's 1 MiB.

@@ -7,10 +7,10 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response
 
-from server.office.pages import attachment_headers, staff_render
-from sync.vocabulary import N_
+from server.core.staff_pages import attachment_headers, staff_render
 from server.roster_import import COLUMNS, MAX_BYTES, RosterPreview
 from server.roster_import.columns import REQUIRED
+from sync.vocabulary import N_
 
 # What to write in each template column, short, for the import page; the template's second sheet
 # (columns.EXPLANATIONS) says it at length. Which columns are required comes from the importer.

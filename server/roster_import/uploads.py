@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from tortoise.expressions import Q
 
-from server.clock import now_utc
+from server.core.clock import now_utc
 from server.models import RosterUpload, User
 
 # A preview is confirmed within minutes; a day is generous and keeps residents' personal data

@@ -17,10 +17,10 @@ from litestar import Request
 from tortoise.transactions import in_transaction
 
 from server import audit
-from server.input_guard.numbers import store_id
 from server.auth.routes import open_device_session
 from server.auth.sessions import hash_token
-from server.clock import now_utc
+from server.core.clock import now_utc
+from server.input_guard.numbers import store_id
 from server.models import BuildingGroup, Role, SignInCard, User
 from server.settings import Settings
 from sync.vocabulary import N_

@@ -7,17 +7,17 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 
 from server import audit
-from server.input_guard.numbers import store_id
 from server.auth import throttle
 from server.auth.guards import role_required
 from server.auth.routes import signed_in_redirect
-from server.errors import Throttled
+from server.core.errors import Throttled
+from server.core.render import path_for, render
+from server.core.staff_pages import community_id, current_user, staff_render
+from server.input_guard.numbers import store_id
 from server.models import Role
-from server.office.pages import community_id, current_user, staff_render
 from server.settings import Settings, app_settings
 from server.signin_cards import cards
 from server.signin_cards.qr import qr_svg
-from server.web import path_for, render
 from sync.vocabulary import N_
 
 CARD_STATE_WORDS = {

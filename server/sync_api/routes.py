@@ -15,13 +15,19 @@ from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody
 
 from server import metrics
 from server.auth.guards import login_required
-from server.clock import local_zone, now_utc
+from server.core.clock import local_zone, now_utc
 from server.ingest import apply_records
 from server.models import DeviceSession
 from server.settings import app_settings
 from sync.envelope import EnvelopeRefused, Push, parse_push, too_large
 from sync.records import MAX_BODY_BYTES, PROTOCOL
-from sync.wire import ApiError, SyncEnvelopeError, SyncPushRequest, SyncPushResponse, inline_json_schema
+from sync.wire import (
+    ApiError,
+    SyncEnvelopeError,
+    SyncPushRequest,
+    SyncPushResponse,
+    inline_json_schema,
+)
 
 # Test-only (settings.enable_test_hooks): apply the push, then lose the answer, as a phone
 # sees it when the network drops after the server committed. The retry must say "duplicate".

@@ -12,13 +12,23 @@ import pytest
 from litestar.datastructures import MultiDict
 from playwright.async_api import Browser, Page, expect
 
-from server.forms import read_typed
+from server.core.forms import read_typed
 from server.leader.roster_form import ROSTER_SPEC
 from server.models import QuestionAnswer, RosterChange, VisitQuestion
 from tests.browser.conftest import assert_accessible, log_in
 from tests.browser.offline_helpers import (  # noqa: F401  (fixtures)
-    LAPTOP, counted_server, expect_pending, go_offline, handset, leader_page, log_in_ready, outbox, outbox_emptied,
-    skip_phone_checks, sync_with_button, until_kept,
+    LAPTOP,
+    counted_server,
+    expect_pending,
+    go_offline,
+    handset,
+    leader_page,
+    log_in_ready,
+    outbox,
+    outbox_emptied,
+    skip_phone_checks,
+    sync_with_button,
+    until_kept,
 )
 from tests.office_factories import make_visit
 

@@ -5,7 +5,7 @@
 (() => {
   const { t, el, $, $all, localInputValue } = self.Louzu;
 
-  // The typing contract of server/forms.py: every named control is a key of data (not id, not
+  // The typing contract of server/core/forms.py: every named control is a key of data (not id, not
   // _csrf); dotted names nest; a control's type is its data-type: int, bool, date, list-int,
   // list-str (data-empty="null": nothing ticked is null, not []), local-datetime (the leader's
   // wall clock, sent with the committee's offset); any other control is text, null when empty

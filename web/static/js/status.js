@@ -8,7 +8,7 @@
   const USER_ID = script && script.dataset.userId ? Number(script.dataset.userId) : null;
   const canQueue = !!(Outbox && self.indexedDB && self.crypto && crypto.randomUUID);
 
-  // The words come from words.<locale>.js, written from the server's one table (server/words.py).
+  // The words come from words.<locale>.js, written from the server's one table (server/core/words.py).
   const WORDS = self.LouzuWords || {};
   const t = (key, values = {}) => (WORDS[key] || key).replace(/\{(\w+)\}/g, (_, name) => values[name] ?? '');
   const $ = (selector, root = document) => root.querySelector(selector);

@@ -1,5 +1,5 @@
-/* The words of the offline scripts in zh_Hans: written by `python -m server.words` from
-   server/words.py PHONE_WORDS and web/translations. Do not edit: change those and run it. */
+/* The words of the offline scripts in zh_Hans: written by `python -m server.core.words` from
+   server/core/words.py PHONE_WORDS and web/translations. Do not edit: change those and run it. */
 'use strict';
 self.LouzuWords = {
   "waiting": "手机上有 {n} 条记录等待上传",

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from server.clock import local_zone
+from server.core.clock import local_zone
 
 TEXT, INT, BOOL, DATE, LOCAL_DATETIME = "text", "int", "bool", "date", "local-datetime"
 TEXT_OR_EMPTY = "text-or-empty"  # data-empty="": "" rather than null

@@ -28,7 +28,7 @@ from typing import Any
 
 from tortoise import Tortoise
 
-from server.clock import local_date, now_utc
+from server.core.clock import local_date, now_utc
 from server.leader.scope import leader_scope
 from server.models import Community, Household, Resident, ResidentStatus, User
 

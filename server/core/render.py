@@ -13,8 +13,8 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from litestar import Request, Response
 from litestar.enums import MediaType
 
-from server import i18n
-from server.clock import local_zone
+from server.core import i18n
+from server.core.clock import local_zone
 from server.leader.page_rules import form_rules
 from server.settings import WEB_DIR
 from server.static_files.version import ASSET_VERSION
@@ -85,7 +85,7 @@ def page_limits() -> SimpleNamespace:
     enforce them: a template never writes a number the server could change without it.
 
     Read at the first page, not at import: the office modules it reads import this one."""
-    from server.accounts import MAX_DISPLAY_NAME_CHARS
+    from server.accounts.service import MAX_DISPLAY_NAME_CHARS
     from server.leader.queries import SEARCH_MAX_CHARS
     from server.office.coverage import RULE_MAX, RULE_MIN
     from server.office.groups import MAX_GROUP_NAME_CHARS, MAX_GROUP_NUMBER

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from server.models import AuditEvent, User
+from server.core.dates import DateRefused, day_start, parse_date
 from server.input_guard.numbers import page_number
-from server.office.dates import DateRefused, day_start, parse_date
+from server.models import AuditEvent, User
 from sync.vocabulary import N_
 
 PAGE_SIZE = 100

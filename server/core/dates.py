@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta, timezone
 
-from server.clock import local_date, local_zone, now_utc
+from server.core.clock import local_date, local_zone, now_utc
 from sync.vocabulary import N_
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")

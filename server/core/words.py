@@ -15,8 +15,8 @@ import json
 from pathlib import Path
 from typing import NamedTuple
 
-from sync.fields import LABELS
 from server.leader.visit_form import MISSING_OCCURRED_AT
+from sync.fields import LABELS
 from sync.vocabulary import N_, VISIT_KIND_WORDS, VISIT_STATUS_WORDS
 
 
@@ -193,7 +193,7 @@ AUDIT_ACTION_WORDS = {
 
 # Every word the scripts show, by the key they ask for (`t(key)`); `{name}` is filled in by the
 # script. The protocol's own words come from sync/vocabulary.py, the server's refusals from the
-# form that makes them, so a phone offline says what the server says. `python -m server.words`
+# form that makes them, so a phone offline says what the server says. `python -m server.core.words`
 # writes them per language into web/static/js/words.<locale>.js (tests/test_phone_words.py
 # fails when a committed file is not what it writes).
 PHONE_WORDS = {
@@ -287,7 +287,7 @@ def phone_words_js(locale: str) -> str:
     and the strict CSP needs nothing inline."""
     from babel.messages.pofile import read_po
 
-    from server.i18n import DEFAULT_LOCALE, TRANSLATIONS_DIR
+    from server.core.i18n import DEFAULT_LOCALE, TRANSLATIONS_DIR
 
     said = dict(PHONE_WORDS)
     if locale != DEFAULT_LOCALE:
@@ -299,8 +299,8 @@ def phone_words_js(locale: str) -> str:
         said = {key: catalog.get(msgid).string for key, msgid in said.items()}
     body = json.dumps(said, ensure_ascii=False, indent=2)
     return (
-        f"/* The words of the offline scripts in {locale}: written by `python -m server.words` from\n"
-        "   server/words.py PHONE_WORDS and web/translations. Do not edit: change those and run it. */\n"
+        f"/* The words of the offline scripts in {locale}: written by `python -m server.core.words` from\n"
+        "   server/core/words.py PHONE_WORDS and web/translations. Do not edit: change those and run it. */\n"
         f"'use strict';\nself.LouzuWords = {body};\n"
     )
 
@@ -312,7 +312,7 @@ def phone_words_path(locale: str) -> Path:
 
 
 if __name__ == "__main__":
-    from server.i18n import LOCALES
+    from server.core.i18n import LOCALES
 
     for locale in LOCALES:
         phone_words_path(locale).write_text(phone_words_js(locale), encoding="utf-8")

@@ -1,6 +1,6 @@
 """Whether the store's applied migrations are the ones this release ships.
 
-Pending ones are applied at start (server/db.py); ones the release does not know were applied by a
+Pending ones are applied at start (server/db/__init__.py); ones the release does not know were applied by a
 newer release, whose tables this code may misread or write wrongly: such a start is refused, and
 /readyz answers 503 while either list is not empty.
 """

@@ -51,7 +51,9 @@ def wants_json(request: Request) -> bool:
 
 
 def _page(request: Request, status: int, title: str, message: str, headers: dict | None = None) -> Response:
-    from server.web import render  # late import: the templating module imports this one
+    from server.core.render import (
+        render,  # late import: the templating module imports this one
+    )
 
     response = render(request, "error.html", status_code=status, title=title, message=message)
     response.headers.update(headers or {})  # e.g. a 405's Allow
@@ -61,7 +63,9 @@ def _page(request: Request, status: int, title: str, message: str, headers: dict
 def on_login_required(request: Request, exc: LoginRequired) -> Response:
     if wants_json(request):
         return Response({"error": exc.reason}, status_code=401)
-    from server.web import path_for  # late import: the templating module imports this one
+    from server.core.render import (
+        path_for,  # late import: the templating module imports this one
+    )
 
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if request.method != "GET":
@@ -87,8 +91,8 @@ def on_csrf_refused(request: Request, _: CsrfRefused) -> Response:
 
 
 def on_bad_input(request: Request, exc: BadInput) -> Response:
-    from server import i18n
-    from server.web import request_locale
+    from server.core import i18n
+    from server.core.render import request_locale
 
     words = i18n.translations(request_locale(request))
     message = words.gettext(exc.why) % {"field": words.gettext(exc.label), "max": exc.limit}
@@ -105,7 +109,7 @@ def on_throttled(request: Request, exc: Throttled) -> Response:
     message = f"登录失败次数太多，请 {wait}后再试。"
     if wants_json(request):
         return Response({"error": "too_many_attempts", "message": message}, status_code=429, headers=headers)
-    from server.web import render
+    from server.core.render import render
 
     response = render(request, "login.html", status_code=429, error=message, username="")
     response.headers.update(headers)

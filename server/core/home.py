@@ -5,9 +5,9 @@ from __future__ import annotations
 from litestar import Controller, Request, Response, get
 
 from server.auth.guards import login_required
+from server.core.render import render
 from server.leader.home import leader_home
 from server.models import Role
-from server.web import render
 
 
 class HomePages(Controller):

@@ -1,6 +1,6 @@
 """The audit log in words: each event's object and details as staff read them, never codes.
 
-Every piece is a `Part` (server/words.py): a msgid the template translates, or data (a name,
+Every piece is a `Part` (server/core/words.py): a msgid the template translates, or data (a name,
 a comment, a date) shown as it is.
 Details keep their stored codes (the record stays exact); only the screen puts words on them.
 An action added later without words here is still shown, its keys as stored.
@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from server.admin.device_names import device_words
-from server.models import AuditEvent, User
-from server.words import (
+from server.accounts.device_names import device_words
+from server.core.words import (
     GENDER_WORDS,
     OFFICE_REVIEW_WORDS,
     QUESTION_STATE_WORDS,
@@ -24,6 +23,7 @@ from server.words import (
     data,
     word,
 )
+from server.models import AuditEvent, User
 from sync.vocabulary import (
     CARE_FLAG_WORDS,
     N_,

@@ -8,15 +8,15 @@ from typing import Any
 from tortoise import Tortoise
 from tortoise.migrations.executor import MigrationExecutor
 
+from server.db.migration_lock import migration_lock
+from server.db.migration_state import APP_LABEL, migration_state
 from server.settings import Settings, get_settings
-from server.store.migration_lock import migration_lock
-from server.store.migration_state import APP_LABEL, migration_state
 
 MODELS_MODULE = "server.models"
 MIGRATIONS_MODULE = "server.migrations"
 
 # How long a SQLite write waits for another process's write (a CLI import, a second server)
-# before it fails; writes begin IMMEDIATE (server/store/sqlite_client.py), so they do wait.
+# before it fails; writes begin IMMEDIATE (server/db/sqlite_client.py), so they do wait.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -36,7 +36,7 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
         # WAL: readers never wait for the writer, so the CLI, a second process or the
         # browser-test server share one file; every pragma here is set on each connection.
         connection: Any = {
-            "engine": "server.store.sqlite_client",
+            "engine": "server.db.sqlite_client",
             "credentials": {"file_path": path, "journal_mode": "WAL", "foreign_keys": "ON",
                             "busy_timeout": SQLITE_BUSY_TIMEOUT_MS},
         }

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from ua_parser import parse
 
-from server.words import Part, data, word
+from server.core.words import Part, data, word
 from sync.vocabulary import N_
 
 UNKNOWN_DEVICE = N_("（未知设备）")

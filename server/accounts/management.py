@@ -1,6 +1,6 @@
 """Account management for an admin of one community: create, edit, reset, deactivate, devices.
 
-Creation goes through `server.accounts.create_user` (the same rules as the command line);
+Creation goes through `server.accounts.service.create_user` (the same rules as the command line);
 this module checks each field first so the form can show an error next to it.
 """
 
@@ -14,15 +14,21 @@ from litestar import Request
 from tortoise.transactions import in_transaction
 
 from server import audit
-from server.accounts import (
-    USERNAME_TAKEN, AccountError, create_user, display_name_problem, groups_problem, password_problem,
-    username_problem, username_taken,
+from server.accounts.service import (
+    USERNAME_TAKEN,
+    AccountError,
+    create_user,
+    display_name_problem,
+    groups_problem,
+    password_problem,
+    username_problem,
+    username_taken,
 )
 from server.auth.password_policy import weak_password_reason
 from server.auth.passwords import hash_password_off_loop
 from server.auth.sessions import revoke_session
-from server.clock import now_utc
-from server.forms import LIST_STR, TEXT, read_typed
+from server.core.clock import now_utc
+from server.core.forms import LIST_STR, TEXT, read_typed
 from server.models import BuildingGroup, Community, DeviceSession, Role, User
 from sync.vocabulary import N_
 

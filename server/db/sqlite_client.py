@@ -9,7 +9,7 @@ where waiting is safe, so a second writer only makes a transaction wait (PRAGMA 
 
 Every `in_transaction()` in this code base writes (reads run outside transactions), so taking
 the write lock at `BEGIN` costs nothing: one process's transactions already run one at a time
-(the client's single connection and lock). The engine is named in server/db.py's config.
+(the client's single connection and lock). The engine is named in server/db/__init__.py's config.
 """
 
 from __future__ import annotations

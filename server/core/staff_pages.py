@@ -9,9 +9,9 @@ from urllib.parse import quote
 from litestar import Request, Response
 from litestar.exceptions import NotFoundException
 
-from server import words
+from server.core import words
+from server.core.render import render
 from server.models import Community, User
-from server.web import render
 from sync import vocabulary
 
 WORDS = SimpleNamespace(

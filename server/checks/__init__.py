@@ -1,0 +1,1 @@
+"""The elderly checks: who is due or overdue for a visit (rules)."""

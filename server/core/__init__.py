@@ -1,0 +1,1 @@
+"""What every page and route shares: rendering, words, errors, translations, security headers, the clock."""
