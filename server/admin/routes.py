@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
@@ -15,6 +14,7 @@ from server.audit.log import audit_choices, audit_page, parse_audit_filters
 from server.audit.words import detail_lines, people_named, target_parts
 from server.auth.guards import role_required
 from server.core.clock import now_utc
+from server.core.errors import found
 from server.core.render import path_for
 from server.core.staff_pages import community_id, current_user, staff_render
 from server.models import Role, User
@@ -33,10 +33,7 @@ SAVED_NOTICES = {
 
 
 async def _user_or_404(request: Request, user_id: int) -> User:
-    target = await accounts.community_user(community_id(request), user_id)
-    if target is None:
-        raise NotFoundException()
-    return target
+    return found(await accounts.community_user(community_id(request), user_id))
 
 
 class AdminUsers(Controller):
@@ -134,9 +131,7 @@ class AdminUsers(Controller):
     async def revoke(self, request: Request, user_id: FromPath[int], session_id: FromPath[int]) -> Response:
         """Revokes one device (a lost phone): its next request gets 401 session_revoked."""
         target = await _user_or_404(request, user_id)
-        session = await accounts.revoke_device(request, current_user(request), target, session_id)
-        if session is None:
-            raise NotFoundException()
+        session = found(await accounts.revoke_device(request, current_user(request), target, session_id))
         return Redirect(path_for(request, "admin_user", user_id=target.id, saved="revoked", _anchor="devices"), status_code=303)
 
 

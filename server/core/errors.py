@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from sync.vocabulary import N_
+
+T = TypeVar("T")
+
+
+def found(row: T | None) -> T:
+    """The row a route asked for, or 404: a row outside what the user may see is answered
+    exactly like one that does not exist, so ids from elsewhere reveal nothing."""
+    if row is None:
+        raise NotFoundException()
+    return row
 
 
 class LoginRequired(Exception):

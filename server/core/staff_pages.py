@@ -7,9 +7,9 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response
-from litestar.exceptions import NotFoundException
 
 from server.core import words
+from server.core.errors import found
 from server.core.render import render
 from server.models import Community, User
 from sync import vocabulary
@@ -42,10 +42,7 @@ def community_id(request: Request) -> int | None:
 
 
 async def current_community(request: Request) -> Community:
-    community = await Community.get_or_none(id=community_id(request)) if community_id(request) else None
-    if community is None:
-        raise NotFoundException()
-    return community
+    return found(await Community.get_or_none(id=community_id(request)) if community_id(request) else None)
 
 
 def code(value: Any) -> str:

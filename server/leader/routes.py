@@ -13,13 +13,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
 
 from server.auth.guards import role_required
 from server.checks.rules import age_in, resident_checks
 from server.core.clock import now_utc
+from server.core.errors import found
 from server.core.forms import TypedForm
 from server.core.render import path_for, render, request_locale
 from server.core.words import (
@@ -63,10 +63,7 @@ async def _scope(request: Request) -> LeaderScope:
 
 
 async def _household_or_404(scope: LeaderScope, household_id: int) -> Household:
-    household = await household_in_scope(scope, household_id)
-    if household is None:
-        raise NotFoundException()
-    return household
+    return found(await household_in_scope(scope, household_id))
 
 
 async def household_page(
@@ -214,9 +211,7 @@ class LeaderPages(Controller):
     async def answer_submit(self, request: Request, question_id: FromPath[int]) -> Response:
         """The leader's answer to a question the office sent back (an `answer` record)."""
         scope = await _scope(request)
-        question = await questions.question_in_scope(scope, question_id)
-        if question is None:
-            raise NotFoundException()
+        question = found(await questions.question_in_scope(scope, question_id))
         household = await _household_or_404(scope, question.visit.household_id)
         result, sent, status = await send(request, scope, questions.ANSWER_FORM, question_id=question.id)
         if result is not None:

@@ -11,6 +11,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
+from server.core.errors import found
 from server.core.render import path_for
 from server.core.staff_pages import community_id, staff_render
 from server.models import BuildingGroup
@@ -26,10 +27,7 @@ GROUP_NOTICES = {
 
 
 async def _group_or_404(request: Request, group_id: int) -> BuildingGroup:
-    group = await groups.community_group(community_id(request), group_id)
-    if group is None:
-        raise NotFoundException()
-    return group
+    return found(await groups.community_group(community_id(request), group_id))
 
 
 async def _groups_page(request: Request, status_code: int = 200, checked: households.Checked | None = None,

@@ -16,6 +16,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
 
 from server.accounts.management import community_groups
+from server.core.errors import found
 from server.core.render import path_for
 from server.core.staff_pages import community_id, current_user, staff_render
 from server.models import CareFlag, Household, Resident, ResidentStatus
@@ -37,17 +38,11 @@ TOO_MANY_SELECTED = N_("一次最多采纳 200 条建议，请少选一些。")
 
 
 async def _change_or_404(request: Request, change_id: str):
-    change = await roster.community_change(community_id(request), change_id)
-    if change is None:
-        raise NotFoundException()
-    return change
+    return found(await roster.community_change(community_id(request), change_id))
 
 
 async def _household_or_404(request: Request, household_id: int) -> Household:
-    household = await households.community_household(community_id(request), household_id)
-    if household is None:
-        raise NotFoundException()
-    return household
+    return found(await households.community_household(community_id(request), household_id))
 
 
 async def _roster_filters(request: Request, params: Any) -> roster_listing.RosterFilters:

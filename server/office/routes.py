@@ -8,7 +8,6 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Stream
 
@@ -17,6 +16,7 @@ from server.alerts.live import live_state
 from server.auth.guards import role_required
 from server.auth.routes import safe_next
 from server.core.dates import Month, today_shanghai
+from server.core.errors import found
 from server.core.render import path_for
 from server.core.staff_pages import (
     attachment_headers,
@@ -87,10 +87,7 @@ FILTERS = {"filters": Provide(provide_filters)}
 
 
 async def _visit_or_404(request: Request, visit_id: str) -> Visit:
-    visit = await community_visit(community_id(request), visit_id)
-    if visit is None:
-        raise NotFoundException()
-    return visit
+    return found(await community_visit(community_id(request), visit_id))
 
 
 async def _visit_page(
@@ -250,9 +247,7 @@ class OfficePages(RosterRoutes, GroupRoutes, MonthlyRoutes, Controller):
     @post("/questions/{question_id:int}/close", name="office_question_close")
     async def close_question(self, request: Request, question_id: FromPath[int]) -> Response:
         """Closes a send-back question: its answer is read, or no answer is needed any more."""
-        question = await send_back.community_question(community_id(request), question_id)
-        if question is None:
-            raise NotFoundException()
+        question = found(await send_back.community_question(community_id(request), question_id))
         visit = await _visit_or_404(request, str(question.visit_id))
         try:
             await send_back.close_question(request, question, current_user(request))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.exceptions import NotFoundException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -20,7 +19,7 @@ from server import audit
 from server.auth.guards import role_required
 from server.core.clock import now_utc
 from server.core.dates import today_shanghai
-from server.core.errors import on_http_exception, on_role_refused
+from server.core.errors import found, on_http_exception, on_role_refused
 from server.core.render import path_for
 from server.core.staff_pages import current_community, current_user
 from server.models import Community, Role, RosterUpload
@@ -126,9 +125,7 @@ class RosterImportPages(Controller):
     async def confirm(self, request: Request, upload_id: FromPath[int]) -> Response:
         """Imports the previewed file: all of it in one transaction, one audit event; only once."""
         community = await current_community(request)
-        upload = await uploads.community_upload(community.id, upload_id)
-        if upload is None:
-            raise NotFoundException()
+        upload = found(await uploads.community_upload(community.id, upload_id))
         if upload.imported_at is not None:
             return Redirect(path_for(request, "office_roster_import", done="already"), status_code=303)
         if uploads.is_expired(upload, now_utc()):
