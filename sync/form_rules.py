@@ -17,10 +17,10 @@ error code and the message the server answers with, and one check that checks.js
 - not_after_days / not_before_days: a Shanghai wall-clock time at most `days` ahead / ago
 - max_count: at most `max` values (ticked boxes)
 - days_after: a date from `min` to `max` days after the day of the control `of` (a Shanghai
-  wall-clock time; today when that control is empty, as app.js sends now then)
+  wall-clock time; today when that control is empty, though such a form is refused for it anyway)
 `when` limits a rule to forms where the control `field` has a value `in` the list, or has
 (`filled`: true) or has not (false) any value. A control's values are those the outbox forms'
-typing contract sends (server/leader/form_contract.py): checked boxes, non-blank text.
+typing contract sends (server/core/forms.py): checked boxes, non-blank text.
 """
 
 from __future__ import annotations

@@ -59,15 +59,15 @@ NOT_FROM_A_FORM = {
     ("resident_id", INVALID_RESIDENT): "needs the database (someone moved meanwhile): the server's alone",
     ("withdrawn", INVALID_FIELD): "set by the script that withdraws, not a control",
     ("follow_up_needed", INVALID_FIELD): "a checkbox: always true or false",
-    # app.js's visitData sends every key of a visit (an unchosen kind or status as "", which the
-    # choice rules refuse), so none is ever missing.
-    **{(name, MISSING_FIELD): "app.js always sends it" for name in ("kind", "status", "occurred_at")},
+    # forms.js's readForm sends every key of a visit (an unchosen kind or status as "", which the
+    # choice rules refuse; an empty time is refused before anything is saved), so none is missing.
+    **{(name, MISSING_FIELD): "forms.js always sends it" for name in ("kind", "status", "occurred_at")},
     # The typed text cannot carry what these refuse: NUL and lone surrogates cannot be typed, a
     # date or time control only gives well-formed values (or nothing, which the script fills).
     ("notes", INVALID_FIELD): "text controls cannot hold NUL or lone surrogates",
     ("text", INVALID_FIELD): "as notes",
     ("note", INVALID_FIELD): "as notes",
-    ("occurred_at", INVALID_FIELD): "a datetime-local control; app.js sends now when it is empty",
+    ("occurred_at", INVALID_FIELD): "a datetime-local control; forms.js refuses it when it is empty",
     ("fields", INVALID_FIELD): "(moved/deceased with fields has its rule; this one is fields not an object)",
 }
 CODES = {"missing": MISSING_FIELD, "invalid": INVALID_FIELD, "choice": INVALID_FIELD,
@@ -212,7 +212,7 @@ def rule_errors(record_type: str, controls: dict[str, list[str]], now: datetime)
 
 
 def visit_data(controls: dict[str, list[str]]) -> dict[str, Any]:
-    """As app.js's visitData reads the visit form."""
+    """As forms.js's readForm reads the visit form (its phone-only types: page, str)."""
     first = lambda name: (controls.get(name) or [""])[0]  # noqa: E731
     return {
         "household_id": 1, "resident_ids": [int(v) for v in controls.get("resident_ids", [])],
@@ -223,7 +223,7 @@ def visit_data(controls: dict[str, list[str]]) -> dict[str, Any]:
 
 
 def form_data(spec: dict[str, str], controls: dict[str, list[str]]) -> dict[str, Any]:
-    """As app.js's formData reads the other forms: the typing contract."""
+    """As forms.js's readForm reads the other forms: the typing contract."""
     return read_typed(MultiDict([(name, v) for name, vs in controls.items() for v in vs]), spec).data
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -15,8 +16,9 @@ from server.leader.task_stamps import household_task_stamps
 from server.models import Household, Resident, Role, User, Visit
 from server.static_files.version import ASSET_VERSION
 
-# Pages every leader keeps; household pages are added per household of their building groups.
-LEADER_PAGES = ("/", "/visits/mine", "/phone", "/offline")
+# A page's path from its route's name and parameters (core/render.path_for with the request):
+# the manifest names pages the way every link does, never by a written path.
+PathFor = Callable[..., str]
 
 
 @dataclass
@@ -39,15 +41,17 @@ def _per_household(rows: list[dict]) -> dict[int, tuple[int, str]]:
 
 
 async def offline_pages(
-    user: User, locale: str, session_id: int | None = None, now: datetime | None = None
+    path_for: PathFor, user: User, locale: str, session_id: int | None = None, now: datetime | None = None
 ) -> list[OfflinePage]:
-    """A handful of aggregate queries for all pages, never one query per household.
+    """Every leader keeps home, their own visits, the phone's status and the offline page, and
+    each household of their building groups with its roster form. A handful of aggregate
+    queries for all pages, never one query per household.
 
     Every page carries the session's CSRF token (logout form, meta tag), so a new login
     changes every tag: a kept page never holds a dead session's token.
     """
     if user.role != Role.LEADER:
-        return [OfflinePage("/offline", _tag(ASSET_VERSION, locale))]
+        return [OfflinePage(path_for("offline_page"), _tag(ASSET_VERSION, locale))]
     now = now or now_utc()
     # Due lists and "n days ago" change with the date even when no row does.
     today = local_date(now).isoformat()
@@ -123,11 +127,11 @@ async def offline_pages(
         for h in households
     }
     pages = [
-        OfflinePage("/", _tag(*common, sorted(per_household.items()))),
-        OfflinePage("/visits/mine", _tag(*common, mine_row["n"], _stamp(mine_row["last"]), mine_reviews)),
-        OfflinePage("/phone", _tag(*common)),
-        OfflinePage("/offline", _tag(ASSET_VERSION, locale)),
+        OfflinePage(path_for("home"), _tag(*common, sorted(per_household.items()))),
+        OfflinePage(path_for("my_visits"), _tag(*common, mine_row["n"], _stamp(mine_row["last"]), mine_reviews)),
+        OfflinePage(path_for("phone_status"), _tag(*common)),
+        OfflinePage(path_for("offline_page"), _tag(ASSET_VERSION, locale)),
     ]
-    pages += [OfflinePage(f"/households/{hid}", version) for hid, version in per_household.items()]
-    pages += [OfflinePage(f"/households/{hid}/roster", version) for hid, version in roster.items()]
+    pages += [OfflinePage(path_for("household", household_id=hid), version) for hid, version in per_household.items()]
+    pages += [OfflinePage(path_for("roster_form", household_id=hid), version) for hid, version in roster.items()]
     return pages

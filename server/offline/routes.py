@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import partial
 
 from litestar import Controller, Request, Response, get
 
 from server.auth.api_docs import SESSION_RESPONSES
 from server.auth.guards import login_required
 from server.core.clock import now_utc
-from server.core.render import render, request_locale
+from server.core.render import path_for, render, request_locale
 from server.offline.manifest import OfflinePage, offline_pages
 from server.settings import WEB_DIR, Settings, app_settings
 from server.static_files.version import ASSET_VERSION
@@ -97,7 +98,7 @@ class OfflineApi(Controller):
         body = OfflineManifest(
             protocol=1,
             user=ManifestUser(id=user.id, display_name=user.display_name, role=str(getattr(user.role, "value", user.role))),
-            pages=await offline_pages(user, request_locale(request), request.scope["auth"].id),
+            pages=await offline_pages(partial(path_for, request), user, request_locale(request), request.scope["auth"].id),
             generated_at=now_utc().strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
         return Response(body, headers={"Cache-Control": "no-store"})

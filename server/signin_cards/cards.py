@@ -21,6 +21,7 @@ from server.auth.routes import open_device_session
 from server.auth.sessions import hash_token
 from server.core.clock import now_utc
 from server.input_guard.numbers import store_id
+from server.leader.scope import leader_scope
 from server.models import BuildingGroup, Role, SignInCard, User
 from server.settings import Settings
 from sync.vocabulary import N_
@@ -57,10 +58,6 @@ def card_state(card: SignInCard, now: datetime) -> str:
     if card.expires_at <= now:
         return "expired"
     return "valid"
-
-
-async def leader_groups(user: User) -> list[BuildingGroup]:
-    return await BuildingGroup.filter(community_id=user.community_id, leaders__id=user.id).order_by("number")
 
 
 # --- the admin's side ---------------------------------------------------------------------------
@@ -155,7 +152,7 @@ async def issue_cards(request: Request, admin: User, leaders: list[User], settin
                 target_type="user", target_id=leader.id, username=leader.username, card_id=card.id,
                 expires_at=expires_at.isoformat(timespec="seconds"), replaced_card_ids=replaced,
             )
-            issued.append(IssuedCard(leader, await leader_groups(leader), card, token))
+            issued.append(IssuedCard(leader, (await leader_scope(leader)).groups, card, token))
     return issued
 
 
@@ -181,7 +178,7 @@ async def look_up(text: str, settings: Settings) -> Found:
     if state == "valid" and (not leader.active or leader.role != Role.LEADER
                              or leader.community_id != card.community_id):
         state = "void"
-    return Found(state, card, await leader_groups(leader))
+    return Found(state, card, (await leader_scope(leader)).groups)
 
 
 async def redeem(request: Request, card: SignInCard, settings: Settings) -> str | None:

@@ -1,11 +1,11 @@
 /* Checks a form against its page's rules (data-rules: the server's, sync/form_rules.py) before
    app.js saves it to the outbox; offline too. Messages sit where the server's do (field_error in
-   leader/_form_macros.html); showAt also puts a sent-back entry's message there. */
+   partials/form_errors.html); showAt also puts a sent-back entry's message there. */
 'use strict';
 (() => {
   const DAY = 864e5;
   const controls = (form, name) => [...form.elements].filter((c) => c.name === name && !c.disabled);
-  // What the typing contract sends (server/leader/form_contract.py): ticked boxes, non-blank text.
+  // What the typing contract sends (server/core/forms.py): ticked boxes, non-blank text.
   const values = (form, name) => controls(form, name)
     .filter((c) => !/^(checkbox|radio)$/.test(c.type) || c.checked).map((c) => c.value).filter((v) => v.trim());
   const chars = (text) => [...text.replace(/\r\n?/g, '\n')].length;  // characters, as Python counts
