@@ -14,11 +14,11 @@ from tortoise.transactions import in_transaction
 from server import audit
 from server.auth.password_policy import weak_password_reason
 from server.auth.passwords import NO_PASSWORD, hash_password_off_loop
+from server.core.limits import MAX_DISPLAY_NAME_CHARS
 from server.models import BuildingGroup, Community, Role, User
 from sync.vocabulary import N_
 
 USERNAME = re.compile(r"[A-Za-z0-9_-]{3,50}")
-MAX_DISPLAY_NAME_CHARS = 50
 ROLE_NAMES = ", ".join(role.value for role in Role)
 BAD_USERNAME = N_("用户名只能用字母、数字、下划线和连字符，3 到 50 个字符。")
 USERNAME_TAKEN = N_("这个用户名已经有人用了。")

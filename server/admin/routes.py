@@ -131,7 +131,7 @@ class AdminUsers(Controller):
     async def revoke(self, request: Request, user_id: FromPath[int], session_id: FromPath[int]) -> Response:
         """Revokes one device (a lost phone): its next request gets 401 session_revoked."""
         target = await _user_or_404(request, user_id)
-        session = found(await accounts.revoke_device(request, current_user(request), target, session_id))
+        found(await accounts.revoke_device(request, current_user(request), target, session_id))
         return Redirect(path_for(request, "admin_user", user_id=target.id, saved="revoked", _anchor="devices"), status_code=303)
 
 

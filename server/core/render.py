@@ -13,11 +13,13 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from litestar import Request, Response
 from litestar.enums import MediaType
 
-from server.core import i18n
+from server.core import i18n, limits
 from server.core.clock import local_zone
 from server.leader.page_rules import form_rules
 from server.settings import WEB_DIR
 from server.static_files.version import ASSET_VERSION
+from sync.form_rules import MAX_BIRTH_YEAR, MAX_NAME_CHARS, MAX_PHONE_CHARS, MIN_BIRTH_YEAR
+from sync.records import MAX_NOTES_CHARS, MAX_TEXT_CHARS
 
 LOCALE_COOKIE = "louzu_locale"
 
@@ -82,37 +84,21 @@ def _static_url(context: Any, file_path: str, versioned: bool = True) -> str:
 @cache
 def page_limits() -> SimpleNamespace:
     """The limits a page's form controls carry (maxlength, min, max), read from the modules that
-    enforce them: a template never writes a number the server could change without it.
-
-    Read at the first page, not at import: the office modules it reads import this one."""
-    from server.accounts.service import MAX_DISPLAY_NAME_CHARS
-    from server.leader.queries import SEARCH_MAX_CHARS
-    from server.office.coverage import RULE_MAX, RULE_MIN
-    from server.office.groups import MAX_GROUP_NAME_CHARS, MAX_GROUP_NUMBER
-    from server.office.households import MAX_ADDRESS_CHARS, MAX_ROOM_CHARS
-    from server.office.resident_search import MAX_QUERY_CHARS
-    from server.office.review import MAX_COMMENT
-    from sync.form_rules import (
-        MAX_BIRTH_YEAR,
-        MAX_NAME_CHARS,
-        MAX_PHONE_CHARS,
-        MIN_BIRTH_YEAR,
-    )
-    from sync.records import MAX_NOTES_CHARS, MAX_TEXT_CHARS
-
+    enforce them (core/limits, and the protocol's for what a leader types): a template never
+    writes a number the server could change without it."""
     return SimpleNamespace(
-        display_name=MAX_DISPLAY_NAME_CHARS,
-        leader_search=SEARCH_MAX_CHARS,
-        resident_search=MAX_QUERY_CHARS,
-        check_days_min=RULE_MIN,
-        check_days_max=RULE_MAX,
-        group_number_digits=len(str(MAX_GROUP_NUMBER)),
-        group_name=MAX_GROUP_NAME_CHARS,
-        address=MAX_ADDRESS_CHARS,
-        room=MAX_ROOM_CHARS,
+        display_name=limits.MAX_DISPLAY_NAME_CHARS,
+        leader_search=limits.SEARCH_MAX_CHARS,
+        resident_search=limits.MAX_QUERY_CHARS,
+        check_days_min=limits.RULE_MIN,
+        check_days_max=limits.RULE_MAX,
+        group_number_digits=len(str(limits.MAX_GROUP_NUMBER)),
+        group_name=limits.MAX_GROUP_NAME_CHARS,
+        address=limits.MAX_ADDRESS_CHARS,
+        room=limits.MAX_ROOM_CHARS,
         # A new household's street: the stored address is the street and the room together.
-        street=MAX_ADDRESS_CHARS - MAX_ROOM_CHARS,
-        office_comment=MAX_COMMENT,
+        street=limits.MAX_ADDRESS_CHARS - limits.MAX_ROOM_CHARS,
+        office_comment=limits.MAX_COMMENT,
         text=MAX_TEXT_CHARS,
         notes=MAX_NOTES_CHARS,
         name=MAX_NAME_CHARS,

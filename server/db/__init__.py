@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.executor import MigrationExecutor
 
 from server.db.migration_lock import migration_lock
@@ -18,6 +19,7 @@ MIGRATIONS_MODULE = "server.migrations"
 # How long a SQLite write waits for another process's write (a CLI import, a second server)
 # before it fails; writes begin IMMEDIATE (server/db/sqlite_client.py), so they do wait.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+LONG_READS = "long_reads"
 
 
 def sqlite_file(settings: Settings) -> Path | None:
@@ -56,6 +58,27 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
     }
 
 
+def long_reads() -> BaseDBAsyncClient:
+    """The connection for a read of many queries (an export walks ten years in chunks).
+
+    On SQLite every request of a process shares one connection, whose queries run one at a
+    time: a phone's push waited behind each of an export's chunk queries (ten times its idle
+    time). A second connection to the same file reads beside it (WAL: a reader never blocks the
+    writer, nor the writer it). It is kept out of Tortoise's config, where a second connection
+    would make every `in_transaction()` name its own. On PostgreSQL the pool already gives each
+    query a connection of its own."""
+    global _long_reads
+    default = Tortoise.get_connection("default")
+    if default.capabilities.dialect != "sqlite" or getattr(default, "filename", ":memory:") == ":memory:":
+        return default
+    if _long_reads is None:
+        _long_reads = type(default)(file_path=default.filename, connection_name=LONG_READS, **default.pragmas)
+    return _long_reads
+
+
+_long_reads: BaseDBAsyncClient | None = None
+
+
 def __getattr__(name: str) -> Any:
     # `tortoise makemigrations` reads server.db.TORTOISE_ORM (pyproject [tool.tortoise]);
     # computed lazily so importing this module never reads the environment.
@@ -70,6 +93,10 @@ async def init_db(settings: Settings) -> None:
 
 
 async def close_db() -> None:
+    global _long_reads
+    if _long_reads is not None:
+        await _long_reads.close()
+        _long_reads = None
     await Tortoise.close_connections()
 
 

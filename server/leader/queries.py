@@ -15,6 +15,7 @@ from tortoise.expressions import Q
 from tortoise.query_utils import Prefetch
 
 from server.core.clock import local_zone
+from server.core.limits import SEARCH_MAX_CHARS
 from server.leader.scope import LeaderScope
 from server.models import (
     BuildingGroup,
@@ -26,7 +27,6 @@ from server.models import (
     Visit,
 )
 
-SEARCH_MAX_CHARS = 50
 RECENT_VISITS_ON_HOUSEHOLD = 20
 MY_VISITS_PAGE = 50
 

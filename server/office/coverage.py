@@ -34,6 +34,7 @@ from server.checks.rules import (
 from server.core.clock import local_date
 from server.core.dates import Month, day_start
 from server.core.forms import INT, read_typed
+from server.core.limits import RULE_MAX, RULE_MIN
 from server.models import BuildingGroup, Community, ResidentStatus
 from sync.vocabulary import N_
 
@@ -204,9 +205,6 @@ async def coverage(community: Community, month: Month, today: date) -> Coverage:
     for group in by_group.values():
         group.needing_visit.sort(key=lambda r: (r.status.sort_key(), r.household.address, r.resident.name))
     return Coverage(month, as_of, list(by_group.values()), total)
-
-
-RULE_MIN, RULE_MAX = 1, 365
 
 
 def parse_rules(form: dict[str, str], current: dict[str, int]) -> tuple[dict[str, int], dict[str, str]]:

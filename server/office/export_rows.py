@@ -17,9 +17,9 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from tortoise import connections
 from tortoise.expressions import Q
 
+from server.db import long_reads
 from server.models import Visit
 from server.office.filters import VisitFilters, visit_queryset
 from server.office.queries import DUPLICATE_WINDOW, OFFICE_SEGMENTS, segment_ranges
@@ -60,7 +60,7 @@ async def _described(community_id: int | None, visits: list[dict[str, Any]]) -> 
     chunk, by primary key and by visit_review_event(visit_id, id). Written as plain SQL: building
     two 2,000-value IN lists through the query builder cost more than running them. Turned into
     text with the rest of the row, in the worker thread (exports.table_rows)."""
-    conn = connections.get("default")
+    conn = long_reads()
     postgres = conn.capabilities.dialect == "postgres"
     mark = (lambda i: f"${i}") if postgres else (lambda i: "?")
     seen = sorted({int(i) for v in visits for i in (v["resident_ids"] or []) if str(i).isdigit()})
@@ -99,7 +99,7 @@ async def _range_rows(query: Any, chunk: int) -> AsyncIterator[dict[str, Any]]:
             page = page.filter(occurred_at__lte=after[0]).filter(
                 Q(occurred_at__lt=after[0]) | Q(occurred_at=after[0], id__gt=after[1])
             )
-        rows = await page.order_by("-occurred_at", "id").limit(chunk).values(**ROW)
+        rows = await page.using_db(long_reads()).order_by("-occurred_at", "id").limit(chunk).values(**ROW)
         for row in rows:
             yield row
         if len(rows) < chunk:
@@ -151,7 +151,7 @@ async def duplicate_ids(community_id: int | None, visits: list[dict[str, Any]]) 
     live = [v for v in visits if not v["withdrawn"] and v["voided_at"] is None]
     if not live:
         return set()
-    conn = connections.get("default")
+    conn = long_reads()
     postgres = conn.capabilities.dialect == "postgres"
     mark = (lambda i: f"${i}") if postgres else (lambda i: "?")
     households = sorted({v["household_id"] for v in live})

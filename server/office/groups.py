@@ -19,12 +19,11 @@ from tortoise.transactions import in_transaction
 
 from server import audit
 from server.core.forms import TEXT, read_typed
+from server.core.limits import MAX_GROUP_NAME_CHARS, MAX_GROUP_NUMBER
 from server.models import BuildingGroup, Household, Resident, ResidentStatus, Role, User
 from server.office.households import Checked, half_width
 from sync.vocabulary import N_
 
-MAX_GROUP_NUMBER = 9999
-MAX_GROUP_NAME_CHARS = 100  # BuildingGroup.name
 GROUP_FIELDS = ("number", "name")
 NUMBER_TAKEN = N_("本居委会已经有这个编号的楼组了，请换一个编号。")
 

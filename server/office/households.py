@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 
 from server import audit
 from server.core.dates import today_shanghai
+from server.core.limits import MAX_ADDRESS_CHARS, MAX_ROOM_CHARS
 from server.models import (
     BuildingGroup,
     Community,
@@ -37,8 +38,6 @@ from sync.roster import (
 )
 from sync.vocabulary import N_
 
-MAX_ADDRESS_CHARS = 200  # Household.address
-MAX_ROOM_CHARS = 20  # Household.room
 RECENT_VISITS = 10
 HOUSEHOLD_FIELDS = ("address", "room", "visitor_notes")
 RESIDENT_FIELDS = ("name", "gender", "birth_year", "phone", "care_flags", "status")

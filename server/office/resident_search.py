@@ -16,6 +16,7 @@ from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
 from server.core.dates import today_shanghai
+from server.core.limits import MAX_QUERY_CHARS
 from server.input_guard.numbers import page_number
 from server.models import BuildingGroup, CareFlag, Household, Resident, ResidentStatus
 from server.office.filters import one_of
@@ -23,7 +24,6 @@ from sync.vocabulary import N_
 
 PAGE_SIZE = 50
 HOUSEHOLDS_SHOWN = 20
-MAX_QUERY_CHARS = 50
 FILTER_NAMES = ("q", "flag", "age", "status", "group")
 ALL_STATUSES = "all"
 

@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 
 from server import audit
 from server.core.dates import DateRefused, parse_date, today_shanghai
+from server.core.limits import MAX_COMMENT
 from server.models import ReviewEventKind, ReviewState, User, Visit, VisitReviewEvent
 from sync.form_rules import FOLLOW_UP_MAX_DAYS, MAX_AGE
 from sync.vocabulary import N_
@@ -30,7 +31,6 @@ TRANSITIONS: dict[ReviewState, tuple[ReviewState, ...]] = {
     IN_PROGRESS: (RESOLVED,),
     RESOLVED: (IN_PROGRESS,),
 }
-MAX_COMMENT = 2000
 KEEP = "keep"  # the one form's choice "state unchanged": then only the comment is saved
 
 

@@ -11,11 +11,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from server.accounts.service import USERNAME
+from server.core import limits
 from server.core.clock import local_now
 from server.models import CareFlag
 from server.office.households import household_address
 from server.roster_import import columns as cols
 from server.roster_import.reader import clean_text, plain_text
+from sync.form_rules import MAX_NAME_CHARS, MAX_PHONE_CHARS
 from sync.vocabulary import CARE_FLAG_WORDS
 
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel counts a 29 Feb 1900 that never was)
@@ -89,7 +91,7 @@ def group_number(value: Any) -> int:
     if not text:
         raise CellError("没有填写。")
     match = GROUP_NUMBER.fullmatch(text)
-    if not match or not 0 < int(match.group(1)) <= cols.MAX_GROUP_NUMBER:
+    if not match or not 0 < int(match.group(1)) <= limits.MAX_GROUP_NUMBER:
         raise CellError(f"写的是「{text}」，楼组要写编号（正整数，如 16）。")
     return int(match.group(1))
 
@@ -125,8 +127,8 @@ def room_key(room: str) -> str:
 
 def room(value: Any) -> str:
     text = room_key(required_text(value, 1000, squeeze=True))
-    if len(text) > cols.MAX_ROOM:
-        raise CellError(f"太长了（{len(text)} 个字），最多 {cols.MAX_ROOM} 个字。")
+    if len(text) > limits.MAX_ROOM_CHARS:
+        raise CellError(f"太长了（{len(text)} 个字），最多 {limits.MAX_ROOM_CHARS} 个字。")
     return text
 
 
@@ -155,7 +157,7 @@ def name_key(name: str) -> str:
 
 
 def person_name(value: Any) -> str:
-    return required_text(name_key(clean_text(value)), cols.MAX_NAME)
+    return required_text(name_key(clean_text(value)), MAX_NAME_CHARS)
 
 
 def optional_text(value: Any, limit: int) -> str | None:
@@ -174,7 +176,7 @@ def optional_text(value: Any, limit: int) -> str | None:
 
 
 def phone(value: Any) -> str | None:
-    text = optional_text(" ".join(plain_text(value).split()), cols.MAX_PHONE)
+    text = optional_text(" ".join(plain_text(value).split()), MAX_PHONE_CHARS)
     if not text:
         return text
     digits = sum(ch.isdigit() for ch in text)

@@ -33,12 +33,6 @@ ALIASES = {
 }
 
 # Model limits (server/models/), so a too-long cell is a row problem, not a database error.
-MAX_GROUP_NAME = 100
-MAX_ADDRESS = 200  # the full address, room included
-MAX_ROOM = 20
-MAX_NAME = 50
-MAX_PHONE = 30
-MAX_GROUP_NUMBER = 1_000_000
 
 # A cell that says this clears 联系电话 or 备注 (an empty cell leaves the stored value alone).
 CLEAR_WORD = "无"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from server.core import limits
 from server.roster_import import cells
 from server.roster_import import columns as cols
 from server.roster_import.cells import full_address, split_address
@@ -78,21 +79,21 @@ def _leaders(row: _Row) -> list[tuple[str, str]]:
     elif names and len(names) != len(usernames):
         row.problem(cols.LEADER_NAME, f"第 {row.number} 行「楼组长」写了 {len(names)} 个人，「楼组长账号」写了"
                                       f" {len(usernames)} 个账号，要一一对应。")
-    elif any(len(name) > cols.MAX_NAME for name in names):
-        row.problem(cols.LEADER_NAME, f"第 {row.number} 行「楼组长」的名字太长了，最多 {cols.MAX_NAME} 个字。")
+    elif any(len(name) > limits.MAX_DISPLAY_NAME_CHARS for name in names):
+        row.problem(cols.LEADER_NAME, f"第 {row.number} 行「楼组长」的名字太长了，最多 {limits.MAX_DISPLAY_NAME_CHARS} 个字。")
     return [(u, names[i] if i < len(names) else "") for i, u in enumerate(usernames)]
 
 
 def _read_row(number: int, raw: list[Any], headers: dict[str, int], problems: list[RowProblem]) -> RosterRow | None:
     row = _Row(number, raw, headers, problems)
     group = row.read(cols.GROUP, cells.group_number)
-    group_name = row.read(cols.GROUP_NAME, cells.optional_text, cols.MAX_GROUP_NAME)
+    group_name = row.read(cols.GROUP_NAME, cells.optional_text, limits.MAX_GROUP_NAME_CHARS)
     room = row.read(cols.ROOM, cells.room)
-    base = row.read(cols.ADDRESS, cells.required_text, cols.MAX_ADDRESS, squeeze=True)
+    base = row.read(cols.ADDRESS, cells.required_text, limits.MAX_ADDRESS_CHARS, squeeze=True)
     if base is not None and room:
         base = split_address(base, room)  # 地址 written with the room already in it
-        if len(full_address(base, room)) > cols.MAX_ADDRESS:
-            row.problem(cols.ADDRESS, f"第 {number} 行的「地址」加「室号」太长了，最多 {cols.MAX_ADDRESS} 个字。")
+        if len(full_address(base, room)) > limits.MAX_ADDRESS_CHARS:
+            row.problem(cols.ADDRESS, f"第 {number} 行的「地址」加「室号」太长了，最多 {limits.MAX_ADDRESS_CHARS} 个字。")
     name = row.read(cols.NAME, cells.person_name)
     gender = row.read(cols.GENDER, cells.gender)
     birth_year = row.read(cols.BIRTH_YEAR, cells.birth_year)
