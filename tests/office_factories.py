@@ -52,12 +52,13 @@ async def make_device(user, *, label: str = "Android 手机", last_sync_at: date
 class Clients:
     """One logged-in HTTP client per username, each with its own cookies, on one app."""
 
-    def __init__(self, settings) -> None:
+    def __init__(self, settings, app=None) -> None:
+        """On `app` (the session's, see conftest), or on an app of these settings of its own."""
         import httpx
 
         from server.app import create_app
 
-        self._app = create_app(settings, manage_db=False)
+        self._app = app or create_app(settings, manage_db=False)
         self._httpx = httpx
         self._open: list = []
         self.csrf: dict[str, str] = {}
