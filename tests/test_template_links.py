@@ -35,33 +35,28 @@ def _templates() -> list[Path]:
     return sorted(p for p in TEMPLATES.rglob("*.html") if p.name not in NOT_JINJA)
 
 
-def test_no_template_writes_an_internal_path():
-    written = [
-        f"{path.relative_to(TEMPLATES)}:{number}: {line.strip()}"
-        for path in _templates()
+def _lines_matching(paths: list[Path], root: Path, pattern: re.Pattern) -> list[str]:
+    """Every line of these files that `pattern` finds, as file:line: text."""
+    return [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for path in paths
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if WRITTEN_PATH.search(line)
+        if pattern.search(line)
     ]
+
+
+def test_no_template_writes_an_internal_path():
+    written = _lines_matching(_templates(), TEMPLATES, WRITTEN_PATH)
     assert not written, "use url_for(name, ...) or static_url(file):\n" + "\n".join(written)
 
 
 def test_no_template_writes_a_limit():
-    written = [
-        f"{path.relative_to(TEMPLATES)}:{number}: {line.strip()}"
-        for path in _templates()
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if WRITTEN_LIMIT.search(line)
-    ]
+    written = _lines_matching(_templates(), TEMPLATES, WRITTEN_LIMIT)
     assert not written, "use limits.<name> (server/core/render.py page_limits):\n" + "\n".join(written)
 
 
 def test_no_controller_redirects_to_a_written_path():
-    written = [
-        f"{path.relative_to(SERVER)}:{number}: {line.strip()}"
-        for path in sorted(SERVER.rglob("*.py"))
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if re.search(r'Redirect\(f?"/', line)
-    ]
+    written = _lines_matching(sorted(SERVER.rglob("*.py")), SERVER, re.compile(r'Redirect\(f?"/'))
     assert not written, "use path_for(request, name, ...):\n" + "\n".join(written)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
@@ -15,6 +15,7 @@ from server.audit.words import detail_lines, people_named, target_parts
 from server.auth.guards import role_required
 from server.core.clock import now_utc
 from server.core.errors import found
+from server.core.pages import Pages
 from server.core.render import path_for
 from server.core.staff_pages import community_id, current_user, staff_render
 from server.models import Role, User
@@ -36,10 +37,8 @@ async def _user_or_404(request: Request, user_id: int) -> User:
     return found(await accounts.community_user(community_id(request), user_id))
 
 
-class AdminUsers(Controller):
+class AdminUsers(Pages):
     path = "/admin/users"
-    tags = ["admin (pages)"]
-    include_in_schema = False  # HTML pages: the API schema describes /api/ only
     guards = [role_required(Role.ADMIN)]
 
     @get("/", name="admin_users")
@@ -135,10 +134,8 @@ class AdminUsers(Controller):
         return Redirect(path_for(request, "admin_user", user_id=target.id, saved="revoked", _anchor="devices"), status_code=303)
 
 
-class AuditLogPages(Controller):
+class AuditLogPages(Pages):
     path = "/admin/audit"
-    tags = ["admin (pages)"]
-    include_in_schema = False  # HTML pages: the API schema describes /api/ only
     # The office reads it too: it is the record of their own review work and exports.
     guards = [role_required(Role.OFFICE, Role.ADMIN)]
 

@@ -13,6 +13,7 @@ from server.alerts.delivery import site_address
 from server.alerts.live import live_state
 from server.alerts.webhook import Message, WebhookRefused, check_webhook_url, masked
 from server.auth.guards import role_required
+from server.core.pages import Pages
 from server.core.render import path_for
 from server.core.staff_pages import community_id, current_user, staff_render
 from server.models import Alert, AlertSetting, Role
@@ -50,10 +51,8 @@ class OfficeLive(Controller):
         return Response(state.to_json(), headers={"cache-control": "no-store"})
 
 
-class AdminAlerts(Controller):
+class AdminAlerts(Pages):
     path = "/admin/alerts"
-    tags = ["admin (pages)"]
-    include_in_schema = False  # HTML pages, like every other page controller
     guards = [role_required(Role.ADMIN)]
 
     @get("/", name="admin_alerts")

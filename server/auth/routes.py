@@ -26,6 +26,7 @@ from server.auth.passwords import password_matches
 from server.auth.sessions import COOKIE_NAME, end_session, open_session
 from server.auth.trusted_devices import device_cookie, trusted_session
 from server.core.i18n import normalise_locale
+from server.core.pages import Pages
 from server.core.render import LOCALE_COOKIE, path_for, render
 from server.input_guard.guard import refuse_bad_text
 from server.models import DeviceSession, User
@@ -107,10 +108,8 @@ async def authenticate(request: Request, username: str, password: str, settings:
     return user
 
 
-class AuthPages(Controller):
+class AuthPages(Pages):
     path = ""
-    tags = ["auth (pages)"]
-    include_in_schema = False  # HTML pages: the API schema describes /api/ only
 
     @get("/login", name="login_page", sync_to_thread=False)
     def login_page(

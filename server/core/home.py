@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, Response, get
+from litestar import Request, Response, get
 
 from server.auth.guards import login_required
+from server.core.pages import Pages
 from server.core.render import render
 from server.leader.home import leader_home
 from server.models import Role
 
 
-class HomePages(Controller):
+class HomePages(Pages):
     path = ""
-    tags = ["pages"]
-    include_in_schema = False  # HTML pages: the API schema describes /api/ only
 
     @get("/", name="home", guards=[login_required])
     async def home(self, request: Request) -> Response:

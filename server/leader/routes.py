@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
 
@@ -21,6 +21,7 @@ from server.checks.rules import age_in, resident_checks
 from server.core.clock import now_utc
 from server.core.errors import found
 from server.core.forms import TypedForm
+from server.core.pages import Pages
 from server.core.render import path_for, render, request_locale
 from server.core.words import (
     GENDER_WORDS,
@@ -162,10 +163,8 @@ async def send(request: Request, scope: LeaderScope, outbox: OutboxForm, **fixed
     return None, sent, 400 if any(e.unparseable for e in sent.errors) else 422
 
 
-class LeaderPages(Controller):
+class LeaderPages(Pages):
     path = ""
-    tags = ["leader (pages)"]
-    include_in_schema = False  # HTML pages: the API schema describes /api/ only
     guards = [role_required(Role.LEADER)]
 
     @get("/households/search", name="household_search")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from functools import partial
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Stream
@@ -17,6 +16,7 @@ from server.auth.guards import role_required
 from server.auth.routes import safe_next
 from server.core.dates import Month, today_shanghai
 from server.core.errors import found
+from server.core.pages import Pages
 from server.core.render import path_for
 from server.core.staff_pages import (
     attachment_headers,
@@ -103,17 +103,19 @@ async def _visit_page(
     )
 
 
-async def _refused_on_page(
-    request: Request, visit: Visit, field: str, act: Callable[[Any], Awaitable[Any]]
-) -> Response | None:
-    """`act` on the text of the form's `field`; the visit page with the refusal next to that
-    field (and the text as typed), or None when it was done."""
+async def _act_on_visit(
+    request: Request, visit_id: str, act: Callable[..., Awaitable[Any]], field: str, saved: str, anchor: str = ""
+) -> Response:
+    """`act(request, visit, user, text)` with the text of the form's `field`; then back to the
+    visit page saying `saved`, or that page with the refusal next to the field (and the text as
+    typed). Void, restore and send back are each one such act."""
+    visit = await _visit_or_404(request, visit_id)
     form = await request.form()
     try:
-        await act(form.get(field))
+        await act(request, visit, current_user(request), form.get(field))
     except review.ReviewRefused as refused:
         return await _visit_page(request, visit, 400, {refused.field: refused.message}, {field: form.get(field, "")})
-    return None
+    return Redirect(path_for(request, "office_visit", visit_id=visit.id, saved=saved, _anchor=anchor), status_code=303)
 
 
 EXPORT_TYPES = {
@@ -135,10 +137,8 @@ def _export_response(community: int | None, filters: VisitFilters, kind: str) ->
 
 # The roster and group routes live in their own modules and are mixed in, so they share this
 # controller's path and guards without another controller to register in server/app.py.
-class OfficePages(RosterRoutes, GroupRoutes, MonthlyRoutes, Controller):
+class OfficePages(RosterRoutes, GroupRoutes, MonthlyRoutes, Pages):
     path = "/office"
-    tags = ["office (pages)"]
-    include_in_schema = False  # HTML pages: the API schema describes /api/ only
     guards = [role_required(Role.OFFICE, Role.ADMIN)]
 
     @get("/", name="office_dashboard", dependencies=FILTERS)
@@ -204,20 +204,12 @@ class OfficePages(RosterRoutes, GroupRoutes, MonthlyRoutes, Controller):
     @post("/visits/{visit_id:str}/void", name="office_visit_void")
     async def void_visit(self, request: Request, visit_id: FromPath[str]) -> Response:
         """Voids (作废) a mistaken or doubled visit, with a reason its leader sees; audited."""
-        visit = await _visit_or_404(request, visit_id)
-        void_it = partial(void.void_visit, request, visit, current_user(request))
-        if refused := await _refused_on_page(request, visit, "void_reason", void_it):
-            return refused
-        return Redirect(path_for(request, "office_visit", visit_id=visit.id, saved="voided"), status_code=303)
+        return await _act_on_visit(request, visit_id, void.void_visit, "void_reason", "voided")
 
     @post("/visits/{visit_id:str}/restore", name="office_visit_restore")
     async def restore_visit(self, request: Request, visit_id: FromPath[str]) -> Response:
         """Undoes a void (恢复): the visit counts again; audited, the void stays in its history."""
-        visit = await _visit_or_404(request, visit_id)
-        restore = partial(void.restore_visit, request, visit, current_user(request))
-        if refused := await _refused_on_page(request, visit, "restore_comment", restore):
-            return refused
-        return Redirect(path_for(request, "office_visit", visit_id=visit.id, saved="restored"), status_code=303)
+        return await _act_on_visit(request, visit_id, void.restore_visit, "restore_comment", "restored")
 
     @post("/visits/{visit_id:str}/follow-up", name="office_visit_follow_up")
     async def follow_up(self, request: Request, visit_id: FromPath[str]) -> Response:
@@ -238,11 +230,7 @@ class OfficePages(RosterRoutes, GroupRoutes, MonthlyRoutes, Controller):
     @post("/visits/{visit_id:str}/send-back", name="office_visit_send_back")
     async def send_back_visit(self, request: Request, visit_id: FromPath[str]) -> Response:
         """Sends the visit back to its leader with a question (需补充); shown on their phone."""
-        visit = await _visit_or_404(request, visit_id)
-        ask = partial(send_back.send_back, request, visit, current_user(request))
-        if refused := await _refused_on_page(request, visit, "question", ask):
-            return refused
-        return Redirect(path_for(request, "office_visit", visit_id=visit.id, saved="send_back", _anchor="send-back"), status_code=303)
+        return await _act_on_visit(request, visit_id, send_back.send_back, "question", "send_back", "send-back")
 
     @post("/questions/{question_id:int}/close", name="office_question_close")
     async def close_question(self, request: Request, question_id: FromPath[int]) -> Response:

@@ -11,6 +11,7 @@ from litestar import Controller, Request, Response, get
 from server.auth.api_docs import SESSION_RESPONSES
 from server.auth.guards import login_required
 from server.core.clock import now_utc
+from server.core.pages import Pages
 from server.core.render import path_for, render, request_locale
 from server.offline.manifest import OfflinePage, offline_pages
 from server.settings import WEB_DIR, Settings, app_settings
@@ -48,10 +49,8 @@ class OfflineManifest:
     generated_at: str
 
 
-class OfflinePages(Controller):
+class OfflinePages(Pages):
     path = ""
-    tags = ["pages"]
-    include_in_schema = False  # HTML pages: the API schema describes /api/ only
 
     @get("/sw.js", name="service_worker", include_in_schema=False)
     async def service_worker(self, request: Request) -> Response:

@@ -8,7 +8,7 @@ committee's answers 404 like a missing one.
 
 from __future__ import annotations
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
@@ -20,6 +20,7 @@ from server.auth.guards import role_required
 from server.core.clock import now_utc
 from server.core.dates import today_shanghai
 from server.core.errors import found, on_http_exception, on_role_refused
+from server.core.pages import Pages
 from server.core.render import path_for
 from server.core.staff_pages import current_community, current_user
 from server.models import Community, Role, RosterUpload
@@ -59,10 +60,8 @@ def too_large(request: Request, exc: RequestEntityTooLarge) -> Response:
     return screens.import_page(request, 413, error=TOO_LARGE)
 
 
-class RosterImportPages(Controller):
+class RosterImportPages(Pages):
     path = "/office/roster"
-    tags = ["office (pages)"]
-    include_in_schema = False  # HTML pages: the API schema describes /api/ only
     guards = [role_required(Role.OFFICE, Role.ADMIN)]
 
     @get("/template.xlsx", name="office_roster_template")

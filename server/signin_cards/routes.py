@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 
@@ -11,6 +11,7 @@ from server.auth import throttle
 from server.auth.guards import role_required
 from server.auth.routes import signed_in_redirect
 from server.core.errors import Throttled
+from server.core.pages import Pages
 from server.core.render import path_for, render
 from server.core.staff_pages import community_id, current_user, staff_render
 from server.input_guard.numbers import store_id
@@ -45,10 +46,8 @@ def card_origin(request: Request, settings: Settings) -> str:
     return f"{scheme}://{request.url.netloc}"
 
 
-class AdminCards(Controller):
+class AdminCards(Pages):
     path = "/admin/cards"
-    tags = ["admin (pages)"]
-    include_in_schema = False  # HTML pages: the API schema describes /api/ only
     guards = [role_required(Role.ADMIN)]
 
     @get("/", name="admin_cards")
@@ -85,10 +84,8 @@ class AdminCards(Controller):
                             days=cards.CARD_DAYS)
 
 
-class SignInCardPages(Controller):
+class SignInCardPages(Pages):
     path = "/c"
-    tags = ["pages"]
-    include_in_schema = False  # HTML pages: the API schema describes /api/ only
 
     @get("/{token:str}", name="sign_in_card")
     async def landing(self, request: Request, token: FromPath[str]) -> Response:
