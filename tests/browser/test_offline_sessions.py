@@ -38,6 +38,13 @@ async def test_an_expired_session_keeps_the_queue_and_resumes_after_login(leader
     await expect(problem).to_contain_text("请重新登录，您的 2 条记录还在手机上", timeout=20_000)
     assert await Visit.filter(household_id=household.id).count() == 0
     assert len(await outbox(page)) == 2
+    # The worker's manifest refresh may meet the expired session first and say so while the
+    # page's own push is still out; its 401 then puts both entries back to waiting. Until it
+    # has, the login page rightly says they were sent and are not yet confirmed.
+    async def both_waiting() -> bool:
+        return [entry["state"] for entry in await outbox(page)] == ["waiting", "waiting"]
+
+    await eventually(both_waiting)
 
     await problem.get_by_role("link", name="重新登录").click()
     await expect(page.get_by_text("手机上有 2 条记录等待上传，登录后会自动上传。")).to_be_visible()
