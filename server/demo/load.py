@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from server.auth.passwords import DEMO_PASSWORD, hash_password
-from server.core.clock import local_zone
+from server.core.clock import local_now
 from server.demo.figures import (
     BATCH,
     COMMUNITY_NAME,
@@ -88,8 +88,7 @@ async def load_demo(progress: bool = False) -> DemoSummary:
     started = time.perf_counter()
     if existing := await Community.get_or_none(is_demo=True):  # the common case: nothing to do
         return await _already_there(existing, started, progress)
-    tz = local_zone()
-    now = datetime.now(tz)
+    now = local_now()
     rng = random.Random(SEED)
     groups = population(rng, now.year)
     leader_names = choose_leaders(rng, groups, now.year)

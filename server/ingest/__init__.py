@@ -7,13 +7,12 @@ leader's HTML forms alike. The decisions are sync/'s; this package reads and wri
 
 from __future__ import annotations
 
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from server.core.clock import local_zone, now_utc
 from server.ingest.store import TortoiseStore
 from server.models import User
-from server.settings import get_settings
 from sync import apply
 from sync.records import RecordResult
 
@@ -28,6 +27,6 @@ async def apply_records(
         store=TortoiseStore(),
         user=user,
         device_id=device_id,
-        now=now or datetime.now(timezone.utc),
-        zone=zone or ZoneInfo(get_settings().timezone),
+        now=now or now_utc(),
+        zone=zone or local_zone(),
     )
