@@ -15,9 +15,12 @@ import json
 from pathlib import Path
 from typing import NamedTuple
 
-from server.leader.visit_form import MISSING_OCCURRED_AT
 from sync.fields import LABELS
 from sync.vocabulary import N_, VISIT_KIND_WORDS, VISIT_STATUS_WORDS
+
+# A visit sent without its time: the HTML form's refusal (server/leader/visit_form.py) and the
+# phone's, before anything is saved (web/static/js/forms.js), in the same words.
+MISSING_OCCURRED_AT = N_("请填写走访的日期和时间")
 
 
 class Part(NamedTuple):

@@ -20,6 +20,7 @@ from server.core.forms import (
     TEXT_OR_EMPTY,
     TypedForm,
 )
+from server.core.words import MISSING_OCCURRED_AT
 from server.leader.form_contract import OutboxForm
 from sync.records import MAX_NOTES_CHARS, VISIT
 from sync.vocabulary import N_
@@ -36,7 +37,6 @@ VISIT_SPEC = {
 }
 
 MISSING_STATUS = N_("请选择情况：一切安好、需要关注或紧急")
-MISSING_OCCURRED_AT = N_("请填写走访的日期和时间")
 BAD_OCCURRED_AT = N_("走访时间的格式不对，请重新选择日期和时间")
 BAD_FOLLOW_UP_DUE = N_("跟进期限的日期格式不对，请重新选择日期")
 BAD_RESIDENTS = N_("请从列表中勾选这户的居民")

@@ -18,7 +18,7 @@ from tests.browser.offline_helpers import (  # noqa: F401  (fixtures)
     counted_server, eventually, go_offline, handset, leader_page, log_in_ready, outbox,
 )
 
-MISSING_TIME = "请填写走访的日期和时间"  # server/leader/visit_form.py MISSING_OCCURRED_AT
+MISSING_TIME = "请填写走访的日期和时间"  # server/core/words.py MISSING_OCCURRED_AT
 
 
 async def test_an_english_leader_sees_one_name_for_a_visit_kind_offline(leader_page, handset, world, counted_server):
