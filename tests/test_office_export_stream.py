@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import dataclasses
 import io
+import time
 from datetime import datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
 
 from server.models import AuditEvent, Visit
-from server.office import export_rows
+from server.settings import get_settings
+from server.office import export_job, export_rows, exports
+from server.office.filters import VisitFilters
 from server.office.queries import likely_duplicates
 from server.office.xlsx_stream import XlsxStream
 from tests.factories import api_login
@@ -89,19 +93,33 @@ async def body_parts(client, path: str) -> list[bytes]:
     return parts
 
 
+def csv_lines(rows: list[list[str]]) -> list[str]:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue().splitlines()
+
+
 async def csv_parts(client, query: str = "") -> tuple[list[bytes], list[list[str]]]:
     parts = await body_parts(client, f"/office/visits.csv?{query}")
     rows = list(csv.reader(io.StringIO(b"".join(parts).decode("utf-8-sig"))))
     return parts, rows
 
 
+async def built_parts(world, kind: str) -> list[bytes]:
+    """The pieces the export process writes, as the body comes out of exports (in this process)."""
+    body = exports.BODIES[kind](world.community.id, VisitFilters(), export_rows.CHUNK)
+    return [piece async for piece in body if piece]
+
+
 async def test_csv_streams_chunk_by_chunk_in_the_dashboards_order(client, world, tiny_chunks):
     visits = await many_visits(world)
     await api_login(client, "office")
-    parts, rows = await csv_parts(client)
     # The header leaves before any visit is read; then one piece per chunk of two visits.
+    parts = await built_parts(world, "csv")
     assert parts[0].startswith(b"\xef\xbb\xbf") and parts[0].decode("utf-8-sig").count("\r\n") == 1
     assert len(parts) >= 1 + len(visits) // 2
+    _, rows = await csv_parts(client)
+    assert b"".join(parts).decode("utf-8-sig") == "".join(f"{line}\r\n" for line in csv_lines(rows))
     assert rows[0] == HEADERS
     ids = [row[ID] for row in rows[1:]]
     assert sorted(ids) == sorted(str(v.id) for v in visits)
@@ -127,9 +145,10 @@ async def test_xlsx_streams_the_same_rows_with_the_sheet_format(client, world, t
     await many_visits(world)
     await api_login(client, "office")
     _, csv_rows = await csv_parts(client)
-    parts = await body_parts(client, "/office/visits.xlsx")
     # The package's fixed parts leave before any visit is read; rows follow as they compress.
-    assert len(parts) >= 2 and b"[Content_Types].xml" in parts[0]
+    built = await built_parts(world, "xlsx")
+    assert len(built) >= 2 and b"[Content_Types].xml" in built[0]
+    parts = await body_parts(client, "/office/visits.xlsx")
     book = load_workbook(io.BytesIO(b"".join(parts)))
     sheet = book.active
     assert sheet.title == "走访记录" and sheet.freeze_panes == "A2"
@@ -218,3 +237,62 @@ def test_the_workbook_comes_out_while_rows_go_in():
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 20001 and rows[0] == ("id", "记录内容", "版本")
     assert rows[20000] == ("019999", " 第19999次走访 <&> " * 5, 19999)
+
+
+async def test_the_export_is_built_in_a_process_of_its_own(client, world, monkeypatch):
+    """The serving process only relays the bytes: formatting in it would hold up the phones."""
+    visits = await many_visits(world)
+    await api_login(client, "office")
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("the export was formatted in the serving process")
+
+    monkeypatch.setattr(exports, "table_rows", not_here)
+    for path in ("/office/visits.csv", "/office/visits.xlsx"):
+        response = await client.get(path)
+        assert response.status_code == 200
+    assert len(load_workbook(io.BytesIO(response.content)).active["A"]) == 1 + len(visits)
+
+
+async def test_a_download_given_up_ends_its_export_process(world, monkeypatch):
+    await many_visits(world)
+    started = []
+    real = asyncio.create_subprocess_exec
+
+    async def spawn(*args, **kwargs):
+        started.append(await real(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(export_job.asyncio, "create_subprocess_exec", spawn)
+    monkeypatch.setattr(export_rows, "CHUNK", 1)
+    body = export_job.exported("xlsx", world.community.id, VisitFilters(), get_settings())
+    assert (await anext(body)).startswith(b"PK")
+    await body.aclose()  # what the server does when the browser goes away
+    assert len(started) == 1 and started[0].returncode is not None
+
+
+async def test_a_failed_export_process_cuts_the_download_short(world, monkeypatch):
+    await many_visits(world)
+    broken = dataclasses.replace(get_settings(), database_url="postgres://nobody@127.0.0.1:1/none")
+    body = export_job.exported("csv", world.community.id, VisitFilters(), broken)
+    with pytest.raises(export_job.ExportFailed):
+        async for _ in body:
+            pass
+
+
+async def test_the_export_process_refuses_to_go_on_from_an_opening_it_did_not_make(world, monkeypatch):
+    """The serving process sends the opening; the export process checks its file begins the same."""
+    await many_visits(world)
+    real = export_job.opening
+    monkeypatch.setattr(export_job, "opening", lambda kind: (real(kind)[0], b"PK not this"))
+    body = export_job.exported("xlsx", world.community.id, VisitFilters(), get_settings())
+    with pytest.raises(export_job.ExportFailed):
+        async for _ in body:
+            pass
+
+
+def test_two_workbooks_from_one_start_begin_alike():
+    start = exports.opening("xlsx")[0]
+    first = XlsxStream("走访记录", HEADERS, start=start).head()
+    time.sleep(1.1)  # the zip entries carry the start's time, not the moment they are written
+    assert XlsxStream("走访记录", HEADERS, start=start).head() == first

@@ -17,7 +17,7 @@ from server.core.clock import local_zone
 from server.core.words import OFFICE_REVIEW_WORDS
 from server.office.export_rows import visit_chunks
 from server.office.filters import VisitFilters
-from server.office.xlsx_stream import XlsxStream
+from server.office.xlsx_stream import XlsxStart, XlsxStream, xlsx_start
 from sync.vocabulary import VISIT_KIND_WORDS, VISIT_STATUS_WORDS
 
 BOM = "\ufeff"
@@ -128,22 +128,40 @@ SHEET_TITLE = "走访记录"
 COLUMN_WIDTHS = tuple((get_column_letter(n), width) for n, (_, _, width) in enumerate(COLUMNS, start=1))
 
 
-async def csv_body(community_id: int | None, filters: VisitFilters) -> AsyncIterator[bytes]:
-    """The CSV as it is built: the header at once, then one piece per chunk of visits. Rows are
-    formatted in a worker thread so a big export never holds up other requests."""
+async def csv_body(
+    community_id: int | None, filters: VisitFilters, chunk: int | None = None, start: None = None
+) -> AsyncIterator[bytes]:
+    """The CSV as it is built: the header at once, then one piece per chunk of visits (run in
+    an export process of its own: export_job)."""
     yield csv_bytes([], first=True)
-    async for visits, duplicates in visit_chunks(community_id, filters):
+    async for visits, duplicates in visit_chunks(community_id, filters, chunk):
         yield await to_thread.run_sync(lambda: csv_bytes(table_rows(visits, duplicates)))
 
 
-async def xlsx_body(community_id: int | None, filters: VisitFilters) -> AsyncIterator[bytes]:
-    """The workbook as it is built (see xlsx_stream); compression runs in a worker thread."""
-    book = await to_thread.run_sync(lambda: XlsxStream(SHEET_TITLE, headers(), COLUMN_WIDTHS))
+async def xlsx_body(
+    community_id: int | None, filters: VisitFilters, chunk: int | None = None, start: XlsxStart | None = None
+) -> AsyncIterator[bytes]:
+    """The workbook as it is built (see xlsx_stream), in an export process of its own (export_job);
+    formatting runs in a worker thread there so the next chunk's queries go on meanwhile."""
+    book = await to_thread.run_sync(lambda: XlsxStream(SHEET_TITLE, headers(), COLUMN_WIDTHS, start))
     yield book.head()
-    async for visits, duplicates in visit_chunks(community_id, filters):
+    async for visits, duplicates in visit_chunks(community_id, filters, chunk):
         data = await to_thread.run_sync(
             lambda: book.add([xlsx_cells(row) for row in table_rows(visits, duplicates)])
         )
         if data:
             yield data
     yield await to_thread.run_sync(book.close)
+
+
+# What each export is, by the name the route and the export process use (export_job).
+BODIES = {"csv": csv_body, "xlsx": xlsx_body}
+
+
+def opening(kind: str) -> tuple[XlsxStart | None, bytes]:
+    """(the body's `start`, the first piece a body from that start yields), made without reading
+    the store: the serving process sends these bytes at once while the export process starts."""
+    if kind == "csv":
+        return None, csv_bytes([], first=True)
+    start = xlsx_start(SHEET_TITLE, headers(), COLUMN_WIDTHS)
+    return start, XlsxStream(SHEET_TITLE, headers(), COLUMN_WIDTHS, start).head()

@@ -28,7 +28,7 @@ from server.core.staff_pages import (
 from server.models import Community, Role, Visit
 from server.office import review, send_back, void
 from server.office.coverage import coverage, parse_rules
-from server.office.exports import csv_body, xlsx_body
+from server.office.export_job import exported
 from server.office.filters import (
     VisitFilters,
     filter_choices,
@@ -120,18 +120,18 @@ async def _act_on_visit(
 
 EXPORT_TYPES = {
     # Litestar adds "; charset=utf-8" to every text/ type itself (given here too, it came twice).
-    "csv": ("text/csv", csv_body),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx_body),
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 
-def _export_response(community: int | None, filters: VisitFilters, kind: str) -> Stream:
-    """Streamed as it is built (chunked): the first bytes leave at once, memory stays flat."""
-    media_type, body = EXPORT_TYPES[kind]
+def _export_response(request: Request, community: int | None, filters: VisitFilters, kind: str) -> Stream:
+    """Streamed as it is built (chunked), by a process of its own (export_job): memory stays
+    flat and the phones' pushes are not held up."""
     filename = f"louzu-visits-{today_shanghai().strftime('%Y%m%d')}.{kind}"
     return Stream(
-        metrics.counted_export(kind, body(community, filters)), media_type=media_type,
-        headers=attachment_headers(filename),
+        metrics.counted_export(kind, exported(kind, community, filters, app_settings(request))),
+        media_type=EXPORT_TYPES[kind], headers=attachment_headers(filename),
     )
 
 
@@ -175,7 +175,7 @@ class OfficePages(RosterRoutes, GroupRoutes, MonthlyRoutes, Pages):
             request, f"export_{kind}", target_type="visit", target_id="", filters=filters.applied(),
             rows=await visit_queryset(community_id(request), filters).count(),
         )
-        return _export_response(community_id(request), filters, kind)
+        return _export_response(request, community_id(request), filters, kind)
 
     @get("/visits/{visit_id:str}", name="office_visit")
     async def visit(self, request: Request, visit_id: FromPath[str], saved: FromQuery[str | None] = None) -> Response:

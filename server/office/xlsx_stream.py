@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from xml.sax.saxutils import escape
@@ -99,11 +101,30 @@ def _cell(ref: str, value: Any, styles: dict[str, str]) -> str:
     return f'<c r="{ref}" t="n"><v>{value}</v></c>'
 
 
+@dataclass(frozen=True)
+class XlsxStart:
+    """How a workbook begins: the package openpyxl made (the styles, the header row…) and the
+    time written on every zip entry. Two streams from the same start begin with the same bytes,
+    so one process can send the head while another goes on with the rows (office/export_job)."""
+
+    parts: dict[str, bytes]
+    stamp: tuple[int, int, int, int, int, int]
+
+
+def xlsx_start(title: str, headers: Sequence[str], widths: Sequence[tuple[str, float]] = ()) -> XlsxStart:
+    stamp = time.localtime()[:6]
+    return XlsxStart(_template(title, headers, widths), (stamp[0], stamp[1], stamp[2], stamp[3], stamp[4], stamp[5]))
+
+
 class XlsxStream:
     """add(rows) and close() return the next bytes of the file (possibly empty)."""
 
-    def __init__(self, title: str, headers: Sequence[str], widths: Sequence[tuple[str, float]] = ()) -> None:
-        parts = _template(title, headers, widths)
+    def __init__(
+        self, title: str, headers: Sequence[str], widths: Sequence[tuple[str, float]] = (), start: XlsxStart | None = None
+    ) -> None:
+        start = start or xlsx_start(title, headers, widths)
+        self._stamp = start.stamp
+        parts = dict(start.parts)
         sheet = re.sub(rb"<dimension [^>]*/>", b"", parts.pop(SHEET))  # the size is not known yet
         sheet, self._styles = _sample_styles(sheet)
         self._workbook = parts.pop(WORKBOOK)
@@ -115,9 +136,16 @@ class XlsxStream:
         self._sink = _Sink()
         self._zip = zipfile.ZipFile(self._sink, "w", compression=zipfile.ZIP_DEFLATED)
         for name in sorted(parts, key=lambda n: n != "[Content_Types].xml"):
-            self._zip.writestr(name, parts[name])
-        self._sheet = self._zip.open(SHEET, "w")
+            self._zip.writestr(self._entry(name), parts[name])
+        self._sheet = self._zip.open(self._entry(SHEET), "w")
         self._sheet.write(head)
+
+    def _entry(self, name: str) -> zipfile.ZipInfo:
+        # What ZipFile.writestr(name) would make, but at the start's time instead of now.
+        entry = zipfile.ZipInfo(name, date_time=self._stamp)
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        entry.external_attr = 0o600 << 16
+        return entry
 
     def head(self) -> bytes:
         return self._sink.drain()
@@ -140,7 +168,7 @@ class XlsxStream:
         header_only, whole = f"A1:{self._last}1".encode(), f"A1:{self._last}{self._row}".encode()
         self._sheet.write(self._tail.replace(header_only, whole))
         self._sheet.close()
-        self._zip.writestr(WORKBOOK, self._workbook.replace(b"$A$1:$" + self._last.encode() + b"$1",
+        self._zip.writestr(self._entry(WORKBOOK), self._workbook.replace(b"$A$1:$" + self._last.encode() + b"$1",
                                                             f"$A$1:${self._last}${self._row}".encode()))
         self._zip.close()
         return self._sink.drain()
