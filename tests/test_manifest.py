@@ -12,7 +12,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from server.models import Household, Resident, ReviewState, Visit, VisitReviewEvent
+from server.models import Household, Resident, ReviewState, Visit
+from server.office import review
 from server.offline.routes import TEST_RELEASE_FILE
 from server.settings import WEB_DIR
 from server.static_files.version import ASSET_VERSION
@@ -107,13 +108,14 @@ async def test_an_office_review_changes_the_leaders_pages_that_show_the_visit(cl
     token = await api_login(client, "leader01")
     visit_id = await push_visit(client, token, world.households[0])
     before = await versions(client)
-    # What the office's review does (server/office/review.py): a conditional UPDATE, which
-    # leaves updated_at alone, plus an append-only event.
-    await Visit.filter(id=visit_id).update(review_state=ReviewState.ACKNOWLEDGED)
-    await VisitReviewEvent.create(visit_id=visit_id, actor=world.users["office"], to_state=ReviewState.ACKNOWLEDGED)
+    # The office's review as its page does it (server/office/review.py).
+    await review.change_state(None, await Visit.get(id=visit_id), world.users["office"], ReviewState.ACKNOWLEDGED.value, "")
     after = await versions(client)
     changed = {url for url in before if before[url] != after[url]}
     assert changed == {"/", "/visits/mine", f"/households/{world.households[0].id}"}
+    # A comment is not shown to leaders: their phones need fetch nothing for it.
+    await review.add_comment(None, await Visit.get(id=visit_id), world.users["office"], "已电话联系家属")
+    assert await versions(client) == after
 
 
 async def test_a_roster_change_changes_its_household_and_a_move_drops_it(client, world):

@@ -14,6 +14,7 @@ from litestar import Request
 from tortoise.transactions import in_transaction
 
 from server import audit
+from server.core.clock import now_utc
 from server.core.dates import DateRefused, parse_date, today_shanghai
 from server.core.limits import MAX_COMMENT
 from server.models import ReviewEventKind, ReviewState, User, Visit, VisitReviewEvent
@@ -105,7 +106,9 @@ async def change_state(
     current = ReviewState(visit.review_state)
     async with in_transaction():
         # Conditional on the state we checked: two staff acting at once cannot both win.
-        changed = await Visit.filter(id=visit.id, review_state=current).update(review_state=target)
+        # updated_at moves too: the leader's pages show the state, and their offline tags
+        # (offline/manifest) follow the visits' updated_at.
+        changed = await Visit.filter(id=visit.id, review_state=current).update(review_state=target, updated_at=now_utc())
         if not changed:
             raise ReviewRefused("to_state", N_("这条记录刚刚被别人处理过，请刷新页面后再看。"))
         event = await VisitReviewEvent.create(
