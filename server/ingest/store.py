@@ -17,11 +17,13 @@ from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from server.db.raw import Params
 from server.ingest.bulk_insert import insert_many
 from server.ingest.rows import content_fields, revision_row, seen_rows, visit_row
 from server.leader.scope import leader_group_ids
 from server.models import (
-    Household, QuestionAnswer, Resident, RosterChange, User, Visit, VisitQuestion, VisitResident, VisitRevision,
+    Household, QuestionAnswer, Resident, ResidentStatus, RosterChange, User, Visit, VisitQuestion, VisitResident,
+    VisitRevision,
 )
 from sync.records import ANSWER, CONFLICT, CREATE, ROSTER_CHANGE, VISIT
 from sync.scope import PushContext
@@ -56,15 +58,23 @@ class TortoiseStore:
 
     async def known_ids(self, ids: list[UUID]) -> dict[UUID, Known]:
         # Not by community: the ids are the tables' primary keys, unique across every committee.
+        # One statement for the three tables (plain SQL: see server/db/raw.py).
         found: dict[UUID, Known] = {}
         visit_ids: list[UUID] = []
-        for kind, model in STORED_IN.items():
-            for part in chunks(ids):
-                for row in await model.filter(id__in=part).values("id", "author_id", "content_hash"):
-                    key = _as_uuid(row["id"])
-                    found[key] = Known(kind, row["author_id"], row["content_hash"])
-                    if kind == VISIT:
-                        visit_ids.append(key)
+        conn = Visit._choose_db()
+        for part in chunks(ids):
+            params = Params(conn)
+            branches = [
+                f"SELECT '{kind}' AS kind, id, author_id, content_hash FROM {model._meta.db_table}"
+                f" WHERE {params.one_of('id', part)}"
+                for kind, model in STORED_IN.items()
+            ]
+            _, rows = await conn.execute_query(" UNION ALL ".join(branches), params.values)
+            for row in rows:
+                key = _as_uuid(row["id"])
+                found[key] = Known(row["kind"], row["author_id"], row["content_hash"])
+                if row["kind"] == VISIT:
+                    visit_ids.append(key)
         # A visit is compared with what its create stored, not the visit now: a create replayed
         # after later updates is still the same create. Its first revision (lowest id) is that create.
         first: dict[UUID, tuple[int, str]] = {}
@@ -83,11 +93,15 @@ class TortoiseStore:
         found: dict[int, HouseholdRef] = {}
         if community_id is None:
             return found
+        conn = Household._choose_db()
         for part in chunks(sorted(set(ids))):
-            rows = await Household.filter(community_id=community_id, id__in=part).values_list(
-                "id", "community_id", "building_group_id"
+            params = Params(conn)
+            _, rows = await conn.execute_query(
+                "SELECT id, community_id, building_group_id FROM household"
+                f" WHERE community_id = {params.mark(community_id)} AND {params.one_of('id', part)}",
+                params.values,
             )
-            found.update((row[0], HouseholdRef(*row)) for row in rows)
+            found.update((row["id"], HouseholdRef(row["id"], row["community_id"], row["building_group_id"])) for row in rows)
         return found
 
     async def residents(
@@ -95,14 +109,19 @@ class TortoiseStore:
     ) -> ResidentRows:
         rows: ResidentRows = {}
         households = sorted(set(household_ids))
+        conn = Resident._choose_db()
         for part in chunks(sorted(set(resident_ids))):
             if not part or not households or community_id is None:
                 continue
-            found = await Resident.filter(
-                community_id=community_id, household_id__in=households, id__in=part
-            ).values_list("id", "household_id", "status")
-            for rid, household_id, status in found:
-                rows.setdefault(household_id, {})[rid] = status
+            params = Params(conn)
+            _, found = await conn.execute_query(
+                "SELECT id, household_id, status FROM resident"
+                f" WHERE community_id = {params.mark(community_id)} AND {params.one_of('household_id', households)}"
+                f" AND {params.one_of('id', part)}",
+                params.values,
+            )
+            for row in found:
+                rows.setdefault(row["household_id"], {})[row["id"]] = ResidentStatus(row["status"])
         return rows
 
     async def insert_visits(self, visits: list[tuple[Record, HouseholdRef]], push: PushContext) -> None:
