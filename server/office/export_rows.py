@@ -20,6 +20,7 @@ from typing import Any
 from tortoise.expressions import Q
 
 from server.db import long_reads
+from server.db.raw import Params
 from server.models import Visit
 from server.office.filters import VisitFilters, visit_queryset
 from server.office.queries import DUPLICATE_WINDOW, OFFICE_SEGMENTS, segment_ranges
@@ -61,23 +62,21 @@ async def _described(community_id: int | None, visits: list[dict[str, Any]]) -> 
     two 2,000-value IN lists through the query builder cost more than running them. Turned into
     text with the rest of the row, in the worker thread (exports.table_rows)."""
     conn = long_reads()
-    postgres = conn.capabilities.dialect == "postgres"
-    mark = (lambda i: f"${i}") if postgres else (lambda i: "?")
     seen = sorted({int(i) for v in visits for i in (v["resident_ids"] or []) if str(i).isdigit()})
     names: dict[int, str] = {}
     if seen:
-        listed = ", ".join(mark(i + 2) for i in range(len(seen)))
+        params = Params(conn)
         _, rows = await conn.execute_query(
-            f"SELECT id, name FROM resident WHERE community_id = {mark(1)} AND id IN ({listed})", [community_id, *seen]
+            f"SELECT id, name FROM resident WHERE community_id = {params.mark(community_id)} AND {params.one_of('id', seen)}",
+            params.values,
         )
         names = {row["id"]: row["name"] for row in rows}
-    ids = [v["id"] if postgres else str(v["id"]) for v in visits]
-    listed = ", ".join(mark(i + 1) for i in range(len(ids)))
+    params = Params(conn)
     _, rows = await conn.execute_query(
         "SELECT e.visit_id, e.at, u.display_name, e.comment FROM visit_review_event e"
         " LEFT JOIN app_user u ON u.id = e.actor_id"
-        f" WHERE e.visit_id IN ({listed}) AND e.comment <> '' ORDER BY e.visit_id, e.id",
-        ids,
+        f" WHERE {params.one_of('e.visit_id', [v['id'] for v in visits])} AND e.comment <> '' ORDER BY e.visit_id, e.id",
+        params.values,
     )
     comments: dict[str, list[tuple]] = {}
     for row in rows:
@@ -152,32 +151,25 @@ async def duplicate_ids(community_id: int | None, visits: list[dict[str, Any]]) 
     if not live:
         return set()
     conn = long_reads()
-    postgres = conn.capabilities.dialect == "postgres"
-    mark = (lambda i: f"${i}") if postgres else (lambda i: "?")
     households = sorted({v["household_id"] for v in live})
-    ids = [v["id"] if postgres else str(v["id"]) for v in live]
     lo = min(v["occurred_at"] for v in live) - DUPLICATE_WINDOW
     hi = max(v["occurred_at"] for v in live) + DUPLICATE_WINDOW
     # Bound as Tortoise binds occurred_at in its own filters (SQLite compares UTC text).
     time_field = Visit._meta.fields_map["occurred_at"]
-    bounds = [time_field.to_db_value(lo, Visit), time_field.to_db_value(hi, Visit)]
-    params: list[Any] = [community_id, *bounds, *households, *ids]
-    n = 4
-    household_marks = ", ".join(mark(n + i) for i in range(len(households)))
-    n += len(households)
-    id_marks = ", ".join(mark(n + i) for i in range(len(ids)))
-    false = "false" if postgres else "0"
+    params = Params(conn)
+    false = "false" if params.postgres else "0"
     sql = f"""
         SELECT id, occurred_at, prev_at, next_at FROM (
             SELECT id, occurred_at,
                    LAG(occurred_at) OVER w AS prev_at, LEAD(occurred_at) OVER w AS next_at
             FROM visit
-            WHERE community_id = {mark(1)} AND withdrawn = {false} AND voided_at IS NULL
-              AND occurred_at >= {mark(2)} AND occurred_at <= {mark(3)}
-              AND household_id IN ({household_marks})
+            WHERE community_id = {params.mark(community_id)} AND withdrawn = {false} AND voided_at IS NULL
+              AND occurred_at >= {params.mark(time_field.to_db_value(lo, Visit))}
+              AND occurred_at <= {params.mark(time_field.to_db_value(hi, Visit))}
+              AND {params.one_of("household_id", households)}
             WINDOW w AS (PARTITION BY household_id, kind ORDER BY occurred_at)
-        ) AS near WHERE id IN ({id_marks})"""
-    _, rows = await conn.execute_query(sql, params)
+        ) AS near WHERE {params.one_of("id", [v["id"] for v in live])}"""
+    _, rows = await conn.execute_query(sql, params.values)
     found: set[uuid.UUID] = set()
     for row in rows:
         at, prev_at, next_at = _when(row["occurred_at"]), _when(row["prev_at"]), _when(row["next_at"])
