@@ -148,10 +148,11 @@ def from_environment(env: dict[str, str] | None = None) -> Settings:
     )
 
 
-def child_process_environment(**variables: str) -> dict[str, str]:
-    """The environment for a tool the server runs (pg_dump, pg_restore): this process's own
-    (PATH to find it, the locale, a deployment's PGSSLMODE and the like), plus `variables`."""
-    return {**os.environ, **variables}
+def child_process_environment(*, drop: tuple[str, ...] = (), **variables: str) -> dict[str, str]:
+    """The environment for a tool the server runs (pg_dump, pg_restore, an export process): this
+    process's own (PATH to find it, the locale, a deployment's PGSSLMODE and the like), without
+    the names in `drop`, plus `variables`."""
+    return {**{name: value for name, value in os.environ.items() if name not in drop}, **variables}
 
 
 @lru_cache(maxsize=1)

@@ -296,3 +296,13 @@ def test_two_workbooks_from_one_start_begin_alike():
     first = XlsxStream("走访记录", HEADERS, start=start).head()
     time.sleep(1.1)  # the zip entries carry the start's time, not the moment they are written
     assert XlsxStream("走访记录", HEADERS, start=start).head() == first
+
+
+async def test_the_export_process_leaves_no_metrics_files_behind(client, world, monkeypatch, tmp_path):
+    """With several app processes their metrics are files in PROMETHEUS_MULTIPROC_DIR, summed by
+    `louzu metrics`; an export process is not one of them."""
+    await many_visits(world)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    await api_login(client, "office")
+    assert (await client.get("/office/visits.csv")).status_code == 200
+    assert list(tmp_path.iterdir()) == []

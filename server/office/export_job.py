@@ -70,6 +70,9 @@ async def exported(kind: str, community_id: int | None, filters: VisitFilters, s
     child = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "server.office.export_job",
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        # Not one of the app processes whose metrics `louzu metrics` sums: in that directory it
+        # would leave files of its own behind after every export.
+        env=child_process_environment(drop=("PROMETHEUS_MULTIPROC_DIR",)),
     )
     try:
         assert child.stdin is not None and child.stdout is not None
