@@ -33,7 +33,7 @@ from server.office import export_rows
 from server.office.exports import BODIES, opening
 from server.office.filters import VisitFilters
 from server.office.xlsx_stream import XlsxStart
-from server.settings import Settings
+from server.settings import Settings, child_process_environment
 
 PIECE = 64 * 1024  # read from the child's pipe at most this much at a time
 
