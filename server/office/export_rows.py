@@ -1,7 +1,7 @@
 """The export's visits in chunks, in the dashboard's order, without ever holding them all.
 
 The dashboard orders by (new first, urgent → concern → the rest, newest first, id). That order is
-its six segments (OFFICE_SEGMENTS in server/office/queries.py). A segment is read as its
+its six segments (OFFICE_SEGMENTS in server/office/order.py). A segment is read as its
 index ranges (one per review state and status), each walked newest first by keyset
 (occurred_at, id), CHUNK rows at a time, and merged here in that order: no store ever sorts a
 segment (ten years: 150,000 reviewed visits) for every page. Each chunk carries what its rows show
@@ -23,7 +23,7 @@ from server.db import long_reads
 from server.db.raw import Params
 from server.models import Visit
 from server.office.filters import VisitFilters, visit_queryset
-from server.office.queries import DUPLICATE_WINDOW, OFFICE_SEGMENTS, segment_ranges
+from server.office.order import DUPLICATE_WINDOW, OFFICE_SEGMENTS, segment_ranges
 
 CHUNK = 2000
 # What a row of the export shows, read as plain values joined in the chunk's one query (Tortoise

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from tortoise.expressions import Q, RawSQL
@@ -21,14 +21,11 @@ from server.models import (
     VisitQuestion,
     VisitReviewEvent,
     VisitRevision,
-    VisitStatus,
 )
 from server.office.filters import PAGE_SIZE, VisitFilters, visit_queryset
+from server.office.order import DUPLICATE_WINDOW, OFFICE_SEGMENTS, segment_filter
 from server.office.send_back import question_marks, visit_answers, visit_questions
 
-# Two entries about the same household, of the same kind, this close together are probably
-# one visit logged twice (two phones, or a leader unsure it was saved). Flag, never drop.
-DUPLICATE_WINDOW = timedelta(hours=2)
 EARLIER_VISITS_SHOWN = 20
 WINDOWS_PER_QUERY = 200  # likely_duplicates: up to this many visits, one time window each
 
@@ -59,41 +56,10 @@ class VisitPage:
     questions: dict[uuid.UUID, str] = field(default_factory=dict)  # visit -> "open" / "answered"
 
 
-# office_order's ranks as filters, in its order: new first, and within that urgent, concern, the
-# rest. Each segment is one index range of visit(community_id, review_state, status, occurred_at)
-# read newest first, so a page never sorts the community's whole history (ten years: 200,000
-# rows) by two CASE expressions; the segment sizes are counted on the same index.
-# Written as IN lists of the enums' other members (both columns are NOT NULL enums): the
-# segments are then index ranges, where "<> / NOT IN" (with Tortoise's "OR … IS NULL") are not.
-_REVIEWED = [state for state in ReviewState if state is not ReviewState.NEW]
-_OTHER_STATUSES = [status for status in VisitStatus if status not in (VisitStatus.URGENT, VisitStatus.CONCERN)]
-OFFICE_SEGMENTS: tuple[tuple[bool, str], ...] = tuple(
-    (new, status) for new in (True, False) for status in ("urgent", "concern", "rest")
-)
-
-
-def _segment_filter(new: bool, status: str) -> dict[str, Any]:
-    where: dict[str, Any] = {"review_state": ReviewState.NEW} if new else {"review_state__in": _REVIEWED}
-    if status == "rest":
-        where["status__in"] = _OTHER_STATUSES
-    else:
-        where["status"] = VisitStatus(status)
-    return where
-
-
-def segment_ranges(new: bool, status: str) -> list[dict[str, Any]]:
-    """The segment as equality filters, one per (review state, status) pair: each is one range of
-    the index read in occurred_at order, where the segment's IN lists make the store sort the
-    whole segment for every keyset page (the export reads a segment page after page)."""
-    states = [ReviewState.NEW] if new else _REVIEWED
-    statuses = _OTHER_STATUSES if status == "rest" else [VisitStatus(status)]
-    return [{"review_state": state, "status": each} for state in states for each in statuses]
-
-
 async def segment_sizes(query: QuerySet[Visit]) -> dict[tuple[bool, str], int]:
     # COUNT(*) per segment: each is answered from the index alone (a GROUP BY with COUNT("id")
     # would read every row of the history from the table).
-    return {segment: await query.filter(**_segment_filter(*segment)).count() for segment in OFFICE_SEGMENTS}
+    return {segment: await query.filter(**segment_filter(*segment)).count() for segment in OFFICE_SEGMENTS}
 
 
 async def office_ordered_page(
@@ -109,7 +75,7 @@ async def office_ordered_page(
             offset -= size
             continue
         visits += await (
-            with_people(query.filter(**_segment_filter(*segment)))
+            with_people(query.filter(**segment_filter(*segment)))
             .order_by("-occurred_at", "id").offset(offset).limit(limit - len(visits))
         )
         offset = 0
