@@ -39,6 +39,8 @@ BATCH = 500
 BATCHES = 10  # 5,000 visits per round for (a) and (c2)
 SINGLES = int(os.environ.get("LOUZU_BENCH_SINGLES", "300"))
 PROCESSES = int(os.environ.get("LOUZU_BENCH_PROCESSES", "2"))  # for the 60 leaders against real servers
+# LOUZU_BENCH_OFFICE=0 leaves the office's dashboard views out of the crowd (to see what they cost).
+OFFICE_BROWSING = os.environ.get("LOUZU_BENCH_OFFICE", "1") != "0"
 KINDS = ("routine", "elderly_check", "mediation", "safety", "assistance", "other")
 STATUSES = ("ok", "ok", "ok", "concern", "urgent")
 
@@ -165,7 +167,7 @@ async def _crowd(client_for, leaders: list[Leader], office_client, desk: dict, r
             pushes.append(await _push(client_for(leader), leader, [leader.visit(rng, now) for _ in range(50)]))
 
     async def office() -> None:
-        while not done.is_set():
+        while OFFICE_BROWSING and not done.is_set():
             start = time.perf_counter()
             response = await office_client.get("/office/", headers=desk)
             assert response.status_code == 200, response.status_code
@@ -177,10 +179,11 @@ async def _crowd(client_for, leaders: list[Leader], office_client, desk: dict, r
     done.set()
     await office_task
     took = time.perf_counter() - began
+    office_line = (f"office dashboard meanwhile p50 {_p(dashboard, 0.5) * 1000:.0f} ms p99 "
+                   f"{_p(dashboard, 0.99) * 1000:.0f} ms (n={len(dashboard)})") if dashboard else "no office browsing"
     return (f"{len(leaders)} leaders x 3 x 50 at once: {len(pushes)} pushes in {took:.1f} s, push p50 "
             f"{_p(pushes, 0.5) * 1000:.0f} ms p99 {_p(pushes, 0.99) * 1000:.0f} ms (goal p99 <= 1000 ms on "
-            f"PostgreSQL); office dashboard meanwhile p50 {_p(dashboard, 0.5) * 1000:.0f} ms p99 "
-            f"{_p(dashboard, 0.99) * 1000:.0f} ms (n={len(dashboard)})")
+            f"PostgreSQL); {office_line}")
 
 
 async def _crowd_over_processes(env: dict, leaders: list[Leader], desk: dict, rng: random.Random) -> str:
