@@ -108,12 +108,11 @@ class XlsxStart:
     so one process can send the head while another goes on with the rows (office/export_job)."""
 
     parts: dict[str, bytes]
-    stamp: tuple[int, int, int, int, int, int]
+    stamp: tuple[int, ...]  # year, month, day, hour, minute, second (a zip entry's time)
 
 
 def xlsx_start(title: str, headers: Sequence[str], widths: Sequence[tuple[str, float]] = ()) -> XlsxStart:
-    stamp = time.localtime()[:6]
-    return XlsxStart(_template(title, headers, widths), (stamp[0], stamp[1], stamp[2], stamp[3], stamp[4], stamp[5]))
+    return XlsxStart(_template(title, headers, widths), tuple(time.localtime()[:6]))
 
 
 class XlsxStream:
